@@ -1,0 +1,162 @@
+"""The school calendar (SPEC §1, §2.1): school days, ISO weeks, teaching weeks, monthly periods."""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from functools import cached_property
+
+from .config import WEEKDAY_KEYS, CalendarConfig
+from .errors import UsageError
+
+WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_iso_week(text: str) -> tuple[int, int]:
+    m = WEEK_RE.match((text or "").strip())
+    if not m:
+        raise UsageError(f"周次“{text}”格式不对，应写成 2026-W47 这样的 ISO 周。")
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise UsageError(f"周次“{text}”不存在（{year} 年没有第 {week} 周）。") from None
+    return year, week
+
+
+def week_label(year: int, week: int) -> str:
+    return f"{year}-W{week:02d}"
+
+
+def week_of(day: dt.date) -> str:
+    y, w, _ = day.isocalendar()
+    return week_label(y, w)
+
+
+def week_days(label: str) -> list[dt.date]:
+    """All seven days (Mon..Sun) of an ISO week label."""
+    y, w = parse_iso_week(label)
+    monday = dt.date.fromisocalendar(y, w, 1)
+    return [monday + dt.timedelta(days=i) for i in range(7)]
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    m = MONTH_RE.match((text or "").strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UsageError(f"月份“{text}”格式不对，应写成 2026-11 这样的 年-月。")
+    return int(m.group(1)), int(m.group(2))
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{year}-{month:02d}"
+
+
+class SchoolCalendar:
+    """School days between 学年初 and the end of the 学年 (and beyond, by the same weekday rule)."""
+
+    def __init__(self, cfg: CalendarConfig):
+        self.cfg = cfg
+        self.year_start = cfg.year_start
+        self._weekdays = {WEEKDAY_KEYS.index(k) for k in cfg.school_days}
+        self._holidays = set(cfg.holidays)
+        self._extra = set(cfg.extra_school_days)
+
+    def is_school_day(self, day: dt.date) -> bool:
+        if day in self._extra:
+            return True
+        if day in self._holidays:
+            return False
+        return day.weekday() in self._weekdays
+
+    @cached_property
+    def first_school_day(self) -> dt.date:
+        """学年初: the first school day on or after year_start (SPEC §1)."""
+        d = self.year_start
+        while not self.is_school_day(d):
+            d += dt.timedelta(days=1)
+        return d
+
+    @cached_property
+    def year_end(self) -> dt.date:
+        return dt.date(self.year_start.year + 1, 8, 31)
+
+    @cached_property
+    def _days(self) -> list[dt.date]:
+        """School days from one year before 学年初 to two years after (covers every lookup)."""
+        start = self.year_start - dt.timedelta(days=366)
+        end = self.year_start + dt.timedelta(days=3 * 366)
+        out, d = [], start
+        while d <= end:
+            if self.is_school_day(d):
+                out.append(d)
+            d += dt.timedelta(days=1)
+        return out
+
+    @cached_property
+    def _index(self) -> dict[dt.date, int]:
+        return {d: i for i, d in enumerate(self._days)}
+
+    def ordinal(self, day: dt.date) -> int | None:
+        """Position of a school day in the calendar (consecutive school days differ by 1)."""
+        return self._index.get(day)
+
+    def school_days_between(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        """School days d with first <= d <= last."""
+        lo = bisect.bisect_left(self._days, first)
+        hi = bisect.bisect_right(self._days, last)
+        return self._days[lo:hi]
+
+    def add_school_days(self, day: dt.date, n: int) -> dt.date:
+        """The n-th school day after `day` (n=0: `day` itself if a school day, else the next)."""
+        i = bisect.bisect_left(self._days, day)
+        if n == 0:
+            return self._days[i]
+        if i < len(self._days) and self._days[i] == day:
+            return self._days[i + n]
+        return self._days[i + n - 1]
+
+    def last_school_day_on_or_before(self, day: dt.date) -> dt.date:
+        i = bisect.bisect_right(self._days, day)
+        return self._days[max(i - 1, 0)]
+
+    # ---- weeks
+    def school_days_of_week(self, label: str) -> list[dt.date]:
+        return [d for d in week_days(label) if self.is_school_day(d)]
+
+    def week_end(self, label: str) -> dt.date:
+        """The week's last school day (the as-of date of `kc weekly`); Sunday if it has none."""
+        days = self.school_days_of_week(label)
+        return days[-1] if days else week_days(label)[-1]
+
+    def teaching_week_to_iso(self, n: int) -> str:
+        """第N周 → ISO week: week 1 is the ISO week containing 学年初 (SPEC §3.2)."""
+        monday = self.first_school_day - dt.timedelta(days=self.first_school_day.weekday())
+        return week_of(monday + dt.timedelta(weeks=n - 1))
+
+    def school_year_of(self, day: dt.date) -> int:
+        """The calendar year in which the 学年 containing `day` starts (9月1日 rule)."""
+        return day.year if day.month >= 9 else day.year - 1
+
+    def date_for_month_day(self, month: int, day: int) -> dt.date:
+        """A date written without a year (11月16日) takes the year from the 学年 (SPEC §3.2)."""
+        year = self.year_start.year if month >= self.year_start.month else self.year_start.year + 1
+        return dt.date(year, month, day)
+
+    # ---- months (SPEC §1: the 21st of M−1 through the 20th of M; September from 学年初)
+    def month_period(self, label: str) -> tuple[dt.date, dt.date]:
+        year, month = parse_month(label)
+        cutoff = dt.date(year, month, self.cfg.cutoff_day)
+        prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
+        start = dt.date(prev_y, prev_m, self.cfg.cutoff_day) + dt.timedelta(days=1)
+        if start <= self.first_school_day <= cutoff or (self.year_start.year, self.year_start.month) == (year, month):
+            start = self.first_school_day
+        return start, cutoff
+
+    def month_of(self, day: dt.date) -> str:
+        """The report month whose period contains `day`."""
+        if day.day > self.cfg.cutoff_day:
+            y, m = (day.year, day.month + 1) if day.month < 12 else (day.year + 1, 1)
+        else:
+            y, m = day.year, day.month
+        return month_label(y, m)

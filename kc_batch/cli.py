@@ -1,0 +1,146 @@
+"""`kc` — the command line (SPEC §11). Thin: parse options, call one library function, print Chinese
+messages, map errors to exit codes (§10.1): 0 outputs written, 1 --strict with input errors,
+2 usage/configuration error, 3 no input could be read."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import KcError
+
+CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
+DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认当前目录）"
+
+
+class KcExit(click.ClickException):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None):
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+def _fail(exc: KcError):
+    raise KcExit(str(exc), exc.exit_code)
+
+
+def _progress_factory():
+    """A progress callback: a live line on a terminal, nothing otherwise (plain lines are printed after)."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    console = Console(stderr=True)
+
+    def progress(rel: str):
+        console.print(f"[dim]读取 {rel} …[/dim]", end="\r", soft_wrap=True)
+    return progress
+
+
+def _report(outcome, strict: bool):
+    for line in outcome.unreadable:
+        click.echo(f"无法读取：{line}", err=True)
+    for line in outcome.replaced:
+        click.echo(line)
+    for line in outcome.lines:
+        click.echo(line)
+    for path in outcome.outputs:
+        click.echo(f"已生成：{path}")
+    if outcome.errors:
+        click.echo(f"输入错误 {outcome.error_count} 处（详见工作簿“输入错误”表）。")
+        if strict:
+            raise KcExit(f"使用了 --strict，且有 {outcome.error_count} 处输入错误。", 1)
+
+
+def _dirs(dirs: tuple[str, ...]) -> list[Path]:
+    return [Path(d) for d in dirs] or [Path(".")]
+
+
+def _for_each_dir(dirs, fn, strict=False, echo_errors=False):
+    worst = 0
+    many = len(dirs) > 1
+    for d in dirs:
+        if many:
+            click.echo(f"== {d} ==")
+        try:
+            outcome = fn(d)
+            if echo_errors:
+                for e in outcome.errors:
+                    where = " / ".join(str(x) for x in (e.file, e.sheet, f"第{e.row}行" if e.row else "", e.column) if x)
+                    click.echo(f"  输入错误：{where}：{e.reason}" + (f"（原值“{e.value}”）" if e.value else ""))
+            _report(outcome, strict)
+        except KcError as exc:
+            if not many:
+                _fail(exc)
+            click.echo(f"错误：{exc}", err=True)
+            worst = max(worst, exc.exit_code)
+        except KcExit as exc:
+            if not many:
+                raise
+            worst = max(worst, exc.exit_code)
+    if worst:
+        raise KcExit("部分工作目录处理失败（见上）。", worst)
+
+
+@click.group(context_settings=CONTEXT, help="kc — 控辍保学周报、月报、汇总批处理工具。\n\n"
+             "常用流程：kc init 目录 → 把花名册、周查表、学籍变动登记表放入 目录/inbox → "
+             "kc weekly --dir 目录（每周）→ kc monthly --dir 目录（每月20日后）→ kc send --dir 目录。")
+@click.version_option(package_name="kc_batch", message="kc_batch %(version)s")
+def main():
+    pass
+
+
+@main.command("init", context_settings=CONTEXT, help="新建工作目录：生成带说明的 kc.toml 和 inbox/、out/、outbox/ 目录。")
+@click.argument("directory", metavar="目录")
+@click.option("--name", default="未命名单位", show_default=True, help="填报单位名称")
+@click.option("--level", default="school", show_default=True, help="单位级别：school 学校、township 乡镇、county 县")
+@click.option("--stages", default="小学", show_default=True, help="学段，逗号分隔：小学,初中")
+def init_cmd(directory, name, level, stages):
+    from .workdir import init_workdir
+    try:
+        for line in init_workdir(Path(directory), name, level,
+                                 [s.strip() for s in stages.replace("，", ",").split(",") if s.strip()]):
+            click.echo(line)
+    except KcError as exc:
+        _fail(exc)
+
+
+@main.command("forms", context_settings=CONTEXT, help="生成空白的花名册、周查表、学籍变动登记表（带下拉选项），放在 out/forms/ 下。")
+@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@click.option("--week", default=None, help="周查表的周次（ISO 周，如 2026-W47；默认本周）")
+def forms_cmd(dirs, week):
+    from .blank_forms import write_blank_forms
+
+    def run(d):
+        from .jobs import RunOutcome
+        return RunOutcome(outputs=write_blank_forms(d, week))
+    _for_each_dir(_dirs(dirs), run)
+
+
+@main.command("check", context_settings=CONTEXT, help="读取 inbox，逐个文件、工作表列出识别结果和全部输入错误；不改动任何数据。")
+@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@click.option("--week", default=None, help="周查表表头只有“周一…周五”且标题无周次时使用的周（如 2026-W47）")
+@click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
+def check_cmd(dirs, week, strict):
+    from .jobs import run_check
+    _for_each_dir(_dirs(dirs), lambda d: run_check(d, week), strict, echo_errors=True)
+
+
+@main.command("weekly", context_settings=CONTEXT, help="导入新文件，核对本周在籍与出勤，跟踪连续旷课和疑似辍学，生成周查汇总工作簿。")
+@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
+@click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
+def weekly_cmd(dirs, week, strict):
+    from .jobs import normalise_week, run_weekly
+    try:
+        normalise_week(week)
+    except KcError as exc:
+        _fail(exc)
+    progress = _progress_factory()
+    _for_each_dir(_dirs(dirs), lambda d: run_weekly(d, week, progress), strict)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,228 @@
+"""Students, their status over time, and change events (SPEC §5, §5.2a, §13.12, §13.13, §13.21).
+
+`load_state` turns the store into a `SchoolState`: every student with their newest-roster class,
+attributes, and a status timeline built by applying their change events in date order. Events that
+are impossible from the current status are rejected (finding R10) and change nothing.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from .calendar import SchoolCalendar
+from .store import Store
+
+READING = "在读"
+JOIN_TYPES = ("新生入学", "转入")
+LEAVE_TYPES = ("转出", "辍学", "死亡")  # §13.5: marks after these raise R05
+
+# §5.2: status after each event, and the statuses it may follow (None = not yet a student here)
+TRANSITIONS = {
+    "新生入学": ({None, "转出"}, READING),
+    "转入": ({None, "转出"}, READING),
+    "转出": ({READING, "休学"}, "转出"),
+    "休学": ({READING}, "休学"),
+    "复学": ({"休学"}, READING),
+    "辍学": ({READING, "休学"}, "辍学"),
+    "劝返复学": ({"辍学"}, READING),
+    "死亡": ({READING, "休学", "辍学"}, "死亡"),
+    "送教上门": ({READING}, READING),
+    "毕业": ({READING}, "毕业"),
+    "调班": ({READING}, READING),
+}
+STATUS_CN = {None: "未在本校", READING: "在读"}
+
+
+@dataclass
+class Event:
+    id: int
+    key: str
+    type: str
+    date: dt.date
+    name: str
+    grade: int | None
+    class_no: str | None
+    other_school: str
+    receipt_date: dt.date | None
+    reason: str
+    responsible: str
+    note: str
+    source: tuple  # (file, sheet, row)
+    applied: bool = True
+    rejection: str = ""
+
+
+@dataclass
+class Student:
+    key: str
+    name: str
+    sfz: str | None = None
+    xjh: str | None = None
+    grade: int | None = None
+    class_no: str | None = None
+    attrs: dict = field(default_factory=dict)
+    on_roster: bool = False
+    source: tuple = ("", "", 0)
+    events: list[Event] = field(default_factory=list)
+    # status timeline: change dates and the status from that date on
+    _dates: list[dt.date] = field(default_factory=list)
+    _statuses: list = field(default_factory=list)
+    initial: str | None = None
+    moves: list[tuple[dt.date, int, str]] = field(default_factory=list)  # 调班: (date, grade, class)
+
+    def status_at(self, day: dt.date):
+        i = bisect.bisect_right(self._dates, day)
+        return self._statuses[i - 1] if i else self.initial
+
+    def reading_at(self, day: dt.date) -> bool:
+        return self.status_at(day) == READING
+
+    def class_at(self, day: dt.date) -> tuple[int | None, str | None]:
+        g, c = self.grade, self.class_no
+        for d, mg, mc in self.moves:
+            if d <= day:
+                g, c = mg, mc
+        return g, c
+
+    def applied_events(self, until: dt.date | None = None) -> list[Event]:
+        return [e for e in self.events if e.applied and (until is None or e.date <= until)]
+
+    def flag(self, name: str) -> bool:
+        v = self.attrs.get(name)
+        return bool(v) and v not in ("否", "无")
+
+    @property
+    def sex(self) -> str:
+        return self.attrs.get("sex", "")
+
+    def categories(self) -> str:
+        """建档立卡/残疾/留守/随迁/孤儿 joined by 、 (§9.1)."""
+        out = []
+        for attr, word in (("poor", "建档立卡"), ("disability", "残疾"), ("left_behind", "留守"),
+                           ("migrant", "随迁"), ("orphan", "孤儿")):
+            if self.flag(attr):
+                out.append(word)
+        return "、".join(out)
+
+
+@dataclass
+class RosterRow:
+    file_id: int
+    seq: int
+    tbl: int
+    sheet: str
+    row: int
+    key: str
+    grade: int | None
+    class_no: str | None
+    file: str
+
+
+@dataclass
+class SchoolState:
+    cal: SchoolCalendar
+    students: dict[str, Student]
+    roster_rows: list[RosterRow]
+    snapshots: dict[tuple, list[list[RosterRow]]]   # class → snapshots, oldest first
+    events: list[Event]
+    duplicates: list[tuple[str, list[RosterRow]]]   # R04 within current snapshots
+
+    def reading_students(self, day: dt.date) -> list[Student]:
+        return [s for s in self.students.values() if s.reading_at(day)]
+
+
+def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState:
+    files = dict(store.query("SELECT id, rel FROM files"))
+    roster = [RosterRow(f, seq, tbl, sheet, row, key, g, c, files.get(f, ""))
+              for f, seq, tbl, sheet, row, key, g, c in store.query(
+                  "SELECT file_id, seq, tbl, sheet, row, key, grade, class_no FROM roster_rows "
+                  "ORDER BY file_id, seq")]
+    attrs_by_pos = {(f, seq): (name, sfz, xjh, json.loads(a or "{}")) for f, seq, name, sfz, xjh, a in store.query(
+        "SELECT file_id, seq, name, sfz, xjh, attrs FROM roster_rows")}
+    snapshots = _class_snapshots(roster)
+    students, duplicates = _students_from_roster(roster, snapshots, attrs_by_pos)
+    events = _load_events(store, files)
+    for e in events:
+        s = students.get(e.key)
+        if s is None:
+            s = students[e.key] = Student(key=e.key, name=e.name, grade=e.grade, class_no=e.class_no,
+                                          source=e.source)
+        s.events.append(e)
+    for s in students.values():
+        _build_timeline(s, cal)
+    return SchoolState(cal, students, roster, snapshots, events, duplicates)
+
+
+def _class_snapshots(roster: list[RosterRow]) -> dict[tuple, list[list[RosterRow]]]:
+    """Each (file, table) group of a class is one roster snapshot of that class (§13.13)."""
+    groups: dict[tuple, dict[tuple, list[RosterRow]]] = {}
+    for r in roster:
+        groups.setdefault((r.grade, r.class_no), {}).setdefault((r.file_id, r.tbl), []).append(r)
+    return {cls: [snap[k] for k in sorted(snap)] for cls, snap in groups.items()}
+
+
+def _students_from_roster(roster, snapshots, attrs_by_pos):
+    """Class from the current snapshots; a key listed twice stays in its first row's class (§13.21);
+    a student missing from a newer roster stays in the older roster's class (§13.12)."""
+    current_rows: dict[str, list[RosterRow]] = {}
+    for cls, snaps in snapshots.items():
+        for r in snaps[-1]:
+            current_rows.setdefault(r.key, []).append(r)
+    last_seen: dict[str, RosterRow] = {}
+    for r in roster:
+        last_seen[r.key] = r  # rows are in import order: the newest row last
+    students, duplicates = {}, []
+    for key, newest in last_seen.items():
+        rows = current_rows.get(key)
+        if rows:
+            rows.sort(key=lambda r: (r.file_id, r.seq))
+            chosen = rows[0]
+            if len(rows) > 1:
+                duplicates.append((key, rows))
+        else:
+            chosen = newest
+        name, sfz, xjh, attrs = attrs_by_pos[(chosen.file_id, chosen.seq)]
+        students[key] = Student(key=key, name=name, sfz=sfz, xjh=xjh, grade=chosen.grade,
+                                class_no=chosen.class_no, attrs=attrs, on_roster=True,
+                                source=(chosen.file, chosen.sheet, chosen.row))
+    return students, duplicates
+
+
+def _load_events(store: Store, files: dict) -> list[Event]:
+    out = []
+    for (eid, key, typ, date, name, g, c, other, receipt, reason, resp, note, fid, sheet, row) in store.query(
+            "SELECT id, key, type, date, name, grade, class_no, other_school, receipt_date, reason, "
+            "responsible, note, file_id, sheet, row FROM events ORDER BY date, file_id, sheet, row"):
+        out.append(Event(eid, key, typ, dt.date.fromisoformat(date), name, g, c, other or "",
+                         dt.date.fromisoformat(receipt) if receipt else None, reason or "", resp or "",
+                         note or "", (files.get(fid, ""), sheet, row)))
+    return out
+
+
+def _build_timeline(s: Student, cal: SchoolCalendar):
+    """§5.2a: a roster student is 在读 from 学年初 unless a 新生入学/转入 event after 学年初 says when
+    they joined; events apply on their date, in date order; impossible ones are rejected (R10)."""
+    status_events = [e for e in s.events if e.type != "劝返记录"]
+    first = status_events[0] if status_events else None
+    joins_by_event = first is not None and first.type in JOIN_TYPES
+    s.initial = READING if s.on_roster and not joins_by_event else None
+    status = s.initial
+    for e in status_events:
+        allowed_from, after = TRANSITIONS[e.type]
+        if status not in allowed_from:
+            e.applied = False
+            e.rejection = (f"{e.type}无法应用：该生在 {e.date.isoformat()} 的状态为"
+                           f"“{STATUS_CN.get(status, status)}”")
+            continue
+        if e.type in ("转入", "新生入学") and not s.on_roster and s.grade is None:
+            s.grade, s.class_no = e.grade, e.class_no
+        if e.type == "调班" and e.grade:
+            s.moves.append((e.date, e.grade, e.class_no))
+        if e.type == "送教上门":
+            s.attrs = dict(s.attrs, study_mode="送教上门")
+        if after != status or e.type in JOIN_TYPES:
+            s._dates.append(e.date)
+            s._statuses.append(after)
+        status = after

@@ -1,0 +1,213 @@
+"""Reconciliation findings R01–R12 of one unit (SPEC §7, §13.12, §13.21, §13.22)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .attendance import Attendance, overdue_transfers, transfer_status
+from .config import Policy
+from .events import READING, SchoolState, Student
+from .normalise import class_label
+from .store import Store
+
+MESSAGES = {
+    "R01": "有籍无人", "R02": "有人无籍", "R03": "班级未报", "R04": "重复学籍", "R05": "转出后仍出勤",
+    "R06": "转出未回执", "R07": "账实不符", "R08": "身份信息不符", "R09": "年龄异常",
+    "R10": "变动无法应用", "R11": "名单减少未登记", "R12": "名单新增未登记",
+}
+
+
+@dataclass
+class Finding:
+    code: str
+    xjh: str
+    name: str
+    grade: int | None
+    class_no: str | None
+    detail: str
+    sources: str  # 文件/工作表/行
+
+    @property
+    def title(self) -> str:
+        return MESSAGES[self.code]
+
+
+def _src(src: tuple) -> str:
+    f, sh, r = src
+    return f"{f} / {sh} / 第{r}行" if f else ""
+
+
+def _finding(code, s: Student | None, detail, sources, grade=None, class_no=None, name="", xjh=""):
+    if s is not None:
+        return Finding(code, s.xjh or s.sfz or "", s.name, s.grade, s.class_no, detail, sources)
+    return Finding(code, xjh, name, grade, class_no, detail, sources)
+
+
+def week_findings(store: Store, state: SchoolState, atts: dict[str, Attendance], policy: Policy,
+                  week: str, week_days: list[dt.date], as_of: dt.date, class_rows: dict) -> list[Finding]:
+    """All findings of a weekly run, in code order."""
+    out: list[Finding] = []
+    sheet_rows = _week_sheet_rows(store, week)
+    out += _r01_r03(state, sheet_rows, week, as_of)
+    out += _r02(state, sheet_rows, as_of)
+    out += _r04(state)
+    out += _r05(state, atts, week_days)
+    out += _r06(state, policy, as_of)
+    out += _r07(class_rows)
+    out += _r08(store, state)
+    out += _r09(state, as_of)
+    out += _r10(state, as_of)
+    out += _r11_r12(state, as_of)
+    return out
+
+
+def _week_sheet_rows(store: Store, week: str) -> dict:
+    files = dict(store.query("SELECT id, rel FROM files"))
+    out = {}
+    for fid, sheet, row, key, name, g, c in store.query(
+            "SELECT file_id, sheet, row, key, name, grade, class_no FROM check_rows WHERE week=?", (week,)):
+        out.setdefault(key, []).append((g, c, name, (files.get(fid, ""), sheet, row)))
+    return out
+
+
+def classes_on_roster(state: SchoolState) -> set:
+    return {cls for cls in state.snapshots if cls[0] is not None}
+
+
+def _r01_r03(state: SchoolState, sheet_rows, week, as_of) -> list[Finding]:
+    reported = {(g, c) for rows in sheet_rows.values() for g, c, _, _ in rows}
+    out = []
+    for g, c in sorted(classes_on_roster(state), key=lambda x: (x[0], str(x[1]))):
+        if (g, c) not in reported:
+            out.append(_finding("R03", None, f"{class_label(g, c)}本周（{week}）没有周查表，该班学生本周出勤按无数据处理",
+                                "", grade=g, class_no=c))
+    for s in state.students.values():
+        if not (s.on_roster and s.reading_at(as_of)):
+            continue
+        g, c = s.class_at(as_of)
+        if (g, c) in reported and s.key not in sheet_rows:
+            out.append(_finding("R01", s, f"在籍在读，但{class_label(g, c)}本周周查表上没有该生", _src(s.source)))
+    return sorted(out, key=lambda f: f.code)
+
+
+def _r02(state, sheet_rows, as_of) -> list[Finding]:
+    out = []
+    for key, rows in sheet_rows.items():
+        s = state.students.get(key)
+        joined = s is not None and any(e.type in ("转入", "新生入学") for e in s.applied_events(as_of))
+        if (s is None or not s.on_roster) and not joined:
+            g, c, name, src = rows[0]
+            out.append(_finding("R02", None, "周查表上有该生，但不在任何花名册上，也没有转入/新生入学登记",
+                                _src(src), grade=g, class_no=c, name=name,
+                                xjh="" if key.startswith("NAME:") else key.replace("XJH:", "")))
+    return out
+
+
+def _r04(state: SchoolState) -> list[Finding]:
+    out = []
+    for key, rows in state.duplicates:
+        s = state.students[key]
+        where = "；".join(f"{class_label(r.grade, r.class_no)}（{r.file} / {r.sheet} / 第{r.row}行）" for r in rows)
+        out.append(_finding("R04", s, f"同一学生在花名册上出现 {len(rows)} 次：{where}；按第一次出现的班级统计",
+                            "；".join(_src((r.file, r.sheet, r.row)) for r in rows)))
+    return out
+
+
+def _r05(state, atts, week_days) -> list[Finding]:
+    out, days = [], set(week_days)
+    for key, a in atts.items():
+        late = [m for m in a.after_leaving if m.day in days]
+        if late:
+            s = state.students[key]
+            leave = [e for e in s.applied_events() if e.type in ("转出", "辍学", "死亡")]
+            what = f"{leave[-1].type}（{leave[-1].date.isoformat()}）" if leave else "离校"
+            out.append(_finding("R05", s, f"{what}后仍有考勤记录：" +
+                                "、".join(f"{m.day.month}月{m.day.day}日“{m.raw}”" for m in late) + "；这些记录不计入统计",
+                                "；".join(sorted({_src(m.source) for m in late}))))
+    return out
+
+
+def _r06(state, policy, as_of) -> list[Finding]:
+    out = []
+    for s, e in overdue_transfers(state, policy, as_of):
+        deadline = state.cal.add_school_days(e.date, policy.transfer_receipt_days)
+        out.append(_finding("R06", s, f"{e.date.isoformat()} 转出至“{e.other_school or '未填'}”，回执期限 "
+                            f"{deadline.isoformat()}（第{policy.transfer_receipt_days}个教学日）已过，仍无接收回执；按疑似辍学跟踪",
+                            _src(e.source)))
+    return out
+
+
+def _r07(class_rows: dict) -> list[Finding]:
+    """class_rows: (grade, class) → dict with 期初/flows/期末 and the roster and sheet counts."""
+    out = []
+    for (g, c), r in class_rows.items():
+        problems = []
+        if r["expected_end"] != r["end"]:
+            problems.append(f"期初 {r['start']} + 增加 {r['plus']} − 减少 {r['minus']} = {r['expected_end']}，"
+                            f"但期末在读 {r['end']}")
+        if r["sheet"] is not None and r["sheet"] != r["in_week"]:
+            problems.append(f"本周周查表上 {r['sheet']} 人，本周在读学生 {r['in_week']} 人")
+        if problems:
+            out.append(_finding("R07", None, f"{class_label(g, c)}：" + "；".join(problems), "",
+                                grade=g, class_no=c))
+    return out
+
+
+def _r08(store: Store, state: SchoolState) -> list[Finding]:
+    out = []
+    for rel, sheet, row, key, message in store.query(
+            "SELECT rel, sheet, row, key, message FROM notices ORDER BY file_id, rowid"):
+        s = state.students.get(key)
+        out.append(_finding("R08", s, message, _src((rel, sheet, row)),
+                            name="" if s else "", xjh="" if s else (key or "")))
+    return out
+
+
+def normal_age(grade: int) -> int:
+    """§7 R09: a 一年级 pupil is 6 at 8月31日 of the 学年's first year."""
+    return grade + 5
+
+
+def _r09(state: SchoolState, as_of: dt.date, tolerance: int = 2) -> list[Finding]:
+    out = []
+    cutoff = dt.date(state.cal.year_start.year, 8, 31)
+    for s in state.students.values():
+        birth = s.attrs.get("birth")
+        if not birth or not s.grade or not s.reading_at(as_of):
+            continue
+        b = dt.date.fromisoformat(birth)
+        age = cutoff.year - b.year - ((cutoff.month, cutoff.day) < (b.month, b.day))
+        if abs(age - normal_age(s.grade)) > tolerance:
+            out.append(_finding("R09", s, f"{class_label(s.grade, None)}学生 8月31日年龄 {age} 岁，"
+                                f"正常年龄 {normal_age(s.grade)} 岁，相差超过 {tolerance} 岁", _src(s.source)))
+    return out
+
+
+def _r10(state: SchoolState, as_of: dt.date) -> list[Finding]:
+    out = []
+    for e in state.events:
+        if not e.applied and e.date <= as_of:
+            s = state.students.get(e.key)
+            out.append(_finding("R10", s, e.rejection, _src(e.source), name=e.name, grade=e.grade,
+                                class_no=e.class_no))
+    return out
+
+
+def _r11_r12(state: SchoolState, as_of: dt.date) -> list[Finding]:
+    out = []
+    for (g, c), snaps in state.snapshots.items():
+        if len(snaps) < 2:
+            continue
+        old = {r.key: r for r in snaps[-2]}
+        new = {r.key: r for r in snaps[-1]}
+        for key in old.keys() - new.keys():
+            s = state.students.get(key)
+            if s and not s.applied_events(as_of):
+                out.append(_finding("R11", s, f"在{class_label(g, c)}旧花名册上，新花名册上没有，也没有学籍变动登记；"
+                                    "仍按在读统计", _src((old[key].file, old[key].sheet, old[key].row))))
+        for key in new.keys() - old.keys():
+            s = state.students.get(key)
+            if s and not any(e.type in ("转入", "新生入学") for e in s.applied_events(as_of)):
+                out.append(_finding("R12", s, f"新出现在{class_label(g, c)}花名册上，没有转入/新生入学登记；"
+                                    "按学年初在读统计", _src((new[key].file, new[key].sheet, new[key].row))))
+    return out

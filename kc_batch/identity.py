@@ -1,0 +1,108 @@
+"""Student identity (SPEC §3.6): 身份证号 checksum, 15→18 conversion, 学籍号 forms, the student key."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"  # remainder 0…10 → check character (GB 11643-1999)
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(c) * w for c, w in zip(first17, WEIGHTS))
+    return CHECK_CHARS[total % 11]
+
+
+def clean_id_text(text: str) -> str:
+    """Strip spaces, a leading apostrophe, full-width forms; upper-case the x."""
+    s = unicodedata.normalize("NFKC", str(text)).strip().lstrip("'‘’`")
+    s = re.sub(r"\s+", "", s)
+    return s.upper()
+
+
+def _birth_of(digits8: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(digits8, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def convert_15_to_18(id15: str) -> str | None:
+    """Legacy 15-digit number: insert the century 19 and add the check digit."""
+    if not re.fullmatch(r"\d{15}", id15):
+        return None
+    body = id15[:6] + "19" + id15[6:]
+    return body + check_char(body)
+
+
+def validate_id(text: str) -> tuple[str | None, str | None]:
+    """→ (normalised 18-char ID or None, Chinese problem or None)."""
+    s = clean_id_text(text)
+    if not s:
+        return None, None
+    if len(s) == 15:
+        converted = convert_15_to_18(s)
+        if converted is None:
+            return None, f"身份证号“{s}”不是 15 位数字"
+        if _birth_of(converted[6:14]) is None:
+            return None, f"身份证号“{s}”中的出生日期无效"
+        return converted, None
+    if not re.fullmatch(r"\d{17}[\dX]", s):
+        return None, f"身份证号“{s}”应为 18 位（最后一位可为 X）"
+    birth = _birth_of(s[6:14])
+    if birth is None or birth.year < 1900 or birth > dt.date.today():
+        return None, f"身份证号“{s}”中的出生日期 {s[6:14]} 无效"
+    if check_char(s[:17]) != s[17]:
+        return None, f"身份证号“{s}”校验位不对（应为 {check_char(s[:17])}）"
+    return s, None
+
+
+def id_birth(id18: str) -> dt.date:
+    return _birth_of(id18[6:14])
+
+
+def id_sex(id18: str) -> str:
+    """顺序码 (17th digit) odd = 男."""
+    return "男" if int(id18[16]) % 2 == 1 else "女"
+
+
+def parse_xjh(text: str) -> tuple[str | None, str | None, str | None]:
+    """学籍号 → (normalised 学籍号, the 身份证号 it carries or None, Chinese problem or None).
+
+    G + 身份证号 and J + 18 carry a checksummed ID; L + 18 digits has no checksum; other local
+    formats are opaque strings (SPEC §3.6).
+    """
+    s = clean_id_text(text)
+    if not s:
+        return None, None, None
+    if len(s) == 19 and s[0] in "GJ":
+        carried, problem = validate_id(s[1:])
+        if problem:
+            return s, None, f"学籍号“{s}”所含身份证号无效：{problem}"
+        return s, carried, None
+    if len(s) == 19 and s[0] == "L":
+        if not s[1:].isdigit():
+            return s, None, f"学籍号“{s}”：L 开头的学籍号后面应为 18 位数字"
+        return s, None, None
+    return s, None, None
+
+
+def student_key(id18: str | None, xjh: str | None, carried: str | None,
+                name: str | None, grade: int | None, class_no: str | None) -> str | None:
+    """Key: valid 身份证号, else the ID a G/J 学籍号 carries, else 学籍号, else name within one class."""
+    if id18:
+        return id18
+    if carried:
+        return carried
+    if xjh:
+        return "XJH:" + xjh
+    if name and grade and class_no:
+        return f"NAME:{grade}:{class_no}:{name}"
+    return None
+
+
+def normalise_name(text: str) -> str:
+    """“王 芳”, full-width and trailing spaces → “王芳” (SPEC §3.5)."""
+    s = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", s).strip()

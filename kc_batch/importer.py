@@ -1,0 +1,175 @@
+"""Inbox → store: read, recognise and apply every new file in one transaction (SPEC §10.1, §10.2).
+
+Files are taken in sorted path order (§13.13); within a run, rosters are applied before change
+registers and those before 周查表, so that a 周查表 row giving only a name or an L 学籍号 finds the
+student on a roster imported in the same run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import forms, readers
+from .calendar import SchoolCalendar
+from .config import Config
+from .errors import UnreadableFile
+from .forms import InputError, ParsedFile
+from .store import Store
+
+
+@dataclass
+class FileReport:
+    rel: str
+    status: str                   # 'new' | 'known' | 'unreadable'
+    message: str = ""
+    parsed: ParsedFile | None = None
+    file_id: int | None = None
+
+
+@dataclass
+class ImportResult:
+    files: list[FileReport] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    present_file_ids: list[int] = field(default_factory=list)   # files in the inbox now (new or known)
+
+    @property
+    def new_files(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "new"]
+
+    @property
+    def unreadable(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "unreadable"]
+
+    @property
+    def readable_count(self) -> int:
+        return sum(1 for f in self.files if f.status in ("new", "known"))
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def inbox_of(work_dir: Path) -> Path:
+    return Path(work_dir) / "inbox"
+
+
+def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
+         default_week: str | None = None, progress=None) -> ImportResult:
+    """Read and recognise the inbox. With a store, known files are skipped (not re-read)."""
+    inbox = inbox_of(work_dir)
+    result = ImportResult()
+    paths = readers.list_inbox(inbox) if inbox.is_dir() else []
+    for path in paths:
+        rel = path.relative_to(inbox).as_posix()
+        if progress:
+            progress(rel)
+        try:
+            digest = sha256_of(path)
+        except OSError:
+            result.files.append(FileReport(rel, "unreadable", f"文件 {rel} 无法打开（可能正被其他程序占用或已被删除），已跳过"))
+            continue
+        known = store.known_file(digest) if store else None
+        if known is not None:
+            result.files.append(FileReport(rel, "known", file_id=known))
+            result.present_file_ids.append(known)
+            continue
+        try:
+            raw = readers.read_file(path, inbox, cfg.limits)
+        except UnreadableFile as exc:
+            result.files.append(FileReport(rel, "unreadable", str(exc)))
+            continue
+        if raw.sha256 != digest:  # changed while being read: take it next run
+            result.files.append(FileReport(rel, "unreadable", f"文件 {rel} 在读取过程中被修改，本次未导入，请稍后重新运行"))
+            continue
+        parsed = forms.parse_file(raw, cal, default_week)
+        if not parsed.tables:
+            # §13.22: a file in which no sheet has a recognisable form counts as unreadable
+            result.files.append(FileReport(rel, "unreadable",
+                                           f"文件 {rel} 中没有可识别的花名册、周查表或学籍变动登记表（请检查表头）", parsed))
+            continue
+        fr = FileReport(rel, "new", parsed=parsed)
+        fr.sha256, fr.size, fr.fmt, fr.sheet_order = raw.sha256, raw.size, raw.fmt, [s.name for s in raw.sheets]
+        result.files.append(fr)
+    return result
+
+
+def apply(store: Store, result: ImportResult) -> None:
+    """Apply the new files of a scan to the store, all in one transaction."""
+    store.begin()
+    try:
+        _apply_all(store, result)
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+
+
+def _apply_all(store: Store, result: ImportResult):
+    new = result.new_files
+    for fr in new:
+        summary = "；".join(f"{t.sheet}：{forms.form_summary(t)}" for t in fr.parsed.tables)
+        fr.file_id = store.add_file(fr.rel, fr.sha256, fr.size, fr.fmt, summary)
+        result.present_file_ids.append(fr.file_id)
+    # rosters first (sorted path order), then change registers, then 周查表
+    for fr in new:
+        for tbl, t in enumerate(fr.parsed.tables):
+            if t.form == forms.ROSTER:
+                store.add_roster_rows(fr.file_id, tbl, fr.sheet_order.index(t.sheet), t.records)
+    for fr in new:
+        for tbl, t in enumerate(fr.parsed.tables):
+            if t.form == forms.CHANGE:
+                _resolve(store, t.records)
+                store.add_events(fr.file_id, t.records)
+    for fr in new:
+        for tbl, t in enumerate(fr.parsed.tables):
+            if t.form == forms.CHECK and t.week:
+                _resolve(store, t.records)
+                _apply_check_table(store, fr, t, result)
+    for fr in new:
+        for tbl, t in enumerate(fr.parsed.tables):
+            store.add_table(fr.file_id, t.sheet, tbl, t)
+        store.add_errors(fr.file_id, fr.parsed.errors)
+        store.add_notices(fr.file_id, fr.parsed.notices)
+
+
+def _resolve(store: Store, records):
+    mapping = store.resolve_keys({r.key for r in records})
+    for r in records:
+        r.key = mapping.get(r.key, r.key)
+
+
+def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
+    # one class per sheet is the rule; a sheet mixing classes claims each class it holds
+    by_class: dict[tuple, list] = {}
+    for r in t.records:
+        by_class.setdefault((r.grade, r.class_no), []).append(r)
+    for (grade, class_no), recs in by_class.items():
+        replaced = store.replace_class_week(grade, class_no, t.week, fr.file_id, t.sheet)
+        if replaced:
+            result.replaced.append(f"{forms.GRADE_NAMES.get(grade, '')}{class_no}班 {t.week} 的周查表已由 "
+                                   f"{fr.rel} / {t.sheet} 替换（原为 {replaced}）")
+        store.add_check_rows(fr.file_id, t.week, recs)
+
+
+def stored_errors(store: Store, file_ids: list[int]) -> list[InputError]:
+    """Input errors of the files present in the inbox, in file then row order (§13.18)."""
+    if not file_ids:
+        return []
+    marks = ",".join("?" * len(file_ids))
+    rows = store.query(f"SELECT rel, sheet, row, col, value, reason FROM input_errors WHERE file_id IN ({marks}) "
+                       f"ORDER BY rel, rowid", file_ids)
+    return [InputError(*r) for r in rows]
+
+
+def import_inbox(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store,
+                 default_week: str | None = None, progress=None) -> ImportResult:
+    result = scan(work_dir, cfg, cal, store, default_week, progress)
+    apply(store, result)
+    return result
+

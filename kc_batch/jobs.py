@@ -1,0 +1,141 @@
+"""One function per command: open the work folder, import, compute, write (SPEC §11).
+
+The CLI only parses options and prints; everything a command does is here so that it can be called
+from tests and from the county's multi-folder runs alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import importer
+from .calendar import SchoolCalendar, parse_iso_week, parse_month, week_label
+from .config import Config, load_config
+from .errors import NoInputError, UsageError
+from .forms import InputError
+from .normalise import class_label
+from .store import Store
+
+
+@dataclass
+class Workspace:
+    dir: Path
+    cfg: Config
+    cal: SchoolCalendar
+
+    @property
+    def store_path(self) -> Path:
+        return self.dir / "kc.sqlite"
+
+    def open_store(self) -> Store:
+        return Store(self.store_path)
+
+
+def open_workspace(work_dir: Path) -> Workspace:
+    work_dir = Path(work_dir)
+    cfg = load_config(work_dir)
+    return Workspace(work_dir, cfg, SchoolCalendar(cfg.calendar))
+
+
+@dataclass
+class RunOutcome:
+    """What a command did, for the CLI to print and turn into an exit code (§10.1)."""
+    outputs: list[Path] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)       # Chinese summary lines
+    unreadable: list[str] = field(default_factory=list)  # one Chinese line per unreadable file
+    errors: list[InputError] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    new_files: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+
+def normalise_week(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return week_label(*parse_iso_week(text))
+
+
+def import_all(ws: Workspace, store: Store, default_week: str | None, progress=None):
+    """Import the inbox; → (ImportResult, every input error of the files in the inbox)."""
+    result = importer.import_inbox(ws.dir, ws.cfg, ws.cal, store, default_week, progress)
+    errors = [InputError(f.rel, "", None, "", "", f.message) for f in result.unreadable]
+    errors += importer.stored_errors(store, result.present_file_ids)
+    return result, errors
+
+
+def _outcome_from_import(result, errors) -> RunOutcome:
+    out = RunOutcome(errors=errors, replaced=result.replaced, new_files=len(result.new_files))
+    out.unreadable = [f.message for f in result.unreadable]
+    return out
+
+
+def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOutcome:
+    from . import weekly
+    from .reports.weekly_book import write_weekly
+    ws = open_workspace(work_dir)
+    week = normalise_week(week)  # §13.29: usage errors before the inbox is read
+    with ws.open_store() as store:
+        started = dt.datetime.now()
+        result, errors = import_all(ws, store, week, progress)
+        out = _outcome_from_import(result, errors)
+        if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
+            raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
+        week = week or weekly.latest_week_with_data(store)
+        if week is None:
+            raise NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
+        res = weekly.compute_week(store, ws.cfg, ws.cal, week)
+        path = write_weekly(ws.dir, ws.cfg, res, errors)
+        store.log_run(f"weekly {week}", started, out.new_files, len(errors))
+    out.outputs.append(path)
+    out.lines += weekly_summary_lines(ws.cfg.unit.name, res)
+    return out
+
+
+def _unreadable_hint(out: RunOutcome) -> str:
+    return ("无法读取的文件：" + "；".join(out.unreadable)) if out.unreadable else ""
+
+
+def weekly_summary_lines(unit: str, res) -> list[str]:
+    enrolled = sum(c.enrolled for c in res.classes)
+    expected = sum(c.expected for c in res.classes)
+    present = sum(c.present for c in res.classes)
+    unexcused = sum(c.unexcused for c in res.classes)
+    missing = [c for c in res.classes if not c.has_sheet]
+    rate = f"{present / expected:.2%}" if expected else "—"
+    lines = [f"{unit} {res.week}（截至 {res.as_of.isoformat()}）：在册 {enrolled} 人，出勤率 {rate}，"
+             f"旷课 {_num(unexcused)} 人次，缺勤预警 {len(res.alerts)} 人，疑似辍学 {len(res.suspects)} 人，"
+             f"在办/观察中台账 {len(res.cases)} 件，核对异常 {len(res.findings)} 条。"]
+    if missing:
+        lines.append("未报周查表的班级：" + "、".join(class_label(c.grade, c.class_no) for c in missing))
+    return lines
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
+    """Read and recognise the inbox, report everything, change nothing (§11)."""
+    from .forms import form_summary
+    ws = open_workspace(work_dir)
+    week = normalise_week(week)
+    result = importer.scan(ws.dir, ws.cfg, ws.cal, None, week)
+    out = RunOutcome()
+    for f in result.files:
+        if f.status == "unreadable":
+            out.unreadable.append(f.message)
+            out.errors.append(InputError(f.rel, "", None, "", "", f.message))
+            continue
+        out.lines.append(f"【{f.rel}】")
+        for t in f.parsed.tables:
+            out.lines.append(f"  {t.sheet}（第{t.header_row}行表头）：{form_summary(t)}")
+        for sheet, why in f.parsed.skipped_sheets:
+            out.lines.append(f"  {sheet}：{why}")
+        out.errors += f.parsed.errors
+    if result.readable_count == 0:
+        raise NoInputError("收件箱中没有可读取的文件。" + _unreadable_hint(out))
+    return out

@@ -1,0 +1,1 @@
+"""Report workbooks (weekly, monthly, aggregate, census) and the shared form writer."""

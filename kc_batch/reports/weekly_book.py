@@ -1,0 +1,116 @@
+"""Layout of the weekly workbook out/<week>/周查汇总_<单位>_<week>.xlsx (SPEC §9.1)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..forms import InputError
+from ..normalise import GRADE_NAMES
+from ..weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
+from .xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+
+SUMMARY_COLUMNS = [
+    Column("年级"), Column("班级"), Column("在册人数", "int"), Column("应出勤人次", "num"),
+    Column("实出勤人次", "num"), Column("出勤率", "percent"), Column("迟到人次", "int"),
+    Column("病假人次", "num"), Column("事假人次", "num"), Column("旷课人次", "num"),
+] + [Column(f"本周{t}", "int") for t in EVENT_COLUMNS] + [Column("疑似辍学人数", "int")]
+
+ALERT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("连续旷课天数", "num"),
+                 Column("首次旷课日期", "date"), Column("累计旷课天数", "num"), Column("缺勤率", "percent"),
+                 Column("预警级别"), Column("应采取措施", width=40), Column("责任人"), Column("截止日期", "date"),
+                 Column("监护人"), Column("联系电话"), Column("类别")]
+FINDING_COLUMNS = [Column("代码"), Column("问题"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
+                   Column("说明", width=60), Column("来源", width=50)]
+ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
+                 Column("错误说明", width=60)]
+LEDGER_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("开立日期", "date"),
+                  Column("类别"), Column("原因"), Column("责任人"), Column("状态"), Column("返校日期", "date"),
+                  Column("劝返次数", "int"), Column("劝返记录", width=50), Column("监护人"), Column("联系电话")]
+
+
+def weekly_path(work_dir: Path, unit: str, week: str) -> Path:
+    return Path(work_dir) / "out" / week / f"周查汇总_{safe_filename(unit)}_{week}.xlsx"
+
+
+def _class_values(cw: ClassWeek) -> list:
+    return [cw.enrolled, cw.expected, cw.present, cw.rate, cw.late, cw.sick, cw.personal, cw.unexcused,
+            *[cw.events[t] for t in EVENT_COLUMNS], cw.suspects]
+
+
+def _sum_rows(rows: list[ClassWeek]) -> list:
+    total = ClassWeek(0, "")
+    for cw in rows:
+        for attr in ("enrolled", "expected", "present", "late", "sick", "personal", "unexcused", "suspects"):
+            setattr(total, attr, getattr(total, attr) + getattr(cw, attr))
+        for t in EVENT_COLUMNS:
+            total.events[t] += cw.events[t]
+    return _class_values(total)
+
+
+def summary_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
+    rows, subtotals = [], set()
+    grades = sorted({cw.grade for cw in res.classes})
+    for g in grades:
+        in_grade = [cw for cw in res.classes if cw.grade == g]
+        for cw in in_grade:
+            rows.append([GRADE_NAMES.get(g, str(g)), f"{cw.class_no}班", *_class_values(cw)])
+        if len(in_grade) > 1:
+            subtotals.add(len(rows))
+            rows.append([GRADE_NAMES.get(g, str(g)), "小计", *_sum_rows(in_grade)])
+    total = ["合计", "", *_sum_rows(res.classes)]
+    notes = [f"出勤率 = 实出勤人次 ÷ 应出勤人次（在读学生、有考勤数据的学生日）；未报周查表的班级出勤率留空。统计截至 {res.as_of.isoformat()}。"]
+    return Sheet("周汇总", f"{unit}控辍保学周查汇总表（{res.week}）", SUMMARY_COLUMNS, rows, total_row=total,
+                 subtotal_rows=subtotals, period=period, notes=notes)
+
+
+def alert_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
+    rows = []
+    for a in res.alerts:
+        s = a.student
+        rows.append([s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
+                     a.streak, a.first_day, a.unexcused_total, a.absence_rate, a.level, a.action, a.responsible,
+                     a.deadline, s.attrs.get("guardian", ""), s.attrs.get("phone", ""), s.categories()])
+    return Sheet("缺勤预警", f"{unit}缺勤预警名单（{res.week}）", ALERT_COLUMNS, rows, period=period,
+                 empty_text="本周无缺勤预警学生")
+
+
+def finding_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
+    rows = [[f.code, f.title, f.xjh, f.name, GRADE_NAMES.get(f.grade, ""), f"{f.class_no}班" if f.class_no else "",
+             f.detail, f.sources] for f in res.findings]
+    return Sheet("核对异常", f"{unit}核对异常（{res.week}）", FINDING_COLUMNS, rows, period=period,
+                 empty_text="本周无核对异常", footer=False)
+
+
+def error_sheet(errors: list[InputError], unit: str, title_suffix: str) -> Sheet:
+    rows = [[e.file, e.sheet, e.row, e.column, e.value, e.reason] for e in errors]
+    return Sheet("输入错误", f"{unit}输入错误（{title_suffix}）", ERROR_COLUMNS, rows, unit_line=True,
+                 empty_text="没有输入错误", footer=False)
+
+
+def ledger_rows(cases, as_of=None) -> list[list]:
+    rows = []
+    for s, c in cases:
+        log = "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in c.log)
+        state = c.state_at(as_of) if as_of else c.state
+        rows.append([s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
+                     c.opened, c.category, c.reason, c.responsible or s.attrs.get("teacher", ""), state,
+                     c.back_since if state == "观察中" else None, len(c.log), log,
+                     s.attrs.get("guardian", ""), s.attrs.get("phone", "")])
+    return rows
+
+
+def ledger_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
+    return Sheet("台账", f"{unit}辍学学生劝返复学台账（在办、观察中）", LEDGER_COLUMNS,
+                 ledger_rows(res.cases, res.as_of), period=period, empty_text="目前没有在办或观察中的台账")
+
+
+def write_weekly(work_dir: Path, cfg: Config, res: WeeklyResult, errors: list[InputError]) -> Path:
+    unit = cfg.unit.name
+    days = res.as_of
+    from ..calendar import week_days
+    first = week_days(res.week)[0]
+    period = f"{first.year}年{first.month}月{first.day}日至{days.year}年{days.month}月{days.day}日"
+    sheets = [summary_sheet(res, unit, period), alert_sheet(res, unit, period), finding_sheet(res, unit, period),
+              error_sheet(errors, unit, res.week), ledger_sheet(res, unit, period)]
+    meta = ReportMeta(unit, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.as_of)
+    return write_workbook(weekly_path(work_dir, unit, res.week), sheets, meta)

@@ -1,0 +1,204 @@
+"""The embedded store DIR/kc.sqlite (SPEC §2, §10.2).
+
+Holds every imported row: roster rows (snapshots, never deleted), attendance marks by student and
+day, change events, input errors and identity notices, and the import log with each file's content
+hash. All of one run's imports are applied in ONE transaction, so a run killed at any moment leaves
+the store as before or as after it. A file already imported (same SHA-256) is skipped; a corrected
+周查表 for a class and week replaces that class-week's marks, and the replacement is logged.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY, rel TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size INTEGER,
+    fmt TEXT, imported_at TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS tables_seen(
+    file_id INTEGER, sheet TEXT, tbl INTEGER, form TEXT, grade INTEGER, class_no TEXT, week TEXT,
+    header_row INTEGER, rows_read INTEGER, head_teacher TEXT);
+CREATE TABLE IF NOT EXISTS roster_rows(
+    file_id INTEGER, seq INTEGER, tbl INTEGER, sheet TEXT, row INTEGER, key TEXT, sfz TEXT, xjh TEXT,
+    name TEXT, grade INTEGER, class_no TEXT, attrs TEXT);
+CREATE INDEX IF NOT EXISTS roster_rows_key ON roster_rows(key);
+CREATE TABLE IF NOT EXISTS aliases(alias TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS check_rows(
+    file_id INTEGER, sheet TEXT, row INTEGER, key TEXT, name TEXT, grade INTEGER, class_no TEXT,
+    week TEXT, note TEXT);
+CREATE INDEX IF NOT EXISTS check_rows_week ON check_rows(week);
+CREATE TABLE IF NOT EXISTS marks(
+    key TEXT, day TEXT, grade INTEGER, class_no TEXT, week TEXT, raw TEXT, present REAL, late INTEGER,
+    sick REAL, personal REAL, unexcused REAL, file_id INTEGER, sheet TEXT, row INTEGER,
+    PRIMARY KEY(key, day));
+CREATE INDEX IF NOT EXISTS marks_week ON marks(grade, class_no, week);
+CREATE TABLE IF NOT EXISTS class_weeks(
+    grade INTEGER, class_no TEXT, week TEXT, file_id INTEGER, sheet TEXT,
+    PRIMARY KEY(grade, class_no, week));
+CREATE TABLE IF NOT EXISTS replacements(
+    at TEXT, grade INTEGER, class_no TEXT, week TEXT, old_file TEXT, new_file TEXT);
+CREATE TABLE IF NOT EXISTS events(
+    id INTEGER PRIMARY KEY, key TEXT, name TEXT, sfz TEXT, xjh TEXT, type TEXT, date TEXT,
+    grade INTEGER, class_no TEXT, other_school TEXT, receipt_date TEXT, reason TEXT,
+    responsible TEXT, note TEXT, file_id INTEGER, sheet TEXT, row INTEGER,
+    UNIQUE(key, type, date));
+CREATE TABLE IF NOT EXISTS input_errors(
+    file_id INTEGER, rel TEXT, sheet TEXT, row INTEGER, col TEXT, value TEXT, reason TEXT);
+CREATE TABLE IF NOT EXISTS notices(
+    file_id INTEGER, rel TEXT, sheet TEXT, row INTEGER, key TEXT, message TEXT);
+CREATE TABLE IF NOT EXISTS answers(
+    kind TEXT, key TEXT, value TEXT, note TEXT, updated_at TEXT, PRIMARY KEY(kind, key));
+CREATE TABLE IF NOT EXISTS runs(
+    id INTEGER PRIMARY KEY, command TEXT, started_at TEXT, finished_at TEXT, files_new INTEGER,
+    errors INTEGER);
+"""
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        self.db.executescript(SCHEMA)
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- transactions
+    def begin(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self):
+        self.db.execute("COMMIT")
+
+    def rollback(self):
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    # ---- files
+    def known_file(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT id FROM files WHERE sha256=?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def add_file(self, rel: str, sha256: str, size: int, fmt: str, summary: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO files(rel, sha256, size, fmt, imported_at, summary) VALUES (?,?,?,?,?,?)",
+            (rel, sha256, size, fmt, dt.datetime.now().isoformat(timespec="seconds"), summary))
+        return cur.lastrowid
+
+    def file_rel(self, file_id: int) -> str:
+        row = self.db.execute("SELECT rel FROM files WHERE id=?", (file_id,)).fetchone()
+        return row[0] if row else ""
+
+    # ---- rows
+    def add_table(self, file_id, sheet, tbl, table):
+        self.db.execute("INSERT INTO tables_seen VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (file_id, sheet, tbl, table.form, table.grade, table.class_no, table.week,
+                         table.header_row, table.rows_read, table.head_teacher))
+
+    def add_roster_rows(self, file_id: int, tbl: int, sheet_index: int, records):
+        rows = []
+        for r in records:
+            rows.append((file_id, sheet_index * 10_000_000 + r.source.row, tbl, r.source.sheet, r.source.row,
+                         r.key, r.sfz, r.xjh, r.name, r.grade, r.class_no,
+                         json.dumps(r.attrs, ensure_ascii=False, sort_keys=True)))
+        self.db.executemany("INSERT INTO roster_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        aliases = []
+        for r in records:
+            if r.xjh and r.xjh != r.key:
+                aliases.append(("XJH:" + r.xjh, r.key))
+            if r.grade and r.class_no:
+                aliases.append((f"NAME:{r.grade}:{r.class_no}:{r.name}", r.key))
+        self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?,?)", aliases)
+
+    def resolve_keys(self, keys: set[str]) -> dict[str, str]:
+        """XJH:/NAME: keys → the roster key of the same student (SPEC §3.6)."""
+        wanted = [k for k in keys if k.startswith(("XJH:", "NAME:"))]
+        out = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            q = "SELECT alias, key FROM aliases WHERE alias IN (%s)" % ",".join("?" * len(chunk))
+            out.update(dict(self.db.execute(q, chunk).fetchall()))
+        return out
+
+    def replace_class_week(self, grade, class_no, week, file_id, sheet) -> str | None:
+        """Claim a class-week for a sheet; an earlier file's marks for it are removed (§10.2)."""
+        old = self.db.execute("SELECT file_id, sheet FROM class_weeks WHERE grade IS ? AND class_no IS ? AND week=?",
+                              (grade, class_no, week)).fetchone()
+        replaced = None
+        if old and (old[0], old[1]) != (file_id, sheet):
+            self.db.execute("DELETE FROM marks WHERE grade IS ? AND class_no IS ? AND week=?", (grade, class_no, week))
+            self.db.execute("DELETE FROM check_rows WHERE grade IS ? AND class_no IS ? AND week=?",
+                            (grade, class_no, week))
+            replaced = self.file_rel(old[0]) + " / " + old[1]
+            self.db.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?)",
+                            (dt.datetime.now().isoformat(timespec="seconds"), grade, class_no, week,
+                             replaced, self.file_rel(file_id) + " / " + sheet))
+        self.db.execute("INSERT OR REPLACE INTO class_weeks VALUES (?,?,?,?,?)", (grade, class_no, week, file_id, sheet))
+        return replaced
+
+    def add_check_rows(self, file_id, week, records):
+        self.db.executemany("INSERT INTO check_rows VALUES (?,?,?,?,?,?,?,?,?)",
+                            [(file_id, r.source.sheet, r.source.row, r.key, r.name, r.grade, r.class_no, week, r.note)
+                             for r in records])
+        marks = []
+        for r in records:
+            for day, (raw, m) in r.marks.items():
+                marks.append((r.key, day.isoformat(), r.grade, r.class_no, week, raw, m.present, m.late,
+                              m.sick, m.personal, m.unexcused, file_id, r.source.sheet, r.source.row))
+        self.db.executemany("INSERT OR REPLACE INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", marks)
+
+    def add_events(self, file_id, records):
+        """Upsert: a cumulative register re-sent with a 回执日期 filled in updates the event."""
+        self.db.executemany(
+            """INSERT INTO events(key,name,sfz,xjh,type,date,grade,class_no,other_school,receipt_date,
+                                  reason,responsible,note,file_id,sheet,row)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(key,type,date) DO UPDATE SET
+                 receipt_date=COALESCE(excluded.receipt_date, events.receipt_date),
+                 other_school=COALESCE(NULLIF(excluded.other_school,''), events.other_school),
+                 reason=COALESCE(NULLIF(excluded.reason,''), events.reason),
+                 responsible=COALESCE(NULLIF(excluded.responsible,''), events.responsible),
+                 note=COALESCE(NULLIF(excluded.note,''), events.note),
+                 grade=COALESCE(excluded.grade, events.grade),
+                 class_no=COALESCE(excluded.class_no, events.class_no)""",
+            [(r.key, r.name, r.sfz, r.xjh, r.change_type, r.date.isoformat(), r.grade, r.class_no,
+              r.other_school, r.receipt_date.isoformat() if r.receipt_date else None, r.reason,
+              r.responsible, r.note, file_id, r.source.sheet, r.source.row) for r in records])
+
+    def add_errors(self, file_id, errors):
+        self.db.executemany("INSERT INTO input_errors VALUES (?,?,?,?,?,?,?)",
+                            [(file_id, e.file, e.sheet, e.row, e.column, e.value, e.reason) for e in errors])
+
+    def add_notices(self, file_id, notices):
+        self.db.executemany("INSERT INTO notices VALUES (?,?,?,?,?,?)",
+                            [(file_id, n.source.file, n.source.sheet, n.source.row, n.key, n.message)
+                             for n in notices])
+
+    # ---- answers kept across runs (处置, 外地就读)
+    def set_answer(self, kind: str, key: str, value: str, note: str = ""):
+        self.db.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?)",
+                        (kind, key, value, note, dt.datetime.now().isoformat(timespec="seconds")))
+
+    def answers(self, kind: str) -> dict[str, tuple[str, str]]:
+        return {k: (v, n) for k, v, n in
+                self.db.execute("SELECT key, value, note FROM answers WHERE kind=?", (kind,))}
+
+    # ---- reading
+    def query(self, sql: str, params=()):
+        return self.db.execute(sql, params).fetchall()
+
+    def log_run(self, command: str, started: dt.datetime, files_new: int, errors: int):
+        self.db.execute("INSERT INTO runs(command, started_at, finished_at, files_new, errors) VALUES (?,?,?,?,?)",
+                        (command, started.isoformat(timespec="seconds"),
+                         dt.datetime.now().isoformat(timespec="seconds"), files_new, errors))

@@ -1,0 +1,204 @@
+"""The figures of a school's week (SPEC §9.1, §13.1–§13.4, §13.10, §13.24, §13.25)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import attendance, findings
+from .attendance import Attendance, Case
+from .calendar import SchoolCalendar, week_days
+from .config import Config
+from .events import READING, SchoolState, Student, load_state
+from .store import Store
+
+EVENT_COLUMNS = ["转入", "转出", "休学", "复学", "辍学", "劝返复学"]  # 本周… columns of 周汇总
+
+
+@dataclass
+class ClassWeek:
+    grade: int
+    class_no: str
+    enrolled: int = 0          # 在册人数 (§13.1)
+    expected: float = 0        # 应出勤人次
+    present: float = 0         # 实出勤人次
+    late: int = 0
+    sick: float = 0
+    personal: float = 0
+    unexcused: float = 0
+    events: dict = field(default_factory=lambda: {t: 0 for t in EVENT_COLUMNS})
+    suspects: int = 0
+    has_sheet: bool = False
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.expected if self.expected else None
+
+
+@dataclass
+class Alert:
+    """One row of 缺勤预警 (§9.1, §13.10, §13.24)."""
+    student: Student
+    streak: float
+    first_day: dt.date | None
+    unexcused_total: float
+    absence_rate: float | None
+    level: str
+    action: str
+    responsible: str
+    deadline: dt.date | None
+    steps: list
+
+
+@dataclass
+class WeeklyResult:
+    week: str
+    as_of: dt.date
+    classes: list[ClassWeek]
+    alerts: list[Alert]
+    findings: list
+    cases: list[tuple[Student, Case]]
+    suspects: list
+    state: SchoolState
+    atts: dict
+
+
+def compute_week(store: Store, cfg: Config, cal: SchoolCalendar, week: str) -> WeeklyResult:
+    as_of = cal.week_end(week)
+    days = [d for d in week_days(week) if d <= as_of]
+    state = load_state(store, cal, as_of)
+    marks = attendance.load_marks(store, as_of)
+    atts = attendance.analyse(state, marks, cfg.policy, as_of)
+    suspects = attendance.suspects(state, atts, cfg.policy, as_of)
+    classes = _class_weeks(store, state, atts, suspects, week, days, as_of)
+    balance = _class_balance(store, state, week, days, as_of, classes)
+    found = findings.week_findings(store, state, atts, cfg.policy, week, days, as_of, balance)
+    alerts = _alerts(state, atts, cfg, cal, as_of)
+    cases = _open_cases(state, atts, as_of)
+    return WeeklyResult(week, as_of, classes, alerts, found, cases, suspects, state, atts)
+
+
+def _class_weeks(store, state: SchoolState, atts, suspects, week, days, as_of) -> list[ClassWeek]:
+    rows: dict[tuple, ClassWeek] = {}
+
+    def row(g, c) -> ClassWeek:
+        if (g, c) not in rows:
+            rows[(g, c)] = ClassWeek(g, c)
+        return rows[(g, c)]
+
+    for g, c in findings.classes_on_roster(state):
+        row(g, c)
+    for g, c in store.query("SELECT DISTINCT grade, class_no FROM class_weeks WHERE week=?", (week,)):
+        if g is not None:
+            row(g, c).has_sheet = True
+    first_day = days[0]
+    for s in state.students.values():
+        g, c = s.class_at(as_of)
+        if g is None:
+            continue
+        if s.reading_at(as_of):
+            row(g, c).enrolled += 1
+        for m in atts[s.key].marks:
+            if first_day <= m.day <= as_of:
+                r = row(*s.class_at(m.day))
+                r.expected += 1
+                r.present += m.present
+                r.late += m.late
+                r.sick += m.sick
+                r.personal += m.personal
+                r.unexcused += m.unexcused
+        for e in s.applied_events(as_of):
+            if e.date >= first_day and e.type in EVENT_COLUMNS:
+                row(*s.class_at(e.date if e.type != "转入" else as_of)).events[e.type] += 1
+    for s, _, _ in suspects:
+        g, c = s.class_at(as_of)
+        if g is not None:
+            row(g, c).suspects += 1
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], _class_sort(k[1])))]
+
+
+def _class_sort(c):
+    return (0, int(c)) if str(c).isdigit() else (1, str(c))
+
+
+def _class_balance(store, state: SchoolState, week, days, as_of, classes) -> dict:
+    """§5.3 per class over the week: 期初 (the day before the week) + increases − decreases = 期末,
+    and the counts on the latest roster and on this week's 周查表 (R07)."""
+    start_day = days[0] - dt.timedelta(days=1)
+    plus_types = ("新生入学", "转入", "复学", "劝返复学")
+    minus_types = ("转出", "休学", "辍学", "死亡", "毕业")
+    sheet_counts = {}
+    for g, c, n in store.query("SELECT grade, class_no, COUNT(DISTINCT key) FROM check_rows WHERE week=? "
+                               "GROUP BY grade, class_no", (week,)):
+        sheet_counts[(g, c)] = n
+    out = {}
+    for cw in classes:
+        key = (cw.grade, cw.class_no)
+        start = end = plus = minus = 0
+        for s in state.students.values():
+            if s.reading_at(start_day) and s.class_at(start_day) == key:
+                start += 1
+            if s.reading_at(as_of) and s.class_at(as_of) == key:
+                end += 1
+            for e in s.applied_events(as_of):
+                if e.date > start_day and s.class_at(e.date) == key or (
+                        e.date > start_day and e.type in ("转入", "新生入学") and s.class_at(as_of) == key):
+                    if e.type in plus_types:
+                        plus += 1
+                    elif e.type in minus_types:
+                        minus += 1
+        in_week = sum(1 for s in state.students.values()
+                      if any(s.reading_at(d) and s.class_at(d) == key for d in days))
+        out[key] = dict(start=start, plus=plus, minus=minus, expected_end=start + plus - minus, end=end,
+                        in_week=in_week, sheet=sheet_counts.get(key))
+    return out
+
+
+def responsible_text(step_responsible: str, s: Student, head_teachers: dict) -> str:
+    """Roles of the ladder step with the names we know: 班主任 from the 周查表, 包保教师 from the roster."""
+    text = step_responsible
+    head = head_teachers.get((s.grade, s.class_no))
+    if head and "班主任" in text:
+        text = text.replace("班主任", f"班主任（{head}）", 1)
+    teacher = s.attrs.get("teacher")
+    if teacher and "包保教师" in text:
+        text = text.replace("包保教师", f"包保教师（{teacher}）", 1)
+    return text
+
+
+def _alerts(state: SchoolState, atts: dict[str, Attendance], cfg: Config, cal, as_of) -> list[Alert]:
+    ladder = cfg.policy.escalation
+    heads = getattr(state, "head_teachers", {})
+    out = []
+    for key, a in atts.items():
+        s = state.students[key]
+        if not s.reading_at(as_of):
+            continue  # §13.10: 缺勤预警 lists 在读 students only
+        top = a.top_step
+        if top is not None:
+            step = ladder[top.index - 1]
+            deadline = cal.add_school_days(top.date, step.deadline_days)
+            out.append(Alert(s, a.streak, a.streak_start, a.unexcused_total, a.absence_rate,
+                             f"第{top.index}级（连续{attendance._fmt_days(top.days)}天）", step.action,
+                             responsible_text(step.responsible, s, heads), deadline, a.steps))
+        elif a.absence_rate is not None and a.absence_rate >= cfg.policy.chronic_absence_rate:
+            out.append(Alert(s, a.streak, a.streak_start, a.unexcused_total, a.absence_rate, "长期缺勤预警",
+                             "班主任家访了解缺勤原因，制定帮扶措施", responsible_text("班主任", s, heads), None, []))
+    out.sort(key=lambda al: (-(al.steps[-1].index if al.steps else 0), -al.streak, al.student.grade or 0,
+                             _class_sort(al.student.class_no or ""), al.student.name))
+    return out
+
+
+def _open_cases(state: SchoolState, atts, as_of) -> list[tuple[Student, Case]]:
+    """§13.25: the weekly 台账 lists the cases 在办 or 观察中 at the as-of date."""
+    out = []
+    for key, a in atts.items():
+        for case in a.cases:
+            if case.state_at(as_of) in ("在办", "观察中"):
+                out.append((state.students[key], case))
+    out.sort(key=lambda t: (t[1].opened, t[0].grade or 0, t[0].name))
+    return out
+
+
+def latest_week_with_data(store: Store) -> str | None:
+    row = store.query("SELECT MAX(week) FROM class_weeks")
+    return row[0][0] if row and row[0][0] else None
