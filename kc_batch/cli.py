@@ -39,13 +39,17 @@ def _progress_factory():
     return progress
 
 
-def _report(outcome, strict: bool):
+def _report(outcome, strict: bool, echo_errors: bool = False):
     for line in outcome.unreadable:
         click.echo(f"无法读取：{line}", err=True)
     for line in outcome.replaced:
         click.echo(line)
     for line in outcome.lines:
         click.echo(line)
+    if echo_errors:
+        for e in outcome.errors:
+            where = " / ".join(str(x) for x in (e.file, e.sheet, f"第{e.row}行" if e.row else "", e.column) if x)
+            click.echo(f"输入错误：{where}：{e.reason}" + (f"（原值“{e.value}”）" if e.value else ""))
     for path in outcome.outputs:
         click.echo(f"已生成：{path}")
     if outcome.errors:
@@ -65,12 +69,7 @@ def _for_each_dir(dirs, fn, strict=False, echo_errors=False):
         if many:
             click.echo(f"== {d} ==")
         try:
-            outcome = fn(d)
-            if echo_errors:
-                for e in outcome.errors:
-                    where = " / ".join(str(x) for x in (e.file, e.sheet, f"第{e.row}行" if e.row else "", e.column) if x)
-                    click.echo(f"  输入错误：{where}：{e.reason}" + (f"（原值“{e.value}”）" if e.value else ""))
-            _report(outcome, strict)
+            _report(fn(d), strict, echo_errors)
         except KcError as exc:
             if not many:
                 _fail(exc)
@@ -140,6 +139,20 @@ def weekly_cmd(dirs, week, strict):
         _fail(exc)
     progress = _progress_factory()
     _for_each_dir(_dirs(dirs), lambda d: run_weekly(d, week, progress), strict)
+
+
+@main.command("monthly", context_settings=CONTEXT, help="导入新文件，按每月截止日（默认20日）生成控辍保学动态管理月报表工作簿。")
+@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@click.option("--month", default=None, help="统计月份（如 2026-11，统计 10月21日至11月20日）；默认为最近一个已过截止日的月份")
+@click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
+def monthly_cmd(dirs, month, strict):
+    from .jobs import normalise_month, run_monthly
+    try:
+        normalise_month(month)
+    except KcError as exc:
+        _fail(exc)
+    progress = _progress_factory()
+    _for_each_dir(_dirs(dirs), lambda d: run_monthly(d, month, progress), strict)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from .calendar import SchoolCalendar
+from .calendar import SchoolCalendar, week_of
 from .store import Store
 
 READING = "在读"
@@ -50,6 +50,8 @@ class Event:
     responsible: str
     note: str
     source: tuple  # (file, sheet, row)
+    sfz: str | None = None
+    xjh: str | None = None
     applied: bool = True
     rejection: str = ""
 
@@ -128,6 +130,7 @@ class SchoolState:
     snapshots: dict[tuple, list[list[RosterRow]]]   # class → snapshots, oldest first
     events: list[Event]
     duplicates: list[tuple[str, list[RosterRow]]]   # R04 within current snapshots
+    head_teachers: dict = field(default_factory=dict)  # (grade, class) → 班主任 from the newest 周查表
 
     def reading_students(self, day: dt.date) -> list[Student]:
         return [s for s in self.students.values() if s.reading_at(day)]
@@ -147,12 +150,15 @@ def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState
     for e in events:
         s = students.get(e.key)
         if s is None:
-            s = students[e.key] = Student(key=e.key, name=e.name, grade=e.grade, class_no=e.class_no,
-                                          source=e.source)
+            s = students[e.key] = Student(key=e.key, name=e.name, sfz=e.sfz, xjh=e.xjh, grade=e.grade,
+                                          class_no=e.class_no, source=e.source)
         s.events.append(e)
     for s in students.values():
         _build_timeline(s, cal)
-    return SchoolState(cal, students, roster, snapshots, events, duplicates)
+    heads = {(g, c): t for g, c, t in store.query(
+        "SELECT grade, class_no, head_teacher FROM tables_seen WHERE head_teacher != '' AND week <= ? "
+        "ORDER BY week, file_id", (week_of(as_of),))}
+    return SchoolState(cal, students, roster, snapshots, events, duplicates, heads)
 
 
 def _class_snapshots(roster: list[RosterRow]) -> dict[tuple, list[list[RosterRow]]]:
@@ -192,12 +198,12 @@ def _students_from_roster(roster, snapshots, attrs_by_pos):
 
 def _load_events(store: Store, files: dict) -> list[Event]:
     out = []
-    for (eid, key, typ, date, name, g, c, other, receipt, reason, resp, note, fid, sheet, row) in store.query(
+    for (eid, key, typ, date, name, g, c, other, receipt, reason, resp, note, fid, sheet, row, sfz, xjh) in store.query(
             "SELECT id, key, type, date, name, grade, class_no, other_school, receipt_date, reason, "
-            "responsible, note, file_id, sheet, row FROM events ORDER BY date, file_id, sheet, row"):
+            "responsible, note, file_id, sheet, row, sfz, xjh FROM events ORDER BY date, file_id, sheet, row"):
         out.append(Event(eid, key, typ, dt.date.fromisoformat(date), name, g, c, other or "",
                          dt.date.fromisoformat(receipt) if receipt else None, reason or "", resp or "",
-                         note or "", (files.get(fid, ""), sheet, row)))
+                         note or "", (files.get(fid, ""), sheet, row), sfz, xjh))
     return out
 
 

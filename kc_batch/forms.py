@@ -252,6 +252,10 @@ def _match_header(rows, r, cal) -> _Header | None:
         if form is None:
             continue
         if height == 2:
+            # a title row (one merged cell) is never the top half of a two-row header
+            top = [norm_header(c) for c in rows[r]]
+            if sum(1 for t in top if t) < 2 or not any(_ALIAS_TO_FIELD.get(t) for t in top):
+                continue
             # a two-row reading is only right when the second row is header text, not data
             second = [norm_header(c) for c in rows[r + 1]]
             if not any(_ALIAS_TO_FIELD.get(s) for s in second) and not any(
@@ -577,6 +581,8 @@ def _check_identity_agreement(person: Person, attrs: dict, src: Source, out):
 def _check_record(row, h, table: Table, person: Person, src: Source, cal, out) -> CheckRecord:
     rec = CheckRecord(**vars(person), source=src)
     rec.note = cell_text(_get(row, h, "note"))
+    if not table.head_teacher:
+        table.head_teacher = identity.normalise_name(cell_text(_get(row, h, "head_teacher")))
     week_dates = None
     if table.week:
         from .calendar import week_days

@@ -139,3 +139,53 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     if result.readable_count == 0:
         raise NoInputError("收件箱中没有可读取的文件。" + _unreadable_hint(out))
     return out
+
+
+def normalise_month(text: str | None, cal: SchoolCalendar | None = None) -> str | None:
+    from .calendar import month_label
+    if text is None:
+        return None
+    return month_label(*parse_month(text))
+
+
+def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
+    """The latest month whose cutoff has passed (on the 20th itself, that month)."""
+    from .calendar import month_label
+    today = today or dt.date.today()
+    if today.day >= cal.cfg.cutoff_day:
+        return month_label(today.year, today.month)
+    y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return month_label(y, m)
+
+
+def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunOutcome:
+    from .monthly import compute_month, rate_limit_breaches
+    from .reports.monthly_book import write_monthly
+    ws = open_workspace(work_dir)
+    month = normalise_month(month) or default_month(ws.cal)
+    start, cutoff = ws.cal.month_period(month)
+    if cutoff < ws.cal.first_school_day:
+        raise UsageError(f"{month} 的统计截止日 {cutoff.isoformat()} 在学年初 {ws.cal.first_school_day.isoformat()} 之前，"
+                         "请检查 --month 或 kc.toml 的 year_start。")
+    with ws.open_store() as store:
+        started = dt.datetime.now()
+        result, errors = import_all(ws, store, None, progress)
+        out = _outcome_from_import(result, errors)
+        if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
+            raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
+        res = compute_month(store, ws.cfg, ws.cal, month)
+        path = write_monthly(ws.dir, ws.cfg, res)
+        store.log_run(f"monthly {month}", started, out.new_files, len(errors))
+    out.outputs.append(path)
+    total = res.rows[-1]
+    c = total.figures.counts
+    rates = {k: v.value for k, v in total.rates.items()}
+    fmt = lambda v: "—" if v is None else f"{v:.2%}"  # noqa: E731
+    out.lines.append(
+        f"{ws.cfg.unit.name} {month}（{res.start.isoformat()} 至 {res.cutoff.isoformat()}）：学年初在校生 {c['学年初在校生']}，"
+        f"本月末在校生 {c['本月末在校生']}，本月转入 {c['本月转入']}、转出 {c['本月转出']}，当前辍学 {c['当前辍学']}，"
+        f"疑似辍学 {c['疑似辍学']}；年辍学率 {fmt(rates['年辍学率'])}，巩固率 {fmt(rates['巩固率'])}。"
+        + ("本月零报告（无辍学学生）。" if c["当前辍学"] == 0 else ""))
+    for _, _, text in rate_limit_breaches(res, ws.cfg):
+        out.lines.append("注意：" + text)
+    return out

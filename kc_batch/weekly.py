@@ -167,7 +167,7 @@ def responsible_text(step_responsible: str, s: Student, head_teachers: dict) -> 
 
 def _alerts(state: SchoolState, atts: dict[str, Attendance], cfg: Config, cal, as_of) -> list[Alert]:
     ladder = cfg.policy.escalation
-    heads = getattr(state, "head_teachers", {})
+    heads = state.head_teachers
     out = []
     for key, a in atts.items():
         s = state.students[key]

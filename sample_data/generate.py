@@ -509,7 +509,7 @@ def class_of(plan: Plan, s: Student, day: dt.date) -> tuple[int, int]:
 def build_week_sheets(plan: Plan) -> WeekSheets:
     sheets: WeekSheets = {}
     everyone = [s for sc in plan.classes for s in sc.students]
-    for key, extra in plan.extra_rows.items():
+    for extra in plan.extra_rows.values():
         everyone += extra
     for year, week in WEEKS:
         label, days = week_label(year, week), week_school_days(year, week)
@@ -1221,13 +1221,13 @@ def write_change_register(plan: Plan, inbox: Path) -> Path:
 # ---------------------------------------------------------------- README
 
 
-def student_ref(s: Student, plan: Plan) -> str:
+def student_ref(s: Student) -> str:
     return f"{s.name}（{class_label(*s.class_key)}，学籍号 {s.xjh}）"
 
 
 def readme_text(plan: Plan, files: list[Path], outdir: Path, counts: dict) -> str:
     r = plan.roles
-    ref = lambda key: student_ref(r[key], plan)  # noqa: E731
+    ref = lambda key: student_ref(r[key])  # noqa: E731
     lines = [
         "# 示例数据：杉树九年一贯制学校（2026—2027学年）",
         "",
@@ -1282,7 +1282,7 @@ def readme_text(plan: Plan, files: list[Path], outdir: Path, counts: dict) -> st
         f"- 转出有回执：{ref('A_转出有回执')}，2026-10-26 转出，回执 2026-10-30（已接收），W44 起不在周查表上。",
         f"- 转出无回执：{ref('B_转出无回执')}，2026-11-02 转出，无回执；回执期限为其后第 10 个上课日 2026-11-16，"
         "截至 11-20 逾期未回执（R06，疑似辍学“转出未接收”）。",
-        f"- 转入：{student_ref(r['C_转入'], plan).replace('）', '，不在花名册上）', 1)}，2026-11-09 转入五年级(2)班，"
+        f"- 转入：{student_ref(r['C_转入']).replace('）', '，不在花名册上）', 1)}，2026-11-09 转入五年级(2)班，"
         "W46、W47 周查表上有此人。",
         f"- 送教上门：{ref('F_送教上门')}（肢体残疾），2026-11-09 起送教上门；另有花名册上即为送教上门的 "
         f"{ref('送教上门(花名册)')}（智力残疾）。",
@@ -1301,7 +1301,7 @@ def readme_text(plan: Plan, files: list[Path], outdir: Path, counts: dict) -> st
         "",
         "核对异常与输入错误（§7、§4）：",
         f"- R01：{ref('R01_周查表漏报')} 在花名册上，但不在 W47 的三年级(1)班周查表上。",
-        f"- R02：{student_ref(r['R02_无学籍借读'], plan).replace('）', '，不在花名册上）', 1)}，"
+        f"- R02：{student_ref(r['R02_无学籍借读']).replace('）', '，不在花名册上）', 1)}，"
         "出现在 W46、W47 六年级(1)班周查表上，无转入登记。",
         "- R03：W45 缺二年级(2)班周查表；W47 缺五年级(1)班周查表。",
         f"- R09（年龄异常，大 3 岁以上）：{ref('送教上门(花名册)')}，出生 {r['送教上门(花名册)'].birth}；"

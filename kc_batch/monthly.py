@@ -1,0 +1,265 @@
+"""The figures of a unit's month (SPEC §1, §5.3, §6.4, §8, §9.2, §13.4–§13.16).
+
+Month M covers the 21st of M−1 through the cutoff (the 20th) of M; September starts at 学年初.
+Every count is per student: each student is counted in one grade row (their grade at the cutoff), so
+that each row keeps the balance identity 上月末 + increases − decreases = 本月末 (§5.3).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import attendance
+from .attendance import Attendance, Case, transfer_status
+from .calendar import SchoolCalendar, week_of
+from .config import Config
+from .events import READING, SchoolState, Student, load_state
+from .normalise import GRADE_NAMES
+from .store import Store
+
+FLOW_PLUS = ["新生入学", "转入", "复学", "劝返复学"]
+FLOW_MINUS = ["转出", "休学", "死亡", "辍学"]
+COUNT_COLUMNS = ["学年初在校生", "上月末在校生", "本月新生入学", "本月转入", "本月复学", "本月劝返复学", "本月转出",
+                 "本月休学", "本月死亡", "本月辍学", "本月末在校生", "女生", "建档立卡", "残疾", "送教上门", "留守儿童",
+                 "随迁子女", "疑似辍学", "当前辍学", "累计辍学"]
+RATE_COLUMNS = ["年辍学率", "可能辍学率", "巩固率"]
+LEAF_COLUMNS = COUNT_COLUMNS + RATE_COLUMNS  # §9.2: the 23 leaf headers, in this order
+STAGE_GRADES = {"小学": range(1, 7), "初中": range(7, 10)}
+
+
+@dataclass
+class Figures:
+    """Counts of one row (a grade, a 学段 or the unit) and the parts of its rates."""
+    counts: dict = field(default_factory=lambda: {c: 0 for c in COUNT_COLUMNS})
+    base: int = 0             # 巩固基数
+    retained: int = 0         # students of the base 在读 at the cutoff
+    adjusted: int = 0         # 调整基数 = 学年初 + 转入 − 转出 − 死亡 (学年内)
+    xiuxue_now: int = 0       # 休学 at the cutoff (两基口径)
+    returned_old: int = 0     # 往年劝返: back this year from an earlier year's 休学/辍学
+
+    def add(self, other: "Figures"):
+        for c in COUNT_COLUMNS:
+            self.counts[c] += other.counts[c]
+        for a in ("base", "retained", "adjusted", "xiuxue_now", "returned_old"):
+            setattr(self, a, getattr(self, a) + getattr(other, a))
+
+
+@dataclass
+class Rate:
+    name: str
+    formula: str
+    numerator: float
+    denominator: float
+    basis: str
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass
+class MonthRow:
+    label: str               # 一年级 … / 小学小计 / 初中小计 / 合计
+    kind: str                # grade | stage | total
+    stage: str | None
+    figures: Figures
+    rates: dict = field(default_factory=dict)  # name → Rate
+
+
+@dataclass
+class MonthlyResult:
+    month: str
+    start: dt.date
+    cutoff: dt.date
+    prev_cutoff: dt.date
+    rows: list[MonthRow]
+    dropouts: list           # (student, event, case)
+    suspects: list           # (student, reason, streak, since)
+    cases: list              # (student, case) open at any time in the period
+    case_counts: dict        # 新增, 销号, 仍在办
+    flows: list              # (student, event, status)
+    weekly_rates: list       # (week, expected, present)
+    state: SchoolState
+    options_text: str
+
+
+def compute_month(store: Store, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:
+    start, cutoff = cal.month_period(month)
+    first_day = cal.first_school_day
+    # the stock of 上月末 is taken at the previous cutoff; for September at 学年初 (§1)
+    prev = max(start - dt.timedelta(days=1), first_day)
+    state = load_state(store, cal, cutoff)
+    marks = attendance.load_marks(store, cutoff)
+    atts = attendance.analyse(state, marks, cfg.policy, cutoff)
+    suspects = _suspect_list(state, atts, cfg, cutoff)
+    suspect_keys = {s.key for s, *_ in suspects}
+    by_grade: dict[int, Figures] = {}
+    for s in state.students.values():
+        grade = _grade_of(s, cutoff)
+        if grade is None:
+            continue
+        f = _student_figures(s, cal, cfg, first_day, prev, cutoff, s.key in suspect_keys)
+        if f is not None:
+            by_grade.setdefault(grade, Figures()).add(f)
+    rows = _rows(by_grade, cfg)
+    for row in rows:
+        row.rates = rates_of(row.figures, cfg)
+    dropouts = _dropout_list(state, atts, cutoff)
+    cases, counts = _cases_in_period(state, atts, start, cutoff)
+    flows = [(s, e, transfer_status(e, cal, cfg.policy, cutoff)) for s in state.students.values()
+             for e in s.applied_events(cutoff) if e.type in ("转入", "转出") and start <= e.date <= cutoff]
+    flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
+    return MonthlyResult(month, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
+                         _weekly_rates(atts, first_day, cutoff), state, options_text(cfg))
+
+
+def _grade_of(s: Student, cutoff: dt.date) -> int | None:
+    return s.class_at(cutoff)[0] or s.grade
+
+
+def _student_figures(s: Student, cal, cfg: Config, first_day, prev, cutoff, suspect: bool) -> Figures | None:
+    f = Figures()
+    c = f.counts
+    at_start = s.reading_at(first_day)
+    c["学年初在校生"] = int(at_start)
+    c["上月末在校生"] = int(s.reading_at(prev))
+    events = s.applied_events(cutoff)
+    for e in events:
+        if prev < e.date <= cutoff:
+            if e.type in FLOW_PLUS or e.type in FLOW_MINUS:
+                c["本月" + e.type] += 1
+    now = s.status_at(cutoff)
+    if now == READING:
+        c["本月末在校生"] = 1
+        c["女生"] = int(s.sex == "女")
+        c["建档立卡"] = int(s.flag("poor"))
+        c["残疾"] = int(s.flag("disability"))
+        c["送教上门"] = int(s.attrs.get("study_mode") == "送教上门")
+        c["留守儿童"] = int(s.flag("left_behind"))
+        c["随迁子女"] = int(s.flag("migrant"))
+    c["疑似辍学"] = int(suspect)
+    c["当前辍学"] = int(now == "辍学")
+    c["累计辍学"] = int(any(e.type == "辍学" and first_day <= e.date <= cutoff for e in events))
+    f.xiuxue_now = int(now == "休学")
+    # §8 巩固基数, per student (§13.8)
+    in_year = [e for e in events if first_day < e.date <= cutoff]
+    joined = any(e.type in ("新生入学", "转入") for e in in_year)
+    belonged = at_start or joined
+    left_legitimately = (now == "死亡") or (now == "转出" and any(
+        e.type == "转出" and transfer_status(e, cal, cfg.policy, cutoff) in ("已接收", "待回执") for e in in_year))
+    if belonged and not left_legitimately:
+        f.base = 1
+        f.retained = int(now == READING)
+    elif not belonged and now == READING:
+        f.returned_old = 1  # 往年劝返: outside 巩固基数
+    f.adjusted = int(at_start) + sum(1 for e in in_year if e.type == "转入") \
+        - sum(1 for e in in_year if e.type in ("转出", "死亡"))
+    if not any(c.values()) and not f.base and not f.returned_old and not f.adjusted:
+        return None
+    return f
+
+
+def _rows(by_grade: dict[int, Figures], cfg: Config) -> list[MonthRow]:
+    rows = []
+    total = Figures()
+    stages = [s for s in ("小学", "初中") if s in cfg.unit.stages or any(g in STAGE_GRADES[s] for g in by_grade)]
+    for stage in stages:
+        sub = Figures()
+        for g in STAGE_GRADES[stage]:
+            if g in by_grade:
+                rows.append(MonthRow(GRADE_NAMES[g], "grade", stage, by_grade[g]))
+                sub.add(by_grade[g])
+        rows.append(MonthRow(f"{stage}小计", "stage", stage, sub))
+        total.add(sub)
+    rows.append(MonthRow("合计", "total", stages[0] if len(stages) == 1 else None, total))
+    return rows
+
+
+def options_text(cfg: Config) -> str:
+    r = cfg.policy.rates
+    return (f"分母：{r.denominator}；休学{'计入' if r.count_xiuxue_as_dropout else '不计入'}辍学；"
+            f"统计截止日：每月{cfg.calendar.cutoff_day}日")
+
+
+def rates_of(f: Figures, cfg: Config) -> dict[str, Rate]:
+    """§8 rates of one row, from its summed counts (never averaged)."""
+    opts = cfg.policy.rates
+    c = f.counts
+    if opts.denominator == "调整基数":
+        denom, denom_text = f.adjusted, "调整基数（学年初在校生＋学年内转入－转出－死亡）"
+    else:
+        denom, denom_text = c["学年初在校生"], "学年初在校生"
+    dropped = c["当前辍学"] + (f.xiuxue_now if opts.count_xiuxue_as_dropout else 0)
+    dropped_text = "当前辍学人数" + ("＋当前休学人数" if opts.count_xiuxue_as_dropout else "")
+    basis = options_text(cfg)
+    return {
+        "年辍学率": Rate("年辍学率", f"{dropped_text} ÷ {denom_text}", dropped, denom, basis),
+        "可能辍学率": Rate("可能辍学率", f"（{dropped_text}＋疑似辍学人数）÷ {denom_text}",
+                       dropped + c["疑似辍学"], denom, basis),
+        "巩固率": Rate("巩固率", "巩固基数中截止日在读人数 ÷ 巩固基数（学年初在校生＋学年内新生入学、转入－已接收或待回执的转出－死亡；"
+                              "往年劝返学生不计入）", f.retained, f.base, basis),
+    }
+
+
+def _suspect_list(state, atts, cfg, cutoff):
+    out = []
+    for s, reason, streak in attendance.suspects(state, atts, cfg.policy, cutoff):
+        a = atts[s.key]
+        since = a.suspect_since
+        if since is None:
+            for e in s.applied_events(cutoff):
+                if e.type == "转出":
+                    since = state.cal.add_school_days(e.date, cfg.policy.transfer_receipt_days) + dt.timedelta(days=1)
+        out.append((s, reason, streak, since))
+    out.sort(key=lambda t: (t[0].grade or 0, str(t[0].class_no), t[0].name))
+    return out
+
+
+def _dropout_list(state: SchoolState, atts: dict[str, Attendance], cutoff):
+    out = []
+    for s in state.students.values():
+        if s.status_at(cutoff) != "辍学":
+            continue
+        event = [e for e in s.applied_events(cutoff) if e.type == "辍学"][-1]
+        case = next((c for c in reversed(atts[s.key].cases) if c.category == "辍学"), None)
+        out.append((s, event, case))
+    out.sort(key=lambda t: (t[0].grade or 0, str(t[0].class_no), t[0].name))
+    return out
+
+
+def _cases_in_period(state, atts, start, cutoff):
+    cases, new, closed, open_now = [], 0, 0, 0
+    for key, a in atts.items():
+        for c in a.cases:
+            if c.opened <= cutoff and (c.closed is None or c.closed >= start):
+                cases.append((state.students[key], c))
+                new += int(start <= c.opened <= cutoff)
+                closed += int(c.closed is not None and start <= c.closed <= cutoff)
+                open_now += int(c.state_at(cutoff) in ("在办", "观察中"))
+    cases.sort(key=lambda t: (t[1].opened, t[0].name))
+    return cases, {"新增": new, "销号": closed, "仍在办": open_now}
+
+
+def _weekly_rates(atts, first_day, cutoff) -> list[tuple[str, float, float]]:
+    weeks: dict[str, list[float]] = {}
+    for a in atts.values():
+        for m in a.marks:
+            if first_day <= m.day <= cutoff:
+                w = weeks.setdefault(week_of(m.day), [0.0, 0.0])
+                w[0] += 1
+                w[1] += m.present
+    return [(w, v[0], v[1]) for w, v in sorted(weeks.items())]
+
+
+def rate_limit_breaches(res: MonthlyResult, cfg: Config) -> list[tuple[MonthRow, str, str]]:
+    """Rows whose 年辍学率 is over its 学段's limit or whose 巩固率 is under target (§8)."""
+    out = []
+    for row in res.rows:
+        limit = cfg.policy.dropout_rate_limit.get(row.stage) if row.stage else None
+        dr = row.rates["年辍学率"].value
+        if limit is not None and dr is not None and dr > limit:
+            out.append((row, "年辍学率", f"{row.label}年辍学率 {dr:.2%}，超过控制线 {limit:.2%}"))
+        rr = row.rates["巩固率"].value
+        if rr is not None and rr < cfg.policy.retention_rate_target:
+            out.append((row, "巩固率", f"{row.label}巩固率 {rr:.2%}，低于目标 {cfg.policy.retention_rate_target:.2%}"))
+    return out

@@ -1,0 +1,158 @@
+"""Layout of the monthly workbook out/<YYYY-MM>/控辍保学月报_<单位>_<YYYY-MM>.xlsx (SPEC §9.2)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
+from ..normalise import GRADE_NAMES
+from .weekly_book import LEDGER_COLUMNS
+from .xlsxform import ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook
+
+GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
+    "学年初在校生": "在校生", "上月末在校生": "在校生",
+    "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
+    "本月转出": "本月减少", "本月休学": "本月减少", "本月死亡": "本月减少", "本月辍学": "本月减少",
+    "本月末在校生": "本月末在校生情况", "女生": "本月末在校生情况", "建档立卡": "本月末在校生情况",
+    "残疾": "本月末在校生情况", "送教上门": "本月末在校生情况", "留守儿童": "本月末在校生情况",
+    "随迁子女": "本月末在校生情况",
+    "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
+    "年辍学率": "指标", "可能辍学率": "指标", "巩固率": "指标",
+}
+LIST_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"), Column("班级"),
+                Column("辍学日期", "date"), Column("辍学原因"), Column("监护人"), Column("联系电话"),
+                Column("家庭住址", width=24), Column("类别"), Column("劝返责任人"), Column("劝返次数", "int"),
+                Column("劝返情况", width=40)]
+SUSPECT_COLUMNS = LIST_COLUMNS + [Column("连续旷课天数", "num"), Column("疑似原因")]
+CASE_COLUMNS = LEDGER_COLUMNS[:10] + [Column("销号日期", "date"), Column("销号原因")] + LEDGER_COLUMNS[10:]
+FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("变动类型"), Column("变动日期", "date"),
+                Column("对方学校", width=24), Column("回执日期", "date"), Column("状态")]
+INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=60), Column("分子", "num"), Column("分母", "num"),
+                     Column("数值", "percent"), Column("口径", width=40)]
+ZERO_REPORT = "本月无辍学学生（零报告）"
+
+
+def monthly_path(work_dir: Path, unit: str, month: str) -> Path:
+    return Path(work_dir) / "out" / month / f"控辍保学月报_{safe_filename(unit)}_{month}.xlsx"
+
+
+def period_text(res: MonthlyResult) -> str:
+    a, b = res.start, res.cutoff
+    return f"{a.year}年{a.month}月{a.day}日至{b.year}年{b.month}月{b.day}日"
+
+
+def report_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+    columns = [Column("年级")] + [Column(c, "percent" if c in RATE_COLUMNS else "int", GROUPS[c]) for c in LEAF_COLUMNS]
+    rows, subtotals, highlight = [], set(), set()
+    breaches = {(id(row), col) for row, col, _ in rate_limit_breaches(res, cfg)}
+    body = res.rows[:-1]
+    for row in body:
+        if row.kind == "stage":
+            subtotals.add(len(rows))
+        rows.append(_values(row))
+        for col in RATE_COLUMNS:
+            if (id(row), col) in breaches:
+                highlight.add((len(rows) - 1, 1 + LEAF_COLUMNS.index(col)))
+    total = res.rows[-1]
+    for col in RATE_COLUMNS:
+        if (id(total), col) in breaches:
+            highlight.add((-1, 1 + LEAF_COLUMNS.index(col)))
+    notes = [f"本表以{res.cutoff.month}月{res.cutoff.day}日的数字为准；本月增减为 {period_text(res)} 期间发生的学籍变动。",
+             "每行满足：上月末在校生＋本月新生入学＋本月转入＋本月复学＋本月劝返复学－本月转出－本月休学－本月死亡－本月辍学＝本月末在校生。",
+             f"比率口径：{res.options_text}。红色为超过控制线或低于目标的比率；各比率的分子、分母见“指标说明”。"]
+    return Sheet("月报表", f"{cfg.unit.name}控辍保学动态管理月报表", columns, rows, total_row=_values(total),
+                 subtotal_rows=subtotals, highlight=highlight, period=period_text(res), notes=notes)
+
+
+def _values(row) -> list:
+    c = row.figures.counts
+    return [row.label] + [c[k] for k in COUNT_COLUMNS] + [row.rates[k].value for k in RATE_COLUMNS]
+
+
+def _student_cells(i, s, date, reason, responsible, case) -> list:
+    log = "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in case.log) if case else ""
+    return [i, s.xjh or s.sfz or "", s.name, s.sex, GRADE_NAMES.get(s.grade, ""),
+            f"{s.class_no}班" if s.class_no else "", date, reason, s.attrs.get("guardian", ""),
+            s.attrs.get("phone", ""), s.attrs.get("address", ""), s.categories(), responsible,
+            len(case.log) if case else 0, log]
+
+
+def dropout_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+    rows = []
+    for i, (s, e, case) in enumerate(res.dropouts, start=1):
+        responsible = e.responsible or (case.responsible if case else "") or s.attrs.get("teacher", "")
+        rows.append(_student_cells(i, s, e.date, e.reason, responsible, case))
+    return Sheet("辍学学生名单", f"{cfg.unit.name}辍学学生名单", LIST_COLUMNS, rows, period=period_text(res),
+                 empty_text=ZERO_REPORT)
+
+
+def suspect_sheet(res: MonthlyResult, cfg: Config, cases_by_key: dict) -> Sheet:
+    rows = []
+    for i, (s, reason, streak, since) in enumerate(res.suspects, start=1):
+        case = cases_by_key.get(s.key)
+        responsible = (case.responsible if case else "") or s.attrs.get("teacher", "")
+        rows.append(_student_cells(i, s, since, "", responsible, case) + [streak, reason])
+    return Sheet("疑似辍学名单", f"{cfg.unit.name}疑似辍学学生名单", SUSPECT_COLUMNS, rows, period=period_text(res),
+                 empty_text="本月无疑似辍学学生")
+
+
+def ledger_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+    rows = []
+    for s, c in res.cases:
+        log = "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in c.log)
+        state = c.state_at(res.cutoff)
+        closed = c.closed if c.closed and c.closed <= res.cutoff else None
+        rows.append([s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
+                     c.opened, c.category, c.reason, c.responsible or s.attrs.get("teacher", ""), state,
+                     c.back_since, closed, c.close_reason if closed else "", len(c.log), log,
+                     s.attrs.get("guardian", ""), s.attrs.get("phone", "")])
+    n = res.case_counts
+    notes = [f"本月新增 {n['新增']} 件，销号 {n['销号']} 件，仍在办（含观察中）{n['仍在办']} 件。"]
+    return Sheet("劝返台账", f"{cfg.unit.name}辍学学生劝返复学台账", CASE_COLUMNS, rows, period=period_text(res),
+                 notes=notes, empty_text="本月没有劝返台账")
+
+
+def flow_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+    rows = [[s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
+             e.type, e.date, e.other_school, e.receipt_date, status] for s, e, status in res.flows]
+    return Sheet("学生流动", f"{cfg.unit.name}学生流动情况", FLOW_COLUMNS, rows, period=period_text(res),
+                 empty_text="本月没有转入、转出学生")
+
+
+def indicator_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+    rows = []
+    for row in res.rows:
+        for name in RATE_COLUMNS:
+            r = row.rates[name]
+            rows.append([row.label, name, r.formula, r.numerator, r.denominator, r.value, r.basis])
+    total = res.rows[-1].figures
+    notes = [f"往年劝返（学年初不在读、本学年复学或劝返复学返校的学生）{total.returned_old} 人，不计入巩固基数。",
+             "所有比率由人数计算，不取各年级比率的平均；数值为空表示分母为 0。"]
+    return Sheet("指标说明", f"{cfg.unit.name}指标说明", INDICATOR_COLUMNS, rows, period=period_text(res),
+                 notes=notes, footer=False)
+
+
+def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+    weeks = [w for w, _, _ in res.weekly_rates]
+    rates = [p / e if e else None for _, e, p in res.weekly_rates]
+    grade_rows = [r for r in res.rows if r.kind == "grade"]
+    charts = [
+        ChartSpec("line", "本学年各周出勤率", weeks, [("出勤率", rates)], y_percent=True, x_title="周次", y_title="出勤率"),
+        ChartSpec("column", "各年级当前辍学与疑似辍学人数", [r.label for r in grade_rows],
+                  [("当前辍学", [r.figures.counts["当前辍学"] for r in grade_rows]),
+                   ("疑似辍学", [r.figures.counts["疑似辍学"] for r in grade_rows])], x_title="年级", y_title="人数"),
+    ]
+    rows = [[w, e, p, p / e if e else None] for w, e, p in res.weekly_rates]
+    return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", [Column("周次"), Column("应出勤人次", "num"),
+                                                          Column("实出勤人次", "num"), Column("出勤率", "percent")],
+                 rows, period=period_text(res), charts=charts, footer=False, empty_text="本学年尚无周查表数据")
+
+
+def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult) -> Path:
+    cases_by_key = {}
+    for s, c in res.cases:
+        cases_by_key[s.key] = c
+    sheets = [report_sheet(res, cfg), dropout_sheet(res, cfg), suspect_sheet(res, cfg, cases_by_key),
+              ledger_sheet(res, cfg), flow_sheet(res, cfg), indicator_sheet(res, cfg), chart_sheet(res, cfg)]
+    meta = ReportMeta(cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.cutoff)
+    return write_workbook(monthly_path(work_dir, cfg.unit.name, res.month), sheets, meta)
