@@ -155,5 +155,36 @@ def monthly_cmd(dirs, month, strict):
     _for_each_dir(_dirs(dirs), lambda d: run_monthly(d, month, progress), strict)
 
 
+@main.command("send", context_settings=CONTEXT, help="把本月的月报（或汇总）工作簿做成邮件：默认生成 outbox/*.eml；加 --smtp 直接发送。")
+@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@click.option("--month", required=True, help="月份，如 2026-11")
+@click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
+@click.option("--resend", is_flag=True, help="同一月份已发送过时仍再次发送")
+def send_cmd(dirs, month, smtp, resend):
+    from .jobs import RunOutcome, normalise_month
+    from .send import run_send
+    try:
+        normalise_month(month)
+    except KcError as exc:
+        _fail(exc)
+    _for_each_dir(_dirs(dirs), lambda d: RunOutcome(lines=run_send(d, month, smtp, resend)))
+
+
+def _register_optional_commands():
+    """Commands that live in their own modules (aggregate, census, transition)."""
+    import importlib
+    for module, names in (("cli_aggregate", ["aggregate_cmd"]), ("cli_matching", ["census_cmd", "transition_cmd"])):
+        try:
+            mod = importlib.import_module(f"kc_batch.{module}")
+        except ImportError:
+            continue
+        for name in names:
+            if hasattr(mod, name):
+                main.add_command(getattr(mod, name))
+
+
+_register_optional_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

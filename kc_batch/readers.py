@@ -9,12 +9,14 @@ XML entity declarations, oversized files and sheets) are refused before calamine
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import os
 import re
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -329,7 +331,7 @@ def _member_head(data: bytes, info: zipfile.ZipInfo, size: int, rel: str) -> byt
     if len(local) < 30 or not local.startswith(ZIP_MAGIC) or info.flag_bits & 0x1:
         raise _refuse("corrupt", rel)
     start = offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
-    compressed = data[start:start + info.compress_size]
+    compressed = memoryview(data)[start:start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         return compressed[:size]
     if info.compress_type != zipfile.ZIP_DEFLATED:
@@ -366,7 +368,24 @@ def _as_utf8(head: bytes) -> bytes:
 
 # ---------------------------------------------------------------- workbooks (calamine)
 
+@contextmanager
+def _gc_paused():
+    """Millions of new cell lists trigger many useless cyclic-GC passes; they hold no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _read_workbook(data: bytes, rel: str, limits: Limits) -> list[RawSheet]:
+    with _gc_paused():
+        return _read_workbook_cells(data, rel, limits)
+
+
+def _read_workbook_cells(data: bytes, rel: str, limits: Limits) -> list[RawSheet]:
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
