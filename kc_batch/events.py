@@ -151,7 +151,7 @@ def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState
         s = students.get(e.key)
         if s is None:
             s = students[e.key] = Student(key=e.key, name=e.name, sfz=e.sfz, xjh=e.xjh, grade=e.grade,
-                                          class_no=e.class_no, source=e.source)
+                                          class_no=e.class_no, source=e.source, attrs=_attrs_from_id(e.sfz or e.key))
         s.events.append(e)
     for s in students.values():
         _build_timeline(s, cal)
@@ -159,6 +159,14 @@ def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState
         "SELECT grade, class_no, head_teacher FROM tables_seen WHERE head_teacher != '' AND week <= ? "
         "ORDER BY week, file_id", (week_of(as_of),))}
     return SchoolState(cal, students, roster, snapshots, events, duplicates, heads)
+
+
+def _attrs_from_id(sfz: str | None) -> dict:
+    """A student known only from the change register: sex and birth date from the 身份证号 (§3.6)."""
+    from .identity import id_birth, id_sex
+    if not sfz or len(sfz) != 18 or not sfz[:17].isdigit():
+        return {}
+    return {"sex": id_sex(sfz), "birth": id_birth(sfz).isoformat()}
 
 
 def _class_snapshots(roster: list[RosterRow]) -> dict[tuple, list[list[RosterRow]]]:

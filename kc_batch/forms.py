@@ -296,8 +296,8 @@ def _form_of(fields: dict, day_cols: dict) -> str | None:
         return CHANGE
     if day_cols and len(day_cols) >= 1 and (has_id or "name" in fields):
         return CHECK
-    if has_id and ("grade" in fields or "class" in fields or "xjh" in fields or "guardian" in fields
-                   or "teacher" in fields or "birth" in fields):
+    if has_id:
+        # §3.1: the required columns are an ID and 姓名; 年级/班级 may come from the title or sheet name
         return ROSTER
     return None
 
@@ -493,11 +493,13 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
     name = identity.normalise_name(cell_text(_get(row, h, "name")))
     sfz_raw, xjh_raw = _get(row, h, "sfz"), _get(row, h, "xjh")
     sfz = xjh = carried = None
+    lost_digits = []
     for f, raw in (("sfz", sfz_raw), ("xjh", xjh_raw)):
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             # §3.5/§13.17: the digits of a long number are already lost — an error, not a guess
-            errs.append((column_name(h, h.fields[f], FIELD_CN[f]), cell_text(raw),
-                         f"{FIELD_CN[f]}被存成了数字，后几位已丢失，无法使用。请把该列设为“文本”格式后重新填写"))
+            lost_digits.append((column_name(h, h.fields[f], FIELD_CN[f]), cell_text(raw),
+                                f"{FIELD_CN[f]}被存成了数字，后几位已丢失，无法使用。请把该列设为“文本”格式后重新填写"))
+    errs.extend(lost_digits)
     if isinstance(sfz_raw, str) and sfz_raw.strip():
         sfz, problem = identity.validate_id(sfz_raw)
         if problem:
@@ -517,6 +519,11 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
         return None, errs + [(column_name(h, h.fields["name"], "姓名"), "", "姓名为空，此行无法使用")]
     if sfz and carried and sfz != carried:
         out.notices.append(Notice(src, "", f"学籍号所含身份证号 {carried} 与身份证号 {sfz} 不一致"))
+    if lost_digits and not (sfz or xjh):
+        # §13.17: a row whose ID cell holds a number is kept only when its other ID is usable;
+        # otherwise it stays in 输入错误 (not matched by name, which could pick the wrong student)
+        col, val, why = errs.pop(errs.index(lost_digits[-1]))
+        return None, errs + [(col, val, why + "；该行没有其他可用的学籍号或身份证号，此行未导入")]
     key = identity.student_key(sfz, xjh, carried, name, grade, class_no)
     if key is None:
         why = "没有可用的学籍号或身份证号" + ("" if grade and class_no else "，也无法确定年级班级以按姓名匹配")

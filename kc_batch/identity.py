@@ -51,7 +51,9 @@ def validate_id(text: str) -> tuple[str | None, str | None]:
     if not re.fullmatch(r"\d{17}[\dX]", s):
         return None, f"身份证号“{s}”应为 18 位（最后一位可为 X）"
     birth = _birth_of(s[6:14])
-    if birth is None or birth.year < 1900 or birth > dt.date.today():
+    # §3.6 "birth date valid": a real calendar date, not in the future. No 1900 floor: the
+    # standard's own example 440524188001010014 was born 1880-01-01.
+    if birth is None or birth.year < 1800 or birth > dt.date.today():
         return None, f"身份证号“{s}”中的出生日期 {s[6:14]} 无效"
     if check_char(s[:17]) != s[17]:
         return None, f"身份证号“{s}”校验位不对（应为 {check_char(s[:17])}）"

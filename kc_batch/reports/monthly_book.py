@@ -42,7 +42,9 @@ def period_text(res: MonthlyResult) -> str:
 
 
 def report_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
-    columns = [Column("年级")] + [Column(c, "percent" if c in RATE_COLUMNS else "int", GROUPS[c]) for c in LEAF_COLUMNS]
+    # narrow count columns (headers wrap) so that 24 columns print legibly on one A4 landscape width
+    columns = [Column("年级", width=9)] + [Column(c, "percent" if c in RATE_COLUMNS else "int", GROUPS[c],
+                                                width=8 if c in RATE_COLUMNS else 6) for c in LEAF_COLUMNS]
     rows, subtotals, highlight = [], set(), set()
     breaches = {(id(row), col) for row, col, _ in rate_limit_breaches(res, cfg)}
     body = res.rows[:-1]

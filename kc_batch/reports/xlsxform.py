@@ -558,6 +558,8 @@ class _SheetWriter:
     # -- notes and footer
 
     def _write_notes(self) -> None:
+        if self.sheet.notes:
+            self.row += 1  # a blank row keeps the notes apart from the table (readers stop there)
         for note in self.sheet.notes:
             self._write_full_line(note, self.formats.line())
 

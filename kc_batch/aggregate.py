@@ -1,0 +1,966 @@
+"""`kc aggregate`: a township's or county's monthly report built from the workbooks it received
+(SPEC §9.3, §13.16, §13.27).
+
+Input. Every file under inbox/ (any sub-folder, read with readers.read_file) is looked at. A file is a
+monthly workbook when one of its visible sheets holds the §9.2 table: a header (one or two rows, found
+by its text within the first 15 rows, never by cell address) with 年级 and the 23 leaf columns of
+月报表 — a school's `kc monthly` output or the same layout re-typed by hand — or with 单位 and the same
+leaves, which is the 汇总表 of a township's own `kc aggregate` output (valid input one level up: it
+counts as ONE unit, the township, through its 合计 row; its merged lists keep their 学校 column).
+The sheet named 月报表 / 汇总表 is preferred; otherwise any sheet with that header is taken. The other
+sheets are found by name (辍学学生名单, 疑似辍学名单, 学生流动, 指标说明; a name containing these words
+is enough) and read by their header text. Files that are not monthly workbooks are skipped and counted
+in one console line; unreadable files get one console line each (§10.1).
+
+Unit and month. The unit is the name in the 填报单位 line or in the title (“X控辍保学动态管理月报表”,
+“X控辍保学月报汇总表”); when one of them names a unit of [[units]] that name is used (§13.27), else the
+填报单位 text, else the file name. The month of a workbook is the month of the last date of its
+统计时段 (a period ends on the cutoff of its month, §1); with no 统计时段 the YYYY-MM in the file name is
+used. A workbook of another month, or of unknown month, is named in 报表校验 and NOT counted. A
+workbook whose period ends on another day than this unit's cutoff_day is counted and named. Two
+workbooks of the same unit and month: the most recently modified file counts, the other is named in
+报表校验 as not counted. A workbook from a unit not in [[units]] is counted and named
+(“不在应报单位名单中”); the unit's own aggregate output (same name, 汇总表) is ignored.
+
+Checks (报表校验, one row per failing cell; a failing workbook's figures are still counted):
+合计 = sum of the grade rows (for a 汇总表: of the unit rows), 小学小计/初中小计 = sum of their grades,
+for every count column; the balance 上月末 + 新生入学 + 转入 + 复学 + 劝返复学 − 转出 − 休学 − 死亡 − 辍学
+= 本月末 on every row (§5.3); each rate cell within 0.00005 of its counts: under the default 口径
+(指标说明 口径 mentions neither 调整基数 nor 休学计入, or there is no 指标说明) 年辍学率 = 当前辍学 ÷
+学年初在校生 and 可能辍学率 = (当前辍学 + 疑似辍学) ÷ 学年初在校生; 巩固率, and every rate under another
+口径, against 分子 ÷ 分母 of its 指标说明 row. A count cell that is not a number counts as 0 and is named.
+A blank count cell is 0; a rate cell left blank where a rate can be computed is named.
+
+Figures (§13.16). A unit's 汇总表 row is its 合计 row. Its rates are 分子 ÷ 分母 of its 指标说明 合计
+rows; without them 年辍学率 and 可能辍学率 come from the counts (default 口径) and 巩固率 is copied
+from the workbook. The 合计 row's rates are Σ分子 ÷ Σ分母 over the units, never averages; when a unit
+gives no 巩固率 分子/分母 the 合计 巩固率 is left empty and a note names the units. The same sums are
+made per 学段 (小学小计 / 初中小计 of the units' 指标说明, else of their 月报表, else the 合计 of a unit
+whose grades all lie in one 学段) for the rate limits of §8 and written into our own 指标说明 (范围 =
+each unit, 小学小计, 初中小计, 合计) so that one level up can read it.
+
+跨校核对 (§7 R04, §13.27). Students are matched by student key (identity.parse_xjh: a G/J 学籍号 counts
+by the 身份证号 it carries). The 学校 of a list row is its 学校 column (township input), else the
+workbook's unit. A 转出 in one school matched to a 转入 of the same student in another school → 已接收.
+An unmatched 转出 → 去向不明, except when its 状态 is 已接收 and its 对方学校 is not a unit whose
+workbook was received: then 辖区外接收 (the receiving school is outside this aggregate and has sent a
+receipt). A 疑似辍学名单 row whose 疑似原因 names 转出 (转出未接收, §13.7) is treated as a 转出 too, so an
+overdue transfer of an earlier month is still matched or reported. A student is enrolled (在读) in a
+school when it lists them in its 疑似辍学名单 for another reason than 转出, or when their last 学生流动
+row there is a 转入; enrolled in two or more schools → 重复学籍.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .calendar import month_label, parse_month
+from .config import Config
+from .errors import ConfigError, NoInputError, UnreadableFile
+from .identity import normalise_name, parse_xjh, validate_id
+from .jobs import RunOutcome, open_workspace
+from .mail import ReportSummary
+from .monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
+from .normalise import cell_text, norm_header, parse_date, parse_grade
+from .readers import RawFile, RawSheet, list_inbox, read_file
+
+TOTAL = "合计"
+STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
+STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
+INCREASES = ["本月新生入学", "本月转入", "本月复学", "本月劝返复学"]
+DECREASES = ["本月转出", "本月休学", "本月死亡", "本月辍学"]
+RATE_TOLERANCE = 0.00005
+HEADER_SEARCH_ROWS = 15
+FOOTER_WORDS = ("单位负责人", "填表人", "报出日期")
+
+MONTHLY_SHEET, AGGREGATE_SHEET = "月报表", "汇总表"
+DROPOUT_SHEET, SUSPECT_SHEET, FLOW_SHEET, INDICATOR_SHEET = "辍学学生名单", "疑似辍学名单", "学生流动", "指标说明"
+
+_TITLE_RE = re.compile(r"^(.+?)控辍保学(?:动态管理)?月报(?:汇总)?表")
+_FILLER_RE = re.compile(r"填报单位\s*[:：]\s*(\S+?)(?=\s|统计时段|单位\s*[:：]|$)")
+_DATE_RE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
+_FILE_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+_FILE_UNIT_RE = re.compile(r"控辍保学月报(?:汇总)?_(.+)_\d{4}-\d{2}")
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Problem:
+    """One row of 报表校验."""
+    unit: str
+    file: str
+    sheet: str
+    cell: str
+    issue: str
+    expected: str = ""
+    actual: str = ""
+
+
+@dataclass
+class TableRow:
+    label: str
+    excel_row: int                      # as Excel shows it (1-based)
+    values: dict[str, float | None]     # leaf → number; counts are 0 when blank
+
+
+@dataclass
+class MainTable:
+    sheet: str
+    kind: str                           # 'monthly' (年级 rows) | 'aggregate' (单位 rows)
+    columns: dict[str, int]             # leaf → 0-based column
+    rows: list[TableRow]                # grade / unit rows
+    subtotals: dict[str, TableRow]      # 小学小计 / 初中小计
+    total: TableRow | None
+    context: list[str]                  # the text lines above the header
+
+
+@dataclass
+class Indicator:
+    scope: str
+    name: str
+    numerator: float | None
+    denominator: float | None
+    formula: str = ""
+    basis: str = ""
+
+
+@dataclass
+class RatePart:
+    numerator: float
+    denominator: float
+    formula: str = ""
+    basis: str = ""
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass
+class Book:
+    """One received monthly (or township 汇总) workbook."""
+    rel: str
+    mtime: float
+    unit: str
+    table: MainTable
+    period_end: dt.date | None
+    indicators: dict[tuple[str, str], Indicator] = field(default_factory=dict)
+    dropouts: list[dict] = field(default_factory=list)   # normalised header → value, plus 学校
+    suspects: list[dict] = field(default_factory=list)
+    flows: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def month(self) -> str | None:
+        return month_label(self.period_end.year, self.period_end.month) if self.period_end else None
+
+
+@dataclass
+class UnitLine:
+    """One row of 汇总表."""
+    unit: str
+    book: Book
+    counts: dict[str, float]
+    rates: dict[str, RatePart | None]
+    reported_rates: dict[str, float | None]
+    stages: dict[str, dict[str, RatePart | None]]
+
+
+@dataclass
+class CrossRow:
+    result: str            # 已接收 | 去向不明 | 辖区外接收 | 重复学籍
+    xjh: str
+    name: str
+    grade: str
+    unit1: str
+    record1: str
+    unit2: str
+    record2: str
+    remark: str
+
+
+@dataclass
+class AggregateResult:
+    unit_name: str
+    level: str
+    month: str
+    start: dt.date
+    cutoff: dt.date
+    lines: list[UnitLine]
+    total_counts: dict[str, float]
+    total_rates: dict[str, RatePart | None]
+    stage_rates: dict[str, dict[str, RatePart | None]]
+    dropouts: list[dict]
+    suspects: list[dict]
+    flows: list[dict]
+    missing: list                       # config.ExpectedUnit
+    cross: list[CrossRow]
+    problems: list[Problem]
+    notes: list[str]
+    unreadable: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def period_text(self) -> str:
+        return f"{_cn_date(self.start)}至{_cn_date(self.cutoff)}"
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_name(col: int, excel_row: int) -> str:
+    return f"{column_letter(col)}{excel_row}"
+
+
+def unit_key(name: str) -> str:
+    return normalise_name(name or "")
+
+
+_DASHES = {"-", "—", "－", "/", "／", "——", "--", "无"}
+
+
+def parse_number(value, rate: bool = False) -> tuple[float | None, bool]:
+    """A cell as a number → (number or None for blank, ok). Text such as “0.60%”, “1,234” is read;
+    a rate typed as text without % and above 1 is taken as a percentage (“98.5” → 0.985)."""
+    if value is None or isinstance(value, bool):
+        return (None, True) if value is None else (float(value), True)
+    if isinstance(value, (int, float)):
+        return float(value), value == value
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
+    if not text or text in _DASHES:
+        return None, True
+    scale = 1.0
+    if text.endswith("%"):
+        text, scale = text[:-1], 0.01
+    try:
+        number = float(text) * scale
+    except ValueError:
+        return None, False
+    if rate and scale == 1.0 and number > 1:
+        number /= 100
+    return number, True
+
+
+def show_number(value: float | None) -> str:
+    if value is None:
+        return "（空）"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def show_rate(value: float | None, other: float | None = None) -> str:
+    if value is None:
+        return "（空）"
+    if other is not None and f"{value:.2%}" == f"{other:.2%}":
+        return f"{value:.4%}"
+    return f"{value:.2%}"
+
+
+def default_basis(basis: str) -> bool:
+    """The default 口径 of §8: denominator 学年初在校生, 休学 not counted as dropout."""
+    return "调整基数" not in basis and not re.search(r"休学(?:已)?计入", basis) and "两基" not in basis
+
+
+# ---------------------------------------------------------------- reading sheets
+
+
+def _labels_at(rows: list[list], r: int) -> dict[str, int]:
+    """Header labels of row r; an empty cell takes the text above it (a vertically merged header)."""
+    labels: dict[str, int] = {}
+    for col, value in enumerate(rows[r]):
+        text = norm_header(value)
+        if not text and r > 0 and col < len(rows[r - 1]):
+            text = norm_header(rows[r - 1][col])
+        if text and text not in labels:
+            labels[text] = col
+    return labels
+
+
+def find_header(rows: list[list], required: list[str], one_of: tuple[str, ...] = ()) -> tuple[int, dict[str, int]] | None:
+    """The first row (within the first 15) whose labels hold every required text (and one of one_of)."""
+    for r in range(min(HEADER_SEARCH_ROWS, len(rows))):
+        labels = _labels_at(rows, r)
+        if all(name in labels for name in required) and (not one_of or any(n in labels for n in one_of)):
+            return r, labels
+    return None
+
+
+def _row_text(row: list) -> str:
+    return " ".join(cell_text(v) for v in row if cell_text(v))
+
+
+def _is_footer(row: list) -> bool:
+    text = _row_text(row)
+    return any(word in text for word in FOOTER_WORDS)
+
+
+def read_main_table(sheet: RawSheet) -> tuple[MainTable | None, list[tuple[str, str, str]]]:
+    """The 月报表 / 汇总表 table of a sheet → (table or None, [(cell, issue, actual)] for bad cells)."""
+    found = find_header(sheet.rows, LEAF_COLUMNS, ("年级", "单位", "单位名称"))
+    if found is None:
+        return None, []
+    header, labels = found
+    kind = "monthly" if "年级" in labels else "aggregate"
+    label_col = labels["年级"] if kind == "monthly" else labels.get("单位", labels.get("单位名称"))
+    columns = {leaf: labels[leaf] for leaf in LEAF_COLUMNS}
+    context = [_row_text(row) for row in sheet.rows[:header] if _row_text(row)]
+    table = MainTable(sheet.name, kind, columns, [], {}, None, context)
+    bad: list[tuple[str, str, str]] = []
+    for r in range(header + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if _is_footer(row):
+            break
+        label = norm_header(row[label_col] if label_col < len(row) else None)
+        values = [row[c] if c < len(row) else None for c in columns.values()]
+        if not label or all(not cell_text(v) for v in values):
+            continue  # blank rows, a 零报告/empty-text line, notes
+        table_row = TableRow(label, r + 1, _row_values(row, columns, r + 1, bad))
+        if label in (TOTAL, "总计"):
+            table.total = table_row
+            break
+        if label in STAGE_ROWS:
+            table.subtotals[label] = table_row
+        elif kind == "aggregate" or parse_grade(label) is not None:
+            table.rows.append(table_row)
+    return table, bad
+
+
+def _row_values(row: list, columns: dict[str, int], excel_row: int, bad: list) -> dict[str, float | None]:
+    values: dict[str, float | None] = {}
+    for leaf, col in columns.items():
+        raw = row[col] if col < len(row) else None
+        is_rate = leaf in RATE_COLUMNS
+        number, ok = parse_number(raw, rate=is_rate)
+        if not ok:
+            bad.append((cell_name(col, excel_row), f"“{leaf}”不是数字，按 0 计", cell_text(raw)))
+        values[leaf] = number if is_rate else (number or 0.0)
+    return values
+
+
+def read_records(sheet: RawSheet, required: list[str]) -> list[dict]:
+    """A list sheet (名单, 学生流动) → one dict per student row, keyed by normalised header."""
+    found = find_header(sheet.rows, required)
+    if found is None:
+        return []
+    header, labels = found
+    records = []
+    for r in range(header + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if _is_footer(row):
+            break
+        record = {name: row[col] if col < len(row) else None for name, col in labels.items()}
+        if not cell_text(record.get("学籍号")) and not cell_text(record.get("姓名")):
+            continue  # blank row, the 零报告 line, a note
+        record["_row"] = r + 1
+        records.append(record)
+    return records
+
+
+def read_indicators(sheet: RawSheet) -> dict[tuple[str, str], Indicator]:
+    found = find_header(sheet.rows, ["范围", "指标", "分子", "分母"])
+    if found is None:
+        return {}
+    header, labels = found
+    out: dict[tuple[str, str], Indicator] = {}
+    scope = ""
+    for r in range(header + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if _is_footer(row):
+            break
+
+        def get(name):
+            col = labels.get(name)
+            return row[col] if col is not None and col < len(row) else None
+
+        scope = unit_key(cell_text(get("范围"))) or scope  # a merged 范围 cell covers the rows below
+        name = norm_header(get("指标"))
+        if not scope or name not in RATE_COLUMNS:
+            continue
+        numerator, _ = parse_number(get("分子"))
+        denominator, _ = parse_number(get("分母"))
+        out[(scope, name)] = Indicator(scope, name, numerator, denominator,
+                                       cell_text(get("公式")), cell_text(get("口径")))
+    return out
+
+
+# ---------------------------------------------------------------- one workbook
+
+
+def _sheet_role(name: str) -> str | None:
+    n = norm_header(name)
+    if "疑似" in n:
+        return "suspects"
+    if "辍学" in n and "名单" in n:
+        return "dropouts"
+    if "流动" in n:
+        return "flows"
+    if "指标" in n:
+        return "indicators"
+    if n in (MONTHLY_SHEET, AGGREGATE_SHEET) or "月报表" in n or "汇总表" in n:
+        return "main"
+    return None
+
+
+def _main_table(raw: RawFile) -> tuple[MainTable | None, list]:
+    visible = [s for s in raw.sheets if not s.hidden]
+    preferred = [s for s in visible if _sheet_role(s.name) == "main"]
+    for sheet in preferred + [s for s in visible if s not in preferred]:
+        table, bad = read_main_table(sheet)
+        if table is not None:
+            return table, bad
+    return None, []
+
+
+def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
+    """A received workbook, or None when it holds no 月报表/汇总表 (not a monthly workbook)."""
+    table, bad = _main_table(raw)
+    if table is None:
+        return None
+    unit, unit_found = _unit_of(table, raw.rel, expected)
+    book = Book(raw.rel, mtime, unit, table, _period_end(table.context, raw.rel))
+    if not unit_found:
+        book.problems.append(Problem(unit, raw.rel, table.sheet, "", "未找到填报单位或标题中的单位名称，按文件名确定单位"))
+    for cell, issue, actual in bad:
+        book.problems.append(Problem(unit, raw.rel, table.sheet, cell, issue, "数字", actual))
+    for sheet in raw.sheets:
+        if sheet.hidden:
+            continue
+        role = _sheet_role(sheet.name)
+        if role == "indicators":
+            book.indicators = read_indicators(sheet)
+        elif role == "dropouts":
+            book.dropouts = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
+        elif role == "suspects":
+            book.suspects = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
+        elif role == "flows":
+            book.flows = _with_school(read_records(sheet, ["学籍号", "姓名", "变动类型"]), unit)
+    return book
+
+
+def _with_school(records: list[dict], unit: str) -> list[dict]:
+    for record in records:
+        if not cell_text(record.get("学校")):
+            record["学校"] = unit
+    return records
+
+
+def _unit_of(table: MainTable, rel: str, expected: list[str]) -> tuple[str, bool]:
+    """The unit name from 填报单位 or the title (§13.27); an expected unit's spelling wins."""
+    candidates = []
+    for line in table.context:
+        m = _FILLER_RE.search(line)
+        if m:
+            candidates.append(m.group(1))
+    for line in table.context:
+        for part in line.split(" "):
+            m = _TITLE_RE.match(part.strip())
+            if m:
+                candidates.append(m.group(1))
+    by_key = {unit_key(name): name for name in expected}
+    for name in candidates:
+        if unit_key(name) in by_key:
+            return by_key[unit_key(name)], True
+    if candidates:
+        return unit_key(candidates[0]), True
+    m = _FILE_UNIT_RE.search(Path(rel).stem)
+    return (m.group(1) if m else Path(rel).stem), False
+
+
+def _period_end(context: list[str], rel: str) -> dt.date | None:
+    for line in context:
+        if "统计时段" in line or "至" in line:
+            text = line.split("统计时段", 1)[-1]
+            dates = [_valid_date(*m.groups()) for m in _DATE_RE.finditer(text)]
+            dates = [d for d in dates if d]
+            if dates:
+                return dates[-1]
+    m = _FILE_MONTH_RE.search(Path(rel).name)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return dt.date(int(m.group(1)), int(m.group(2)), 1)  # the month only; its day is not checked
+    return None
+
+
+def _valid_date(y, m, d) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- checks of one workbook
+
+
+def check_book(book: Book) -> list[Problem]:
+    """报表校验 rows for one workbook's main table (its own sums, balance and rates)."""
+    problems: list[Problem] = []
+    t = book.table
+
+    def add(col_leaf: str, row: TableRow, issue: str, expected: str, actual: str):
+        problems.append(Problem(book.unit, book.rel, t.sheet, cell_name(t.columns[col_leaf], row.excel_row),
+                                issue, expected, actual))
+
+    what = "各年级" if t.kind == "monthly" else "各单位"
+    if t.total is None:
+        problems.append(Problem(book.unit, book.rel, t.sheet, "", "没有合计行，按各行之和计入"))
+    else:
+        _check_sum(t.total, t.rows, f"合计行“{{leaf}}”不等于{what}之和", add)
+    for label, sub in t.subtotals.items():
+        members = [r for r in t.rows if STAGE_OF_GRADE.get(parse_grade(r.label)) == STAGE_ROWS[label]]
+        _check_sum(sub, members, f"{label}“{{leaf}}”不等于本学段各年级之和", add)
+    for row in _all_rows(t):
+        _check_balance(row, add)
+        _check_rates(row, book.indicators, add)
+    return problems
+
+
+def _all_rows(t: MainTable) -> list[TableRow]:
+    return t.rows + list(t.subtotals.values()) + ([t.total] if t.total else [])
+
+
+def _check_sum(target: TableRow, members: list[TableRow], issue: str, add) -> None:
+    for leaf in COUNT_COLUMNS:
+        expected = sum(r.values[leaf] for r in members)
+        if abs(expected - target.values[leaf]) > 1e-9:
+            add(leaf, target, issue.format(leaf=leaf), show_number(expected), show_number(target.values[leaf]))
+
+
+def _check_balance(row: TableRow, add) -> None:
+    v = row.values
+    expected = v["上月末在校生"] + sum(v[c] for c in INCREASES) - sum(v[c] for c in DECREASES)
+    if abs(expected - v["本月末在校生"]) > 1e-9:
+        add("本月末在校生", row, f"{row.label}：上月末在校生＋本月新生入学、转入、复学、劝返复学－本月转出、休学、死亡、辍学"
+                            f"应等于本月末在校生（账实不符）", show_number(expected), show_number(v["本月末在校生"]))
+
+
+def _check_rates(row: TableRow, indicators: dict, add) -> None:
+    for name in RATE_COLUMNS:
+        indicator = indicators.get((unit_key(row.label), name))
+        expected, source = _expected_rate(row, name, indicator)
+        if expected is None:
+            continue
+        actual = row.values[name]
+        if actual is None or abs(actual - expected) > RATE_TOLERANCE:
+            add(name, row, f"{row.label}“{name}”与{source}不符", show_rate(expected, actual), show_rate(actual, expected))
+
+
+def _expected_rate(row: TableRow, name: str, indicator: Indicator | None) -> tuple[float | None, str]:
+    v = row.values
+    if indicator is None or default_basis(indicator.basis):
+        if name == "年辍学率":
+            return _ratio(v["当前辍学"], v["学年初在校生"]), "当前辍学÷学年初在校生"
+        if name == "可能辍学率":
+            return _ratio(v["当前辍学"] + v["疑似辍学"], v["学年初在校生"]), "（当前辍学＋疑似辍学）÷学年初在校生"
+    if indicator is not None and indicator.numerator is not None and indicator.denominator is not None:
+        return _ratio(indicator.numerator, indicator.denominator), "指标说明中的分子÷分母"
+    return None, ""
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+# ---------------------------------------------------------------- figures
+
+
+def unit_line(book: Book) -> UnitLine:
+    t = book.table
+    total = t.total or TableRow(TOTAL, 0, {**{leaf: sum(r.values[leaf] for r in t.rows) for leaf in COUNT_COLUMNS},
+                                           **{name: None for name in RATE_COLUMNS}})
+    counts = {leaf: total.values[leaf] for leaf in COUNT_COLUMNS}
+    rates = _rate_parts(counts, book.indicators, TOTAL)
+    return UnitLine(book.unit, book, counts, rates, {n: total.values[n] for n in RATE_COLUMNS}, _stage_parts(book))
+
+
+def _rate_parts(counts: dict, indicators: dict, scope: str) -> dict[str, RatePart | None]:
+    """Σ-able numerator/denominator of each rate: from 指标说明, else from the counts (§13.16)."""
+    parts: dict[str, RatePart | None] = {}
+    for name in RATE_COLUMNS:
+        ind = indicators.get((unit_key(scope), name))
+        if ind is not None and ind.numerator is not None and ind.denominator is not None:
+            parts[name] = RatePart(ind.numerator, ind.denominator, ind.formula, ind.basis)
+        elif name == "年辍学率" and counts is not None:
+            parts[name] = RatePart(counts["当前辍学"], counts["学年初在校生"], DEFAULT_FORMULAS[name])
+        elif name == "可能辍学率" and counts is not None:
+            parts[name] = RatePart(counts["当前辍学"] + counts["疑似辍学"], counts["学年初在校生"], DEFAULT_FORMULAS[name])
+        else:
+            parts[name] = None
+    return parts
+
+
+DEFAULT_FORMULAS = {
+    "年辍学率": "当前辍学人数 ÷ 学年初在校生",
+    "可能辍学率": "（当前辍学人数＋疑似辍学人数）÷ 学年初在校生",
+    "巩固率": "巩固基数中截止日在读人数 ÷ 巩固基数",
+}
+
+
+def _stage_parts(book: Book) -> dict[str, dict[str, RatePart | None]]:
+    """Rate parts per 学段: 指标说明 小计 rows, else 月报表 小计 rows, else a one-学段 unit's 合计."""
+    t = book.table
+    out: dict[str, dict[str, RatePart | None]] = {}
+    grade_stages = {STAGE_OF_GRADE.get(parse_grade(r.label)) for r in t.rows} if t.kind == "monthly" else set()
+    for label, stage in STAGE_ROWS.items():
+        subtotal = t.subtotals.get(label)
+        if any((label, name) in book.indicators for name in RATE_COLUMNS):
+            out[stage] = _rate_parts(_counts_of(subtotal), book.indicators, label)
+        elif subtotal is not None:
+            out[stage] = _rate_parts(_counts_of(subtotal), {}, label)
+        elif grade_stages == {stage} and t.total is not None:
+            out[stage] = _rate_parts(_counts_of(t.total), book.indicators, TOTAL)
+    return out
+
+
+def _counts_of(row: TableRow | None) -> dict[str, float] | None:
+    return {leaf: row.values[leaf] for leaf in COUNT_COLUMNS} if row is not None else None
+
+
+def sum_parts(parts: list[RatePart | None]) -> RatePart | None:
+    if not parts or any(p is None for p in parts):
+        return None
+    return RatePart(sum(p.numerator for p in parts), sum(p.denominator for p in parts))
+
+
+# ---------------------------------------------------------------- 跨校核对
+
+
+@dataclass
+class _Move:
+    school: str
+    key: str
+    xjh: str
+    name: str
+    grade: str
+    kind: str            # 转出 | 转入
+    date: dt.date | None
+    other: str
+    status: str
+    from_suspects: bool = False
+
+
+def record_key(record: dict) -> str | None:
+    """Student key of a list row (§3.6): the 身份证号 a G/J 学籍号 carries, else the 学籍号."""
+    xjh, carried, _ = parse_xjh(cell_text(record.get("学籍号")))
+    id18 = None
+    if cell_text(record.get("身份证号")):
+        id18, _ = validate_id(cell_text(record.get("身份证号")))
+    if id18 or carried:
+        return id18 or carried
+    return "XJH:" + xjh if xjh else None
+
+
+def _moves(books: list[Book]) -> list[_Move]:
+    moves: list[_Move] = []
+    for book in books:
+        for r in book.flows:
+            kind = norm_header(r.get("变动类型"))
+            key = record_key(r)
+            if kind in ("转入", "转出") and key:
+                moves.append(_Move(cell_text(r["学校"]), key, cell_text(r.get("学籍号")), cell_text(r.get("姓名")),
+                                   cell_text(r.get("年级")), kind, parse_date(r.get("变动日期")),
+                                   cell_text(r.get("对方学校")), cell_text(r.get("状态"))))
+        for r in book.suspects:
+            key = record_key(r)
+            if key and "转出" in cell_text(r.get("疑似原因")):
+                school = cell_text(r["学校"])
+                if not any(m.school == school and m.key == key and m.kind == "转出" for m in moves):
+                    moves.append(_Move(school, key, cell_text(r.get("学籍号")), cell_text(r.get("姓名")),
+                                       cell_text(r.get("年级")), "转出", parse_date(r.get("辍学日期")), "",
+                                       cell_text(r.get("疑似原因")), from_suspects=True))
+    return moves
+
+
+def _move_text(m: _Move) -> str:
+    day = m.date.isoformat() if m.date else ""
+    if m.from_suspects:
+        return f"疑似辍学名单：{m.status}" + (f"（{day} 起）" if day else "")
+    text = f"{day} {m.kind}".strip()
+    if m.other:
+        text += f"（对方学校：{m.other}）"
+    if m.status:
+        text += f"，状态：{m.status}"
+    return text
+
+
+def cross_check(books: list[Book]) -> list[CrossRow]:
+    moves = _moves(books)
+    reporting = {unit_key(b.unit) for b in books} | {unit_key(cell_text(r["学校"])) for b in books
+                                                     for r in b.flows + b.suspects + b.dropouts}
+    ins_by_key: dict[str, list[_Move]] = {}
+    for m in moves:
+        if m.kind == "转入":
+            ins_by_key.setdefault(m.key, []).append(m)
+    rows: list[CrossRow] = []
+    for out in (m for m in moves if m.kind == "转出"):
+        match = next((i for i in ins_by_key.get(out.key, []) if unit_key(i.school) != unit_key(out.school)), None)
+        if match is not None:
+            remark = "转出与转入记录一致"
+            if out.from_suspects:
+                remark = "转入方已登记转入，转出方仍列为疑似辍学（转出未接收），请补办接收回执"
+            rows.append(CrossRow("已接收", out.xjh, out.name, out.grade, out.school, _move_text(out),
+                                 match.school, _move_text(match), remark))
+        elif out.status == "已接收" and unit_key(out.other) not in reporting:
+            rows.append(CrossRow("辖区外接收", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
+                                 "对方学校不在本次汇总范围内，已有接收回执"))
+        else:
+            rows.append(CrossRow("去向不明", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
+                                 "收到的各单位月报中没有该生的转入记录，请核实去向"))
+    rows += _duplicates(books, moves)
+    order = {"重复学籍": 0, "去向不明": 1, "辖区外接收": 2, "已接收": 3}
+    rows.sort(key=lambda r: (order[r.result], r.unit1, r.grade, r.name))
+    return rows
+
+
+def _duplicates(books: list[Book], moves: list[_Move]) -> list[CrossRow]:
+    """The same student 在读 in two or more schools (§7 R04, §13.27)."""
+    enrolled: dict[str, dict[str, tuple[str, str, str, str]]] = {}  # key → school → (evidence, xjh, name, grade)
+    last_move: dict[tuple[str, str], _Move] = {}
+    for m in sorted((m for m in moves if not m.from_suspects), key=lambda m: (m.date or dt.date.min, m.kind == "转出")):
+        last_move[(unit_key(m.school), m.key)] = m
+    for (school_key, key), m in last_move.items():
+        if m.kind == "转入":
+            enrolled.setdefault(key, {})[m.school] = (_move_text(m), m.xjh, m.name, m.grade)
+    for book in books:
+        for r in book.suspects:
+            key, school = record_key(r), cell_text(r["学校"])
+            if not key or "转出" in cell_text(r.get("疑似原因")):
+                continue
+            if (unit_key(school), key) in last_move and last_move[(unit_key(school), key)].kind == "转出":
+                continue
+            reason = cell_text(r.get("疑似原因")) or "疑似辍学"
+            enrolled.setdefault(key, {}).setdefault(
+                school, (f"疑似辍学名单（仍在读）：{reason}", cell_text(r.get("学籍号")), cell_text(r.get("姓名")),
+                         cell_text(r.get("年级"))))
+    rows = []
+    for key, schools in enrolled.items():
+        if len(schools) < 2:
+            continue
+        (s1, (e1, xjh, name, grade)), *rest = sorted(schools.items())
+        rows.append(CrossRow("重复学籍", xjh, name, grade, s1, e1, "、".join(s for s, _ in rest),
+                             "；".join(e for _, (e, *_x) in rest),
+                             "同一学生在两个及以上单位同时在读，两处学籍都有效，请核实并注销其一"))
+    return rows
+
+
+# ---------------------------------------------------------------- the whole aggregate
+
+
+def normalise_month(text: str) -> str:
+    """'2026-11' (or '2026-1') → '2026-11'; UsageError otherwise (§13.19)."""
+    return month_label(*parse_month(text))
+
+
+def compute_aggregate(work_dir: Path, month: str) -> AggregateResult:
+    """Read the inbox and build the aggregate, without writing anything."""
+    ws = open_workspace(work_dir)
+    cfg = ws.cfg
+    if cfg.unit.level == "school":
+        raise ConfigError(f"kc aggregate 只用于乡镇（township）或县（county）：{cfg.path} 中 [unit] level 为 "
+                          f"school。学校请使用 kc monthly。")
+    month = normalise_month(month)  # §13.29: usage errors before the inbox is read
+    start, cutoff = ws.cal.month_period(month)
+    inbox = ws.dir / "inbox"
+    paths = list_inbox(inbox) if inbox.is_dir() else []
+    expected = [u.name for u in cfg.units]
+    books, unreadable, skipped = [], [], []
+    for path in paths:
+        try:
+            raw = read_file(path, inbox, cfg.limits)
+        except UnreadableFile as exc:
+            unreadable.append(str(exc))
+            continue
+        book = read_book(raw, path.stat().st_mtime, expected)
+        if book is None:
+            skipped.append(raw.rel)
+        else:
+            books.append(book)
+    if not books:  # §10.1, §13.22: a file without a recognisable form is not input that could be read
+        hint = ("无法读取的文件：" + "；".join(unreadable)) if unreadable else ""
+        raise NoInputError(f"收件箱 {inbox} 中没有找到任何月报工作簿（含“月报表”或“汇总表”的工作簿），未生成汇总表。" + hint)
+    result = combine(cfg, month, start, cutoff, books)
+    result.unreadable, result.skipped = unreadable, skipped
+    return result
+
+
+def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: list[Book]) -> AggregateResult:
+    problems: list[Problem] = []
+    counted = _select_books(cfg, month, cutoff, books, problems)
+    expected_keys = {unit_key(u.name) for u in cfg.units}
+    for book in counted:
+        problems += book.problems + check_book(book)
+        if unit_key(book.unit) not in expected_keys:
+            problems.append(Problem(book.unit, book.rel, book.table.sheet, "", "不在应报单位名单中（kc.toml 的 [[units]]），已计入汇总"))
+    order = {unit_key(u.name): i for i, u in enumerate(cfg.units)}
+    counted.sort(key=lambda b: (order.get(unit_key(b.unit), len(order)), b.unit))
+    lines = [unit_line(b) for b in counted]
+    total_counts = {leaf: sum(l.counts[leaf] for l in lines) for leaf in COUNT_COLUMNS}
+    total_rates = {n: sum_parts([l.rates[n] for l in lines]) for n in RATE_COLUMNS}
+    stage_rates = {}
+    for stage in ("小学", "初中"):
+        having = [l.stages[stage] for l in lines if stage in l.stages]
+        if having:
+            stage_rates[stage] = {n: sum_parts([h[n] for h in having]) for n in RATE_COLUMNS}
+    reported = {unit_key(b.unit) for b in counted}
+    missing = [u for u in cfg.units if unit_key(u.name) not in reported]
+    notes = _notes(lines)
+    file_order = {b.rel: i for i, b in enumerate(sorted(books, key=lambda b: b.rel))}
+    problems.sort(key=lambda p: file_order.get(p.file, -1))
+    return AggregateResult(cfg.unit.name, cfg.unit.level, month, start, cutoff, lines, total_counts, total_rates,
+                           stage_rates, _merged(counted, "dropouts"), _merged(counted, "suspects"),
+                           _merged(counted, "flows"), missing, cross_check(counted), problems, notes)
+
+
+def _select_books(cfg: Config, month: str, cutoff: dt.date, books: list[Book], problems: list[Problem]) -> list[Book]:
+    """Books of this month, one per unit (the newest file); the others named in 报表校验."""
+    chosen: dict[str, Book] = {}
+    for book in books:
+        sheet = book.table.sheet
+        if book.table.kind == "aggregate" and unit_key(book.unit) == unit_key(cfg.unit.name):
+            continue  # our own output put back into the inbox
+        if book.month is None:
+            problems.append(Problem(book.unit, book.rel, sheet, "", "无法确定统计月份（没有统计时段），未计入汇总",
+                                    f"统计时段截至 {_cn_date(cutoff)}", "（空）"))
+            continue
+        if book.month != month:
+            problems.append(Problem(book.unit, book.rel, sheet, "", "不是本月的月报，未计入汇总",
+                                    f"统计时段截至 {_cn_date(cutoff)}", f"统计时段截至 {_cn_date(book.period_end)}"))
+            continue
+        if book.period_end.day != cutoff.day and _has_period_line(book):
+            book.problems.append(Problem(book.unit, book.rel, sheet, "", "统计截止日与本单位规定不同（已计入汇总）",
+                                         _cn_date(cutoff), _cn_date(book.period_end)))
+        key = unit_key(book.unit)
+        previous = chosen.get(key)
+        if previous is not None:
+            newer, older = (book, previous) if (book.mtime, book.rel) >= (previous.mtime, previous.rel) else (previous, book)
+            problems.append(Problem(older.unit, older.rel, older.table.sheet, "",
+                                    f"同一单位本月有多份月报，本份未计入（以较新的 {newer.rel} 为准）"))
+            chosen[key] = newer
+        else:
+            chosen[key] = book
+    return list(chosen.values())
+
+
+def _has_period_line(book: Book) -> bool:
+    return any("统计时段" in line or "至" in line for line in book.table.context)
+
+
+def _merged(books: list[Book], attr: str) -> list[dict]:
+    out = []
+    for book in books:
+        out += getattr(book, attr)
+    return out
+
+
+def _notes(lines: list[UnitLine]) -> list[str]:
+    notes = []
+    without = [l.unit for l in lines if l.rates["巩固率"] is None]
+    if without:
+        notes.append("以下单位的月报没有“指标说明”中的巩固率分子、分母，合计巩固率无法重新计算，已留空："
+                     + "、".join(without) + "。")
+    bases = {l.rates[n].basis for l in lines for n in RATE_COLUMNS if l.rates[n] is not None and l.rates[n].basis}
+    if len(bases) > 1:
+        notes.append("各单位的指标口径不一致（" + "；".join(sorted(bases)) + "），合计比率按各单位报送的分子、分母相加计算。")
+    return notes
+
+
+# ---------------------------------------------------------------- command and email
+
+
+def run_aggregate(work_dir: Path, month: str) -> RunOutcome:
+    from .reports.aggregate_book import write_aggregate
+    cfg = open_workspace(work_dir).cfg
+    res = compute_aggregate(work_dir, month)
+    path = write_aggregate(Path(work_dir), cfg, res)
+    out = RunOutcome(outputs=[path], unreadable=list(res.unreadable))
+    out.lines += summary_lines(res)
+    return out
+
+
+def summary_lines(res: AggregateResult) -> list[str]:
+    c = res.total_counts
+    rate = res.total_rates
+    lines = [f"{res.unit_name} {res.month}（{res.period_text}）：已报单位 {len(res.lines)} 个，未报 {len(res.missing)} 个；"
+             f"学年初在校生 {show_number(c['学年初在校生'])} 人，本月末在校生 {show_number(c['本月末在校生'])} 人，"
+             f"当前辍学 {show_number(c['当前辍学'])} 人，疑似辍学 {show_number(c['疑似辍学'])} 人，"
+             f"年辍学率 {_rate_text(rate['年辍学率'])}，巩固率 {_rate_text(rate['巩固率'])}。"]
+    if res.missing:
+        lines.append("未报单位：" + "、".join(u.name for u in res.missing))
+    failing = sorted({p.file for p in res.problems})
+    if failing:
+        lines.append(f"报表校验有问题的工作簿 {len(failing)} 个（详见“报表校验”表）：" + "、".join(failing))
+    counts = {k: sum(1 for r in res.cross if r.result == k) for k in ("已接收", "去向不明", "重复学籍")}
+    lines.append("跨校核对：" + "，".join(f"{k} {v} 人" for k, v in counts.items()) + "。")
+    if res.skipped:
+        shown = "、".join(res.skipped[:10]) + ("等" if len(res.skipped) > 10 else "")
+        lines.append(f"跳过 {len(res.skipped)} 个不是月报工作簿的文件：{shown}")
+    return lines
+
+
+def _rate_text(part: RatePart | None) -> str:
+    return f"{part.value:.2%}" if part is not None and part.value is not None else "—"
+
+
+def aggregate_summary(res: AggregateResult, cfg: Config) -> ReportSummary:
+    """Key figures for the email upward (§9.4)."""
+    c = res.total_counts
+    rates = {n: (p.value if p is not None else None) for n, p in res.total_rates.items()}
+    return ReportSummary(
+        unit_name=res.unit_name, month=res.month, level=res.level, period_text=res.period_text,
+        enrolled_start=int(c["学年初在校生"]), enrolled_now=int(c["本月末在校生"]), dropouts_now=int(c["当前辍学"]),
+        suspected=int(c["疑似辍学"]), dropout_rate=rates["年辍学率"], retention_rate=rates["巩固率"],
+        over_limit=limit_breaches(res, cfg), units_reported=len(res.lines),
+        units_missing=[u.name for u in res.missing], clerk=cfg.unit.clerk, phone=cfg.unit.phone)
+
+
+def limit_breaches(res: AggregateResult, cfg: Config) -> list[str]:
+    """Chinese sentences for the rates over their limits (§8): per 学段, the total, and the units."""
+    out = []
+    for stage, parts in res.stage_rates.items():
+        limit = cfg.policy.dropout_rate_limit.get(stage)
+        value = parts["年辍学率"].value if parts["年辍学率"] is not None else None
+        if limit is not None and value is not None and value > limit:
+            out.append(f"{stage}年辍学率 {value:.2%}，超过控制线 {limit:.2%}")
+    target = cfg.policy.retention_rate_target
+    total = res.total_rates["巩固率"]
+    if total is not None and total.value is not None and total.value < target:
+        out.append(f"巩固率 {total.value:.2%}，低于目标 {target:.2%}")
+    over = [f"{l.unit}（{v:.2%}）" for l, v in unit_dropout_breaches(res, cfg)]
+    if over:
+        out.append("年辍学率超过控制线的单位：" + "、".join(over))
+    under = [f"{l.unit}（{l.rates['巩固率'].value:.2%}）" for l in res.lines
+             if l.rates["巩固率"] is not None and l.rates["巩固率"].value is not None and l.rates["巩固率"].value < target]
+    if under:
+        out.append(f"巩固率低于目标 {target:.2%} 的单位：" + "、".join(under))
+    return out
+
+
+def unit_dropout_breaches(res: AggregateResult, cfg: Config) -> list[tuple[UnitLine, float]]:
+    """Units over the 年辍学率 limit of a 学段 they have (each 学段 judged on its own figures)."""
+    out = []
+    for line in res.lines:
+        worst = None
+        for stage, parts in line.stages.items():
+            limit = cfg.policy.dropout_rate_limit.get(stage)
+            value = parts["年辍学率"].value if parts["年辍学率"] is not None else None
+            if limit is not None and value is not None and value > limit:
+                worst = max(worst or 0.0, value)
+        if worst is not None:
+            out.append((line, worst))
+    return out

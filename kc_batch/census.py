@@ -1,0 +1,499 @@
+"""`kc census`: 人籍比对 — the school-age population list against every roster (SPEC §3.4, §8, §11).
+
+The population list (适龄儿童名册, any §3.5 file style) is read with the form reader, forced to the
+POPULATION form. Each child is matched to a roster student of the store:
+  1. by valid 身份证号 (15-digit legacy numbers are converted first, §3.6), then
+  2. by normalised name + birth date, among the students not matched by ID. One candidate → matched
+     (“姓名+出生日期”); several candidates, or one student claimed by several children → 重名待核.
+The joins are pandas merges, so a county (100,000 roster rows, 150,000 children) takes seconds.
+
+School age (§8 entry-age rule): with Y the start year of the 学年 holding the as-of date (Y = year
+if the month is ≥ 9, else year − 1) and A the child's age on Y-08-31, 小学适龄 is 6 ≤ A ≤ 11 and
+初中适龄 12 ≤ A ≤ 14. 入学率 = 在校 ÷ 适龄儿童, where 在校 = matched (one student, by either
+method) and 在读 at the as-of date.
+
+Rosters: every roster row in the work folder's store with a 年级 (a sheet without 年级 is not a
+roster — a population list dropped into the inbox is read as one and is ignored this way, as is the
+very file being compared). A county keeps all its schools' rosters in its one inbox; a row's 学校
+is named by `school_of`: a folder or file name containing one of the `[[units]]` names, else the
+unit itself for a school, else the top folder under inbox/ (inbox/<学校>/…), else the file name.
+
+Answers kept across runs: every unmatched child has a 处置 column (county taxonomy below); a 在籍不在册
+student a free-text 核查情况 column. The user fills them in the workbook under out/census/ and saves
+it there. Each run first reads every earlier 人籍比对 workbook in out/census/ (oldest saved first, so the
+last saved wins), stores each non-empty answer (Store.set_answer), then writes the new workbook with the
+stored answers filled in. An answer outside the taxonomy is kept and flagged in 说明. A child is known
+by the answer key of `answer_key` (valid 身份证号, else 学籍号, else 姓名|出生日期), which can be
+computed back from the columns of every list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from . import forms, identity, readers
+from .config import Config
+from .errors import NoInputError, UnreadableFile, UsageError
+from .forms import InputError
+from .normalise import cell_text, is_blank, norm_header, parse_date
+
+CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
+ROSTER_CHECK_KIND = "census-roster"    # answers to 核查情况 of 在籍不在册 students
+ANSWER_COLUMN = "处置"
+ROSTER_CHECK_COLUMN = "核查情况"
+TAXONOMY = ("死亡", "空挂户", "双重户籍", "身份信息错误", "查无此人", "省内就读无学籍", "省外就读无学籍",
+            "因病因残(送教上门)", "随父母外出失联", "其他")
+PRIMARY, JUNIOR = "小学", "初中"
+STATUS_READING = "在读"
+NO_HUKOU = "（未填户籍所在地）"
+METHOD_ID = "身份证号"
+METHOD_NAME_BIRTH = "姓名+出生日期"
+METHOD_NAME_BIRTH_ID_DIFFERS = "姓名+出生日期（身份证号不一致）"
+
+
+# ---------------------------------------------------------------- school age (§8)
+
+def school_year_start(day: dt.date) -> int:
+    """Start year of the 学年 (9月1日–8月31日) holding `day`."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def age_on_aug31(birth: dt.date, year: int) -> int:
+    cut = dt.date(year, 8, 31)
+    return cut.year - birth.year - ((cut.month, cut.day) < (birth.month, birth.day))
+
+
+def school_stage(birth: dt.date | None, as_of: dt.date) -> str | None:
+    """小学 / 初中 when the child is of that school age in the 学年 of `as_of`, else None."""
+    if birth is None:
+        return None
+    age = age_on_aug31(birth, school_year_start(as_of))
+    if 6 <= age <= 11:
+        return PRIMARY
+    if 12 <= age <= 14:
+        return JUNIOR
+    return None
+
+
+def parse_as_of(text: str | None) -> dt.date:
+    """--as-of YYYY-MM-DD (default today); a bad value is a usage error (exit 2)."""
+    if text is None or not str(text).strip():
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise UsageError(f"--as-of “{text}” 不是有效日期，应写成 2026-11-20 这样的 YYYY-MM-DD。") from None
+
+
+# ---------------------------------------------------------------- schools and answer keys
+
+def school_of(rel: str, cfg: Config) -> str:
+    """The school a roster file belongs to (see the module docstring)."""
+    path = PurePosixPath(rel)
+    parts = list(path.parts[:-1]) + [path.stem]
+    names = sorted((u.name for u in cfg.units if u.name), key=len, reverse=True)
+    for part in parts:
+        for name in names:
+            if name in part:
+                return name
+    if cfg.unit.level == "school":
+        return cfg.unit.name
+    return parts[0]
+
+
+def answer_key(sfz, xjh, name, birth) -> str:
+    """How an answer row is known across runs: valid 身份证号, else 学籍号, else 姓名|出生日期."""
+    sfz_text = cell_text(sfz)
+    if sfz_text:
+        valid, _ = identity.validate_id(sfz_text)
+        if valid:
+            return valid
+    xjh_text = cell_text(xjh)
+    if xjh_text:
+        norm, carried, _ = identity.parse_xjh(xjh_text)
+        if carried:
+            return carried
+        if norm:
+            return "XJH:" + norm
+    day = parse_date(birth, allow_month=True) if not isinstance(birth, str) or birth else None
+    return f"{identity.normalise_name(cell_text(name))}|{day.isoformat() if day else ''}"
+
+
+def check_answer(text: str, taxonomy: tuple[str, ...]) -> str:
+    """'' when the answer is one of the taxonomy terms (optionally followed by a detail), else a
+    Chinese remark for 说明."""
+    norm = unicodedata.normalize("NFKC", text).strip()
+    for term in taxonomy:
+        if norm == term or (norm.startswith(term) and norm[len(term)] in "：:（(，,、 -—"):
+            return ""
+    return f"“{text}”不在规定的分类中（{'、'.join(taxonomy)}），请核实"
+
+
+def clean_answer(value) -> str:
+    return cell_text(value).strip()
+
+
+# ---------------------------------------------------------------- answers read back from earlier workbooks
+
+@dataclass
+class AnswerSheet:
+    """Where answers sit in an earlier workbook: sheet name, answer column header, store kind."""
+    sheet: str
+    column: str
+    kind: str
+
+
+def harvest_answers(store, folder: Path, pattern: str, specs: list[AnswerSheet]) -> list[str]:
+    """Read every earlier workbook matching `pattern` in `folder` (oldest saved first) and store its
+    non-empty answers; → Chinese lines about workbooks that could not be read."""
+    if not folder.is_dir():
+        return []
+    paths = [p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith((".", "~$"))]
+    paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    problems = []
+    for path in paths:
+        try:
+            found = read_answers(path, specs)
+        except Exception as exc:  # noqa: BLE001 - a locked or broken earlier workbook must not stop the run
+            problems.append(f"未能读回 {path.name} 中填写的内容（{exc.__class__.__name__}），本次沿用已保存的答复。")
+            continue
+        for kind, key, value in found:
+            store.set_answer(kind, key, value)
+    return problems
+
+
+def read_answers(path: Path, specs: list[AnswerSheet]) -> list[tuple[str, str, str]]:
+    import python_calamine as calamine
+    book = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        out = []
+        for spec in specs:
+            if spec.sheet not in book.sheet_names:
+                continue
+            rows = book.get_sheet_by_name(spec.sheet).to_python(skip_empty_area=False)
+            out += _answers_on_sheet(rows, spec)
+        return out
+    finally:
+        book.close()
+
+
+def _answers_on_sheet(rows: list[list], spec: AnswerSheet) -> list[tuple[str, str, str]]:
+    header = _find_answer_header(rows, spec.column)
+    if header is None:
+        return []
+    r, cols = header
+    out = []
+    for row in rows[r + 1:]:
+        value = clean_answer(_at(row, cols.get(spec.column)))
+        name = _at(row, cols.get("姓名"))
+        if not value or is_blank(name):
+            continue
+        key = answer_key(_at(row, cols.get("身份证号")), _at(row, cols.get("学籍号")), name,
+                         _at(row, cols.get("出生日期")))
+        out.append((spec.kind, key, value))
+    return out
+
+
+def _find_answer_header(rows, column: str):
+    for r, row in enumerate(rows[:15]):
+        labels = [norm_header(v) if isinstance(v, str) else "" for v in row]
+        if column in labels and "姓名" in labels:
+            return r, {label: j for j, label in reversed(list(enumerate(labels))) if label}
+    return None
+
+
+def _at(row, j):
+    if j is None or j >= len(row):
+        return None
+    v = row[j]
+    return None if v == "" else v
+
+
+# ---------------------------------------------------------------- the population list
+
+POPULATION_COLUMNS = ["pid", "name", "sfz", "id_text", "birth", "sex", "hukou", "guardian", "phone",
+                      "status", "note", "file", "sheet", "row", "order"]
+KEYLESS_REASON = "没有可用的学籍号或身份证号"
+
+
+def read_population(path: Path, cfg: Config, cal) -> tuple[pd.DataFrame, list[InputError], str]:
+    """The 适龄儿童名册 → (one row per child in file order, input errors, the file's sha256).
+
+    Rows without a usable 身份证号 are kept (forms drops them, having no key) so that they can be
+    matched by name + birth date; a row repeating an earlier 身份证号 becomes an input error."""
+    path = Path(path)
+    try:
+        raw = readers.read_file(path, path.parent, cfg.limits)
+    except UnreadableFile as exc:
+        raise NoInputError(str(exc)) from None
+    parsed = forms.parse_file(raw, cal, None, forced_form=forms.POPULATION)
+    tables = [t for t in parsed.tables if t.form == forms.POPULATION]
+    if not tables:
+        raise NoInputError(f"文件 {raw.rel} 中没有找到适龄儿童名册（表头应含 姓名、身份证号、出生日期 等列，见 SPEC §3.4）。")
+    sheet_index = {s.name: i for i, s in enumerate(raw.sheets)}
+    notes = _notices_by_row(parsed)
+    children = [_child_from_record(r, notes, sheet_index) for t in tables for r in t.records]
+    keyless, errors = _keyless_children(raw, parsed, tables, cal, notes, sheet_index)
+    frame = pd.DataFrame(children + keyless, columns=POPULATION_COLUMNS).sort_values("order", kind="stable")
+    frame, repeated = _drop_repeated_ids(frame)
+    frame = frame.drop(columns="order").reset_index(drop=True)
+    frame["pid"] = range(len(frame))
+    return frame, errors + repeated, raw.sha256
+
+
+def _notices_by_row(parsed) -> dict[tuple[str, int], list[str]]:
+    out: dict[tuple[str, int], list[str]] = {}
+    for n in parsed.notices:
+        out.setdefault((n.source.sheet, n.source.row), []).append(n.message)
+    return out
+
+
+def _child(name, sfz, id_text, birth, attrs, src, note, sheet_index) -> dict:
+    return dict(pid=0, name=name, sfz=sfz, id_text=id_text, birth=birth, sex=attrs.get("sex", ""),
+                hukou=attrs.get("hukou", ""), guardian=attrs.get("guardian", ""), phone=attrs.get("phone", ""),
+                status=attrs.get("status", ""), note=note, file=src.file, sheet=src.sheet, row=src.row,
+                order=sheet_index.get(src.sheet, 0) * 10_000_000 + src.row)
+
+
+def _child_from_record(r, notes, sheet_index) -> dict:
+    src = r.source
+    return _child(r.name, r.sfz, r.sfz or "", r.attrs.get("birth"), r.attrs, src,
+                  "；".join(notes.get((src.sheet, src.row), [])), sheet_index)
+
+
+def _keyless_children(raw, parsed, tables, cal, notes, sheet_index) -> tuple[list[dict], list[InputError]]:
+    """Population rows forms dropped for want of a key, read here from the raw sheet; every other
+    error is passed on."""
+    sheets = {s.name: s for s in raw.sheets}
+    kept, errors = [], []
+    for e in parsed.errors:
+        table = _table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
+        header = _header_of(sheets[table.sheet].rows, table, cal) if table else None
+        if header is None:
+            errors.append(e)
+            continue
+        row = sheets[table.sheet].rows[e.row - 1]
+        child = _child_from_raw_row(row, header, forms.Source(e.file, e.sheet, e.row),
+                                    notes.get((e.sheet, e.row), []), sheet_index)
+        if child["birth"] is None:
+            errors.append(InputError(e.file, e.sheet, e.row, "身份证号/出生日期", child["id_text"],
+                                     "没有有效的身份证号，也没有出生日期：无法比对，也无法判断是否适龄"))
+            continue
+        kept.append(child)
+    return kept, errors
+
+
+def _table_holding(tables, e: InputError):
+    candidates = [t for t in tables if t.sheet == e.sheet and e.row is not None and t.header_row < e.row]
+    return max(candidates, key=lambda t: t.header_row) if candidates else None
+
+
+def _header_of(rows, table, cal):
+    h = forms.find_header(rows, max(table.header_row - 2, 0), cal)
+    return h if h is not None and h.row + 1 == table.header_row else None
+
+
+def _child_from_raw_row(row, h, src, notes: list[str], sheet_index) -> dict:
+    def get(f):
+        j = h.fields.get(f)
+        return row[j] if j is not None and j < len(row) else None
+
+    attrs = {f: cell_text(get(f)) for f in ("sex", "hukou", "phone", "status")}
+    attrs["guardian"] = identity.normalise_name(cell_text(get("guardian")))
+    birth = parse_date(get("birth"), allow_month=True)
+    raw_id = get("sfz")
+    id_text = identity.clean_id_text(raw_id) if isinstance(raw_id, str) else cell_text(raw_id)
+    remarks = list(notes) or ([] if id_text else ["无身份证号"])
+    return _child(identity.normalise_name(cell_text(get("name"))), None, id_text,
+                  birth.isoformat() if birth else None, attrs, src, "；".join(remarks), sheet_index)
+
+
+def _drop_repeated_ids(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[InputError]]:
+    repeated = frame["sfz"].notna() & frame.duplicated("sfz", keep="first")
+    errors = [InputError(f, sh, r, "身份证号", sfz, f"身份证号在名册中重复（{name}），此行未重复计入")
+              for f, sh, r, sfz, name in frame.loc[repeated, ["file", "sheet", "row", "sfz", "name"]].itertuples(index=False)]
+    return frame[~repeated], errors
+
+
+# ---------------------------------------------------------------- roster students
+
+STUDENT_COLUMNS = ["key", "sfz", "xjh", "name", "grade", "class_no", "birth", "sex", "hukou", "address",
+                   "guardian", "phone", "rel", "file_id", "seq"]
+
+
+def roster_rows_frame(store, exclude_sha: set[str] = frozenset(), grade: int | None = None) -> pd.DataFrame:
+    """Every roster row with a 年级 (optionally one grade), oldest import first."""
+    marks = ",".join("?" * len(exclude_sha)) or "''"
+    sql = ("SELECT r.key, r.sfz, r.xjh, r.name, r.grade, r.class_no, json_extract(r.attrs, '$.birth'), "
+           "json_extract(r.attrs, '$.sex'), json_extract(r.attrs, '$.hukou'), json_extract(r.attrs, '$.address'), "
+           "json_extract(r.attrs, '$.guardian'), json_extract(r.attrs, '$.phone'), f.rel, r.file_id, r.seq "
+           "FROM roster_rows r JOIN files f ON f.id = r.file_id "
+           f"WHERE r.grade IS NOT NULL AND f.sha256 NOT IN ({marks})")
+    params = list(exclude_sha)
+    if grade is not None:
+        sql += " AND r.grade = ?"
+        params.append(grade)
+    frame = pd.DataFrame(store.query(sql + " ORDER BY r.file_id, r.seq", params), columns=STUDENT_COLUMNS)
+    return frame.astype({"name": "object", "birth": "object", "key": "object"})
+
+
+def with_schools(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    schools = {rel: school_of(rel, cfg) for rel in frame["rel"].unique()}
+    return frame.assign(school=frame["rel"].map(schools))
+
+
+def id_of_key(keys: pd.Series) -> pd.Series:
+    """The 身份证号 a student key is, or None for XJH:/NAME: keys."""
+    return keys.where(~keys.str.startswith(("XJH:", "NAME:")), None)
+
+
+def roster_students(store, cfg: Config, exclude_sha: set[str] = frozenset()) -> pd.DataFrame:
+    """One row per student key: the newest roster row (§5.2a), with its 学校 and 身份证号 (rid)."""
+    rows = roster_rows_frame(store, exclude_sha)
+    students = rows.drop_duplicates("key", keep="last").reset_index(drop=True)
+    students = with_schools(students, cfg)
+    return students.assign(rid=id_of_key(students["key"]))
+
+
+def statuses_at(store, cal, as_of: dt.date, keys) -> dict[str, str | None]:
+    """学籍状态 at `as_of` of the given keys (§5.1, events applied as everywhere else)."""
+    from .events import load_state
+    state = load_state(store, cal, as_of)
+    return {k: (state.students[k].status_at(as_of) if k in state.students else None) for k in keys}
+
+
+# ---------------------------------------------------------------- matching (vectorised)
+
+@dataclass
+class Matches:
+    matched: pd.DataFrame     # pid → key, method
+    ambiguous: pd.DataFrame   # pid → key (one row per candidate)
+
+    def matched_pids(self) -> set:
+        return set(self.matched["pid"])
+
+
+def match_children(pop: pd.DataFrame, students: pd.DataFrame) -> Matches:
+    """By valid 身份证号, then by name + birth date among students not matched by ID."""
+    by_id = pop.loc[pop["sfz"].notna(), ["pid", "sfz"]].merge(
+        students.loc[students["rid"].notna(), ["key", "rid"]], left_on="sfz", right_on="rid")
+    by_id = by_id.drop_duplicates("key", keep="first")[["pid", "key"]].assign(method=METHOD_ID)
+    rest = pop.loc[~pop["pid"].isin(by_id["pid"]) & pop["birth"].notna(), ["pid", "name", "birth", "sfz"]]
+    free = students.loc[~students["key"].isin(by_id["key"]) & students["birth"].notna(), ["key", "name", "birth", "rid"]]
+    cands = rest.merge(free, on=["name", "birth"])
+    per_child = cands.groupby("pid")["key"].transform("size")
+    per_student = cands.groupby("key")["pid"].transform("size")
+    unique = cands[(per_child == 1) & (per_student == 1)]
+    differs = unique["sfz"].notna() & unique["rid"].notna() & (unique["sfz"] != unique["rid"])
+    by_name = unique[["pid", "key"]].assign(
+        method=differs.map({True: METHOD_NAME_BIRTH_ID_DIFFERS, False: METHOD_NAME_BIRTH}))
+    ambiguous = cands.loc[~cands["pid"].isin(unique["pid"]), ["pid", "key"]]
+    matched = pd.concat([by_id, by_name], ignore_index=True)
+    return Matches(matched, ambiguous.reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- the census as a whole
+
+@dataclass
+class CensusResult:
+    unit: str
+    as_of: dt.date
+    population_file: str
+    children: pd.DataFrame       # every child, with stage, key, method, status, in_school, answer
+    students: pd.DataFrame       # every roster student (newest row per key)
+    ambiguous: pd.DataFrame      # pid, key (one row per candidate)
+    not_listed: pd.DataFrame     # 在籍不在册: students 在读 at as_of matched to no child
+    errors: list[InputError] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def count(self, mask) -> int:
+        return int(mask.sum())
+
+
+def census_path(work_dir: Path, unit: str, as_of: dt.date) -> Path:
+    from .reports.xlsxform import safe_filename
+    return Path(work_dir) / "out" / "census" / f"人籍比对_{safe_filename(unit)}_{as_of.isoformat()}.xlsx"
+
+
+CENSUS_ANSWER_SHEETS = [AnswerSheet("适龄未入学", ANSWER_COLUMN, CENSUS_KIND),
+                        AnswerSheet("重名待核", ANSWER_COLUMN, CENSUS_KIND),
+                        AnswerSheet("在籍不在册", ROSTER_CHECK_COLUMN, ROSTER_CHECK_KIND)]
+
+
+def compute_census(store, cfg: Config, cal, pop: pd.DataFrame, pop_sha: str, as_of: dt.date,
+                   population_file: str = "") -> CensusResult:
+    students = roster_students(store, cfg, {pop_sha})
+    found = match_children(pop, students)
+    children = pop.merge(found.matched, on="pid", how="left")
+    keys = set(children["key"].dropna()) | set(students["key"])
+    status = statuses_at(store, cal, as_of, keys)
+    children["status_now"] = children["key"].map(status)
+    children["stage"] = [school_stage(dt.date.fromisoformat(b) if isinstance(b, str) else None, as_of)
+                         for b in children["birth"]]
+    children["in_school"] = children["status_now"] == STATUS_READING
+    children["ambiguous"] = children["pid"].isin(found.ambiguous["pid"])
+    children["answer_key"] = [answer_key(s or t, None, n, b) for s, t, n, b in
+                              zip(children["sfz"], children["id_text"], children["name"], children["birth"])]
+    answers = {k: v for k, (v, _) in store.answers(CENSUS_KIND).items()}
+    children["answer"] = children["answer_key"].map(answers).fillna("")
+    students = students.assign(status_now=students["key"].map(status))
+    claimed = set(found.matched["key"]) | set(found.ambiguous["key"])
+    not_listed = students[~students["key"].isin(claimed) & (students["status_now"] == STATUS_READING)].copy()
+    not_listed["answer_key"] = [answer_key(s, x, n, b) for s, x, n, b in
+                                zip(not_listed["rid"], not_listed["xjh"], not_listed["name"], not_listed["birth"])]
+    checks = {k: v for k, (v, _) in store.answers(ROSTER_CHECK_KIND).items()}
+    not_listed["answer"] = not_listed["answer_key"].map(checks).fillna("")
+    return CensusResult(cfg.unit.name, as_of, population_file, children, students, found.ambiguous, not_listed)
+
+
+def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | None = None, progress=None):
+    """Import the inbox, compare the population list with every roster, write the workbook."""
+    from .jobs import RunOutcome, import_all, open_workspace
+    from .reports.census_book import write_census
+    if not isinstance(as_of, dt.date):
+        as_of = parse_as_of(as_of)
+    population_file = Path(population_file)
+    if not population_file.is_file():
+        raise UsageError(f"找不到适龄儿童名册文件 {population_file}。")
+    ws = open_workspace(work_dir)
+    out_dir = Path(ws.dir) / "out" / "census"
+    with ws.open_store() as store:
+        started = dt.datetime.now()
+        result, import_errors = import_all(ws, store, None, progress)
+        pop, pop_errors, pop_sha = read_population(population_file, ws.cfg, ws.cal)
+        problems = harvest_answers(store, out_dir, "人籍比对_*.xls*", CENSUS_ANSWER_SHEETS)
+        res = compute_census(store, ws.cfg, ws.cal, pop, pop_sha, as_of, population_file.name)
+        res.errors = pop_errors + import_errors
+        path = write_census(ws.dir, ws.cfg, res)
+        store.log_run(f"census {as_of.isoformat()}", started, len(result.new_files), len(res.errors))
+    out = RunOutcome(outputs=[path], errors=res.errors, new_files=len(result.new_files))
+    out.unreadable = [f.message for f in result.unreadable]
+    out.lines = problems + census_summary_lines(res)
+    return out
+
+
+def census_summary_lines(res: CensusResult) -> list[str]:
+    c = res.children
+    school_age = c["stage"].notna()
+    in_school = int((school_age & c["in_school"]).sum())
+    total = int(school_age.sum())
+    rate = f"{in_school / total:.2%}" if total else "—"
+    unenrolled = int((school_age & c["key"].isna() & ~c["ambiguous"]).sum())
+    return [f"{res.unit} 人籍比对（截至 {res.as_of.isoformat()}）：名册儿童 {len(c)} 人，其中适龄 {total} 人"
+            f"（小学 {int((c['stage'] == PRIMARY).sum())}、初中 {int((c['stage'] == JUNIOR).sum())}），"
+            f"在校 {in_school} 人，入学率 {rate}；适龄未入学 {unenrolled} 人，重名待核 {int(c['ambiguous'].sum())} 人，"
+            f"在籍不在册 {len(res.not_listed)} 人。"]
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

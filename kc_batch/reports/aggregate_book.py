@@ -1,0 +1,180 @@
+"""Layout of the aggregate workbook out/<YYYY-MM>/控辍保学月报汇总_<单位>_<YYYY-MM>.xlsx (SPEC §9.3).
+
+The 汇总表 keeps the 23 leaf columns of 月报表 (with 单位 as first column) and the lists keep their
+§9.2 columns plus 学校, so that a township's aggregate is valid input one level up (§9.3).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..aggregate import DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
+from ..config import Config
+from ..monthly import COUNT_COLUMNS, RATE_COLUMNS
+from ..normalise import cell_text, parse_date
+from .xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+
+GROUPS = {
+    "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
+    "本月转出": "本月减少", "本月休学": "本月减少", "本月死亡": "本月减少", "本月辍学": "本月减少",
+    "女生": "本月末在校生中", "建档立卡": "本月末在校生中", "残疾": "本月末在校生中", "送教上门": "本月末在校生中",
+    "留守儿童": "本月末在校生中", "随迁子女": "本月末在校生中",
+    "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
+    "年辍学率": "比率", "可能辍学率": "比率", "巩固率": "比率",
+}
+SUMMARY_COLUMNS = ([Column("单位")] + [Column(c, "int", group=GROUPS.get(c)) for c in COUNT_COLUMNS]
+                   + [Column(c, "percent", group=GROUPS.get(c)) for c in RATE_COLUMNS])
+
+LIST_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("性别", "text"), ("年级", "text"), ("班级", "text"),
+               ("辍学日期", "date"), ("辍学原因", "text"), ("监护人", "text"), ("联系电话", "text"),
+               ("家庭住址", "text"), ("类别", "text"), ("劝返责任人", "text"), ("劝返次数", "int"),
+               ("劝返情况", "text")]
+SUSPECT_FIELDS = LIST_FIELDS + [("连续旷课天数", "num"), ("疑似原因", "text")]
+FLOW_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("年级", "text"), ("班级", "text"), ("变动类型", "text"),
+               ("变动日期", "date"), ("对方学校", "text"), ("回执日期", "date"), ("状态", "text")]
+MISSING_COLUMNS = [Column("序号", "int"), Column("单位名称"), Column("单位代码"), Column("学段")]
+CROSS_COLUMNS = [Column("序号", "int"), Column("核对结果"), Column("学籍号"), Column("姓名"), Column("年级"),
+                 Column("单位一"), Column("单位一记录", width=36), Column("单位二"), Column("单位二记录", width=36),
+                 Column("说明", width=40)]
+PROBLEM_COLUMNS = [Column("单位"), Column("文件", width=36), Column("工作表"), Column("单元格"),
+                   Column("问题", width=50), Column("应为"), Column("实际")]
+INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=40), Column("分子", "num"),
+                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40)]
+TOTAL_FORMULA = "Σ各单位分子 ÷ Σ各单位分母（{}）"
+
+
+def aggregate_path(work_dir: Path, unit: str, month: str) -> Path:
+    return Path(work_dir) / "out" / month / f"控辍保学月报汇总_{safe_filename(unit)}_{month}.xlsx"
+
+
+def _value(part: RatePart | None):
+    return part.value if part is not None else None
+
+
+def _line_rate(line: UnitLine, name: str):
+    part = line.rates[name]
+    return part.value if part is not None else line.reported_rates[name]
+
+
+def summary_sheet(res: AggregateResult, cfg: Config) -> Sheet:
+    rows, highlight = [], set()
+    target = cfg.policy.retention_rate_target
+    over = {id(line) for line, _ in unit_dropout_breaches(res, cfg)}
+    dropout_col = 1 + len(COUNT_COLUMNS) + RATE_COLUMNS.index("年辍学率")
+    retention_col = 1 + len(COUNT_COLUMNS) + RATE_COLUMNS.index("巩固率")
+    for index, line in enumerate(res.lines):
+        retention = _line_rate(line, "巩固率")
+        rows.append([line.unit, *[line.counts[c] for c in COUNT_COLUMNS], *[_line_rate(line, n) for n in RATE_COLUMNS]])
+        if id(line) in over:
+            highlight.add((index, dropout_col))
+        if retention is not None and retention < target:
+            highlight.add((index, retention_col))
+    total_retention = _value(res.total_rates["巩固率"])
+    if total_retention is not None and total_retention < target:
+        highlight.add((-1, retention_col))
+    total = ["合计", *[res.total_counts[c] for c in COUNT_COLUMNS], *[_value(res.total_rates[n]) for n in RATE_COLUMNS]]
+    notes = [f"已报单位 {len(res.lines)} 个，未报单位 {len(res.missing)} 个（见“未报单位”）。各单位一行取其月报表的合计行；"
+             "合计行的比率由各单位的分子、分母分别相加后重新计算（Σ分子 ÷ Σ分母），不是各单位比率的平均，"
+             "分子、分母见“指标说明”。"] + res.notes
+    return Sheet("汇总表", f"{res.unit_name}控辍保学月报汇总表", SUMMARY_COLUMNS, rows, total_row=total,
+                 highlight=highlight, period=res.period_text, notes=notes, empty_text="本月没有收到任何单位的月报")
+
+
+def _list_rows(records: list[dict], fields: list[tuple[str, str]]) -> list[list]:
+    rows = []
+    for number, record in enumerate(records, start=1):
+        row = [number, cell_text(record.get("学校"))]
+        for name, kind in fields:
+            value = record.get(name)
+            if kind == "date":
+                row.append(parse_date(value) or (cell_text(value) or None))
+            elif kind in ("int", "num"):
+                row.append(value)
+            else:
+                row.append(cell_text(value))
+        rows.append(row)
+    return rows
+
+
+def _list_columns(fields: list[tuple[str, str]]) -> list[Column]:
+    return [Column("序号", "int"), Column("学校")] + [Column(name, kind) for name, kind in fields]
+
+
+def dropout_sheet(res: AggregateResult) -> Sheet:
+    return Sheet("辍学学生名单", f"{res.unit_name}辍学学生名单（汇总）", _list_columns(LIST_FIELDS),
+                 _list_rows(res.dropouts, LIST_FIELDS), period=res.period_text, empty_text="本月无辍学学生（零报告）")
+
+
+def suspect_sheet(res: AggregateResult) -> Sheet:
+    return Sheet("疑似辍学名单", f"{res.unit_name}疑似辍学学生名单（汇总）", _list_columns(SUSPECT_FIELDS),
+                 _list_rows(res.suspects, SUSPECT_FIELDS), period=res.period_text, empty_text="本月无疑似辍学学生")
+
+
+def flow_sheet(res: AggregateResult) -> Sheet:
+    columns = [Column("学校")] + [Column(name, kind) for name, kind in FLOW_FIELDS]
+    rows = [row[1:] for row in _list_rows(res.flows, FLOW_FIELDS)]
+    return Sheet("学生流动", f"{res.unit_name}学生流动情况（汇总）", columns, rows, period=res.period_text,
+                 empty_text="本月无转入、转出学生")
+
+
+def missing_sheet(res: AggregateResult) -> Sheet:
+    rows = [[i, u.name, u.code, "、".join(u.stages)] for i, u in enumerate(res.missing, start=1)]
+    return Sheet("未报单位", f"{res.unit_name}未报送月报单位", MISSING_COLUMNS, rows, period=res.period_text,
+                 empty_text="应报单位均已报送", footer=False)
+
+
+def cross_sheet(res: AggregateResult) -> Sheet:
+    rows = [[i, r.result, r.xjh, r.name, r.grade, r.unit1, r.record1, r.unit2, r.record2, r.remark]
+            for i, r in enumerate(res.cross, start=1)]
+    return Sheet("跨校核对", f"{res.unit_name}跨校学籍核对", CROSS_COLUMNS, rows, period=res.period_text,
+                 empty_text="本月没有跨校转学或重复学籍", footer=False,
+                 notes=["已接收：一校转出、另一校转入，记录一致；去向不明：转出后收到的月报中没有对应转入；"
+                        "辖区外接收：对方学校不在本次汇总范围内且已有接收回执；重复学籍：同一学生在两个单位同时在读。"])
+
+
+def problem_sheet(res: AggregateResult) -> Sheet:
+    rows = [[p.unit, p.file, p.sheet, p.cell, p.issue, p.expected, p.actual] for p in res.problems]
+    return Sheet("报表校验", f"{res.unit_name}收到的月报校验结果", PROBLEM_COLUMNS, rows, period=res.period_text,
+                 empty_text="收到的月报全部通过校验", footer=False)
+
+
+def _indicator_rows(scope: str, parts: dict[str, RatePart | None], total: bool) -> list[list]:
+    rows = []
+    for name in RATE_COLUMNS:
+        part = parts.get(name)
+        if part is None:
+            rows.append([scope, name, "缺少分子、分母，无法计算", None, None, None, ""])
+            continue
+        formula = part.formula or DEFAULT_FORMULAS[name]
+        if total:
+            formula = TOTAL_FORMULA.format(DEFAULT_FORMULAS[name])
+        rows.append([scope, name, formula, part.numerator, part.denominator, part.value, part.basis])
+    return rows
+
+
+def _common_basis(res: AggregateResult, name: str) -> str:
+    bases = {l.rates[name].basis for l in res.lines if l.rates[name] is not None and l.rates[name].basis}
+    return bases.pop() if len(bases) == 1 else ("各单位口径不一致，见各单位行" if bases else "")
+
+
+def indicator_sheet(res: AggregateResult) -> Sheet:
+    rows = []
+    for line in res.lines:
+        rows += _indicator_rows(line.unit, line.rates, total=False)
+    for stage, parts in res.stage_rates.items():
+        rows += _indicator_rows(f"{stage}小计", _with_basis(res, parts), total=True)
+    rows += _indicator_rows("合计", _with_basis(res, res.total_rates), total=True)
+    return Sheet("指标说明", f"{res.unit_name}控辍保学月报汇总指标说明", INDICATOR_COLUMNS, rows, period=res.period_text,
+                 notes=["汇总比率 = 各单位分子之和 ÷ 各单位分母之和（§8）；各单位的分子、分母取自其月报“指标说明”的合计行，"
+                        "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。"])
+
+
+def _with_basis(res: AggregateResult, parts: dict[str, RatePart | None]) -> dict[str, RatePart | None]:
+    return {name: (RatePart(p.numerator, p.denominator, p.formula, _common_basis(res, name)) if p is not None else None)
+            for name, p in parts.items()}
+
+
+def write_aggregate(work_dir: Path, cfg: Config, res: AggregateResult) -> Path:
+    sheets = [summary_sheet(res, cfg), dropout_sheet(res), suspect_sheet(res), missing_sheet(res), cross_sheet(res),
+              problem_sheet(res), flow_sheet(res), indicator_sheet(res)]
+    meta = ReportMeta(cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.cutoff)
+    return write_workbook(aggregate_path(work_dir, cfg.unit.name, res.month), sheets, meta)

@@ -1,0 +1,269 @@
+"""`kc transition --year Y`: 小升初无缝对接 (SPEC §12).
+
+Y is the year the new 学年 starts: `--year 2027` matches the graduates of 学年 2026—2027 (六年级)
+with the 七年级 rosters of 学年 2027—2028.
+
+Graduates come from
+  * `--graduates FILE`, a 毕业生名册 laid out like a roster (学籍号/身份证号, 姓名, 出生日期, 监护人,
+    联系电话, 家庭住址 …); the primary school is its 学校 column (学校, 毕业学校, 毕业小学, 原学校 …)
+    or else the sheet's name (one sheet per school); or else
+  * the store: students with a 毕业 event dated in the graduating 学年 (Y−1-09-01 … Y-08-31) whose
+    event says 六年级 or, with no grade on the event, who are on a 六年级 roster. Their details
+    (school, class, guardian, phone, address, birth date) come from their newest 六年级 roster row.
+Receiving rosters: every 七年级 roster row in the store (a county keeps all its junior-middle
+schools' rosters in its inbox); a row's school is named as in kc_batch.census.school_of (top folder
+under inbox/, a `[[units]]` name in the path, or the unit itself for a school folder).
+
+Matching (pandas merges): by student key (§3.6: 身份证号, or the ID a G/J 学籍号 carries, or the
+学籍号), then by 学籍号, then by normalised name + birth date among the 七年级 students not yet
+matched (one candidate only; several → listed as 未升学 with the candidates named).
+
+Result per graduate: 已升学 (with the receiving school), 外地就读 (answered by the user in the 去向
+column, kept across runs like the census answers), or 未升学. 升学率 per primary school =
+已升学 ÷ 毕业生; 外地就读 is counted in its own column and not in 已升学.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import forms, identity, readers
+from .census import (AnswerSheet, answer_key, check_answer, harvest_answers, id_of_key, roster_rows_frame,
+                     school_of, with_schools)
+from .config import Config
+from .errors import NoInputError, UnreadableFile, UsageError
+from .forms import InputError
+from .normalise import cell_text, norm_header
+
+TRANSITION_KIND = "transition"
+DESTINATION_COLUMN = "去向"
+ELSEWHERE = "外地就读"
+TRANSITION_TAXONOMY = (ELSEWHERE, "死亡", "因病因残(送教上门)", "随父母外出失联", "其他")
+SCHOOL_HEADERS = {"学校", "毕业学校", "毕业小学", "原学校", "原就读学校", "学校名称", "所在学校", "小学", "就读学校"}
+GENERIC_SHEET_PREFIXES = ("sheet", "工作表", "毕业生", "名册")
+METHOD_KEY = "身份证号/学籍号"
+METHOD_XJH = "学籍号"
+METHOD_NAME_BIRTH = "姓名+出生日期"
+ENROLLED, AWAY, MISSING = "已升学", ELSEWHERE, "未升学"
+
+GRADUATE_COLUMNS = ["gkey", "name", "sfz", "xjh", "birth", "sex", "school", "class_no", "guardian", "phone", "address"]
+
+
+def parse_year(text) -> int | None:
+    """--year YYYY (None: the work folder's 学年); anything else is a usage error (exit 2)."""
+    if text is None or not str(text).strip():
+        return None
+    s = str(text).strip()
+    if not s.isdigit() or not 2000 <= int(s) <= 2100:
+        raise UsageError(f"--year “{text}” 不对，应为新学年开始的年份，如 2027（表示 2026—2027 学年毕业生升入七年级）。")
+    return int(s)
+
+
+def graduating_window(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year - 1, 9, 1), dt.date(year, 8, 31)
+
+
+# ---------------------------------------------------------------- graduates
+
+def graduates_from_store(store, cfg: Config, year: int, exclude_sha: set[str]) -> pd.DataFrame:
+    first, last = graduating_window(year)
+    events = pd.DataFrame(store.query(
+        "SELECT e.key, e.name, e.sfz, e.xjh, e.grade, e.class_no, f.rel FROM events e "
+        "LEFT JOIN files f ON f.id = e.file_id WHERE e.type = '毕业' AND e.date >= ? AND e.date <= ? "
+        "ORDER BY e.date, e.file_id, e.row", (first.isoformat(), last.isoformat())),
+        columns=["key", "ev_name", "ev_sfz", "ev_xjh", "ev_grade", "ev_class", "ev_rel"])
+    events = events.drop_duplicates("key", keep="last")
+    sixth = roster_rows_frame(store, exclude_sha, grade=6).drop_duplicates("key", keep="last")
+    sixth = with_schools(sixth, cfg)
+    g = events.merge(sixth, on="key", how="left", indicator=True)
+    on_sixth = g["_merge"] == "both"
+    g = g[(g["ev_grade"] == 6) | (g["ev_grade"].isna() & on_sixth)].copy()
+    event_school = g["ev_rel"].fillna("").map(lambda rel: school_of(rel, cfg) if rel else "")
+    out = pd.DataFrame({
+        "gkey": g["key"],
+        "name": g["name"].fillna(g["ev_name"]),
+        "sfz": id_of_key(g["key"]).fillna(g["sfz"]),
+        "xjh": g["xjh"].fillna(g["ev_xjh"]),
+        "birth": g["birth"],
+        "sex": g["sex"],
+        "school": g["school"].fillna(event_school),
+        "class_no": g["class_no"].fillna(g["ev_class"]),
+        "guardian": g["guardian"], "phone": g["phone"], "address": g["address"]})
+    return _fill_birth_from_id(out.reset_index(drop=True))
+
+
+def graduates_from_file(path: Path, cfg: Config, cal) -> tuple[pd.DataFrame, list[InputError], str]:
+    """A 毕业生名册 → (graduates, input errors, sha256)."""
+    path = Path(path)
+    try:
+        raw = readers.read_file(path, path.parent, cfg.limits)
+    except UnreadableFile as exc:
+        raise NoInputError(str(exc)) from None
+    parsed = forms.parse_file(raw, cal, None)
+    tables = [t for t in parsed.tables if t.form == forms.ROSTER]
+    if not tables:
+        raise NoInputError(f"文件 {raw.rel} 中没有找到毕业生名册（表头应含 姓名 和 学籍号/身份证号）。")
+    sheets = {s.name: s for s in raw.sheets}
+    rows = []
+    for t in tables:
+        grid = sheets[t.sheet].rows
+        col = _school_column(grid, t.header_row)
+        for r in t.records:
+            cell = grid[r.source.row - 1][col] if col is not None and col < len(grid[r.source.row - 1]) else None
+            school = cell_text(cell) or _school_from_sheet(t.sheet)
+            rows.append(dict(gkey=r.key, name=r.name, sfz=r.sfz or id_of_key(pd.Series([r.key])).iloc[0],
+                             xjh=r.xjh, birth=r.attrs.get("birth"), sex=r.attrs.get("sex"), school=school,
+                             class_no=r.class_no, guardian=r.attrs.get("guardian"), phone=r.attrs.get("phone"),
+                             address=r.attrs.get("address")))
+    frame = pd.DataFrame(rows, columns=GRADUATE_COLUMNS).drop_duplicates("gkey", keep="first")
+    return _fill_birth_from_id(frame.reset_index(drop=True)), parsed.errors, raw.sha256
+
+
+def _school_column(grid, header_row: int) -> int | None:
+    for r in (header_row - 1, header_row - 2):
+        if 0 <= r < len(grid):
+            for j, v in enumerate(grid[r]):
+                if norm_header(v) in SCHOOL_HEADERS:
+                    return j
+    return None
+
+
+def _school_from_sheet(sheet: str) -> str:
+    return "（未注明学校）" if sheet.strip().lower().startswith(GENERIC_SHEET_PREFIXES) else sheet.strip()
+
+
+def _fill_birth_from_id(frame: pd.DataFrame) -> pd.DataFrame:
+    from_id = [identity.id_birth(s).isoformat() if isinstance(s, str) and len(s) == 18 else None for s in frame["sfz"]]
+    frame["birth"] = frame["birth"].where(frame["birth"].notna(), pd.Series(from_id, index=frame.index, dtype=object))
+    frame["gid"] = range(len(frame))
+    return frame
+
+
+# ---------------------------------------------------------------- matching (vectorised)
+
+def match_graduates(grads: pd.DataFrame, g7: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """→ (matched: gid, key, school, class_no, method — one row per receiving row; ambiguous: gid, key)."""
+    rows = g7[["key", "xjh", "name", "birth", "school", "class_no"]].drop_duplicates(["key", "school"])
+    by_key = grads[["gid", "gkey"]].merge(rows, left_on="gkey", right_on="key").assign(method=METHOD_KEY)
+    rest = grads[~grads["gid"].isin(by_key["gid"]) & grads["xjh"].notna()]
+    by_xjh = rest[["gid", "xjh"]].merge(rows[rows["xjh"].notna()], on="xjh").assign(method=METHOD_XJH)
+    found = pd.concat([by_key, by_xjh], ignore_index=True)
+    rest = grads[~grads["gid"].isin(found["gid"]) & grads["birth"].notna()]
+    free = rows[~rows["key"].isin(found["key"]) & rows["birth"].notna()]
+    cands = rest[["gid", "name", "birth"]].merge(free, on=["name", "birth"])
+    keys_per_grad = cands.groupby("gid")["key"].transform("nunique")
+    grads_per_key = cands.groupby("key")["gid"].transform("nunique")
+    unique = cands[(keys_per_grad == 1) & (grads_per_key == 1)].assign(method=METHOD_NAME_BIRTH)
+    cols = ["gid", "key", "school", "class_no", "method"]
+    matched = pd.concat([found[cols], unique[cols]], ignore_index=True)
+    ambiguous = cands.loc[~cands["gid"].isin(unique["gid"]), ["gid", "key", "school", "class_no", "name"]]
+    return matched, ambiguous.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the job
+
+@dataclass
+class TransitionResult:
+    unit: str
+    year: int
+    graduates: pd.DataFrame      # one row per graduate with outcome, destination, answer, remark
+    errors: list[InputError] = field(default_factory=list)
+    source: str = ""             # where the graduates came from (Chinese)
+
+    def of(self, outcome: str) -> pd.DataFrame:
+        return self.graduates[self.graduates["outcome"] == outcome]
+
+
+def transition_path(work_dir: Path, unit: str, year: int) -> Path:
+    from .reports.xlsxform import safe_filename
+    return Path(work_dir) / "out" / "transition" / f"小升初对接_{safe_filename(unit)}_{year}.xlsx"
+
+
+TRANSITION_ANSWER_SHEETS = [AnswerSheet("未升学", DESTINATION_COLUMN, TRANSITION_KIND),
+                            AnswerSheet("外地就读", DESTINATION_COLUMN, TRANSITION_KIND)]
+
+
+def compute_transition(store, cfg: Config, year: int, grads: pd.DataFrame, exclude_sha: set[str]) -> TransitionResult:
+    g7 = with_schools(roster_rows_frame(store, exclude_sha, grade=7), cfg)
+    matched, ambiguous = match_graduates(grads, g7)
+    g = grads.copy()
+    g["answer_key"] = [answer_key(s, x, n, b) for s, x, n, b in zip(g["sfz"], g["xjh"], g["name"], g["birth"])]
+    answers = {k: v for k, (v, _) in store.answers(TRANSITION_KIND).items()}
+    g["answer"] = g["answer_key"].map(answers).fillna("")
+    g["to_school"] = g["gid"].map(matched.groupby("gid")["school"].apply(lambda s: "、".join(sorted(set(s)))))
+    g["to_class"] = g["gid"].map(matched.groupby("gid")["class_no"].apply(
+        lambda s: "、".join(sorted({f"{c}班" for c in s if isinstance(c, str) and c}))))
+    g["method"] = g["gid"].map(matched.groupby("gid")["method"].first())
+    several = matched.groupby("gid")["school"].nunique()
+    g["outcome"] = [_outcome(gid in set(matched["gid"]), a) for gid, a in zip(g["gid"], g["answer"])]
+    cands = ambiguous.groupby("gid").apply(
+        lambda c: "；".join(f"{s} 七年级{cl}班 {n}" for s, cl, n in zip(c["school"], c["class_no"], c["name"])),
+        include_groups=False) if len(ambiguous) else pd.Series(dtype=object)
+    g["remark"] = [_remark(gid, a, o, several, cands) for gid, a, o in zip(g["gid"], g["answer"], g["outcome"])]
+    return TransitionResult(cfg.unit.name, year, g)
+
+
+def _outcome(matched: bool, answer: str) -> str:
+    if matched:
+        return ENROLLED
+    if answer and not check_answer(answer, (ELSEWHERE,)):
+        return AWAY
+    return MISSING
+
+
+def _remark(gid, answer, outcome, several, cands) -> str:
+    parts = []
+    if several.get(gid, 0) > 1:
+        parts.append("同时在多所初中的七年级花名册上（重复学籍），请核实")
+    if gid in cands.index:
+        parts.append(f"姓名、出生日期相同的七年级学生不止一名，请核实：{cands[gid]}")
+    if outcome == ENROLLED and answer:
+        parts.append(f"已在七年级花名册上找到，原填写的去向“{answer}”不再适用")
+    elif answer:
+        parts.append(check_answer(answer, TRANSITION_TAXONOMY))
+    return "；".join(p for p in parts if p)
+
+
+def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path | None = None, progress=None):
+    from .census import file_sha256
+    from .jobs import RunOutcome, import_all, open_workspace
+    from .reports.census_book import write_transition
+    ws = open_workspace(work_dir)
+    year = year or ws.cfg.calendar.year_start.year
+    with ws.open_store() as store:
+        started = dt.datetime.now()
+        result, import_errors = import_all(ws, store, None, progress)
+        errors: list[InputError] = []
+        if graduates_file is not None:
+            grads, errors, sha = graduates_from_file(graduates_file, ws.cfg, ws.cal)
+            exclude, source = {sha}, f"毕业生名册 {Path(graduates_file).name}"
+        else:
+            exclude, source = set(), f"学籍变动登记表中 {year - 1}—{year} 学年登记“毕业”的六年级学生"
+            grads = graduates_from_store(store, ws.cfg, year, exclude)
+        if grads.empty:
+            raise NoInputError(f"没有找到 {year - 1}—{year} 学年的六年级毕业生：请在学籍变动登记表中登记“毕业”"
+                               "（年级填六年级），或用 --graduates 给出毕业生名册。")
+        problems = harvest_answers(store, Path(ws.dir) / "out" / "transition", "小升初对接_*.xls*",
+                                   TRANSITION_ANSWER_SHEETS)
+        res = compute_transition(store, ws.cfg, year, grads, exclude)
+        res.errors, res.source = errors + import_errors, source
+        path = write_transition(ws.dir, ws.cfg, res)
+        store.log_run(f"transition {year}", started, len(result.new_files), len(res.errors))
+    out = RunOutcome(outputs=[path], errors=res.errors, new_files=len(result.new_files))
+    out.unreadable = [f.message for f in result.unreadable]
+    out.lines = problems + transition_summary_lines(res)
+    return out
+
+
+def transition_summary_lines(res: TransitionResult) -> list[str]:
+    total, enrolled = len(res.graduates), len(res.of(ENROLLED))
+    rate = f"{enrolled / total:.2%}" if total else "—"
+    return [f"{res.unit} {res.year - 1}—{res.year} 学年小学毕业生 {total} 人：已升学 {enrolled} 人（升学率 {rate}），"
+            f"外地就读 {len(res.of(AWAY))} 人，未升学 {len(res.of(MISSING))} 人。"]
+
+
+__all__ = ["run_transition", "parse_year", "match_graduates", "graduates_from_store", "graduates_from_file",
+           "compute_transition", "TransitionResult"]
