@@ -55,10 +55,10 @@ def week_findings(store: Store, state: SchoolState, atts: dict[str, Attendance],
     out += _r06(state, policy, as_of)
     out += _r07(class_rows)
     out += _r08(store, state)
-    out += _r09(state, as_of)
+    out += _r09(state, as_of, policy.age_tolerance_years)
     out += _r10(state, as_of)
     out += _r11_r12(state, as_of)
-    return out
+    return sorted(out, key=lambda f: f.code)  # stable: code order (R01 … R12), then as found
 
 
 def _week_sheet_rows(store: Store, week: str) -> dict:
@@ -138,15 +138,19 @@ def _r06(state, policy, as_of) -> list[Finding]:
 
 
 def _r07(class_rows: dict) -> list[Finding]:
-    """class_rows: (grade, class) → dict with 期初/flows/期末 and the roster and sheet counts."""
+    """class_rows: (grade, class) → 期初/flows/期末 and the 在读 students found on the wrong class's
+    周查表 (see weekly._class_balance; differences that are R01/R02/R05 are not repeated here)."""
     out = []
     for (g, c), r in class_rows.items():
         problems = []
         if r["expected_end"] != r["end"]:
             problems.append(f"期初 {r['start']} + 增加 {r['plus']} − 减少 {r['minus']} = {r['expected_end']}，"
                             f"但期末在读 {r['end']}")
-        if r["sheet"] is not None and r["sheet"] != r["in_week"]:
-            problems.append(f"本周周查表上 {r['sheet']} 人，本周在读学生 {r['in_week']} 人")
+        if r["foreign"]:
+            problems.append("本班周查表上有其他班的在读学生：" + "、".join(
+                f"{s.name}（学籍在{class_label(*s.class_at(s_day))}）" for s, s_day in r["foreign"]))
+        if r["elsewhere"]:
+            problems.append("本班在读学生出现在其他班的周查表上：" + "、".join(s.name for s in r["elsewhere"]))
         if problems:
             out.append(_finding("R07", None, f"{class_label(g, c)}：" + "；".join(problems), "",
                                 grade=g, class_no=c))

@@ -122,34 +122,53 @@ def _class_sort(c):
 
 def _class_balance(store, state: SchoolState, week, days, as_of, classes) -> dict:
     """§5.3 per class over the week: 期初 (the day before the week) + increases − decreases = 期末,
-    and the counts on the latest roster and on this week's 周查表 (R07)."""
+    and the class's 在读 students against this week's 周查表 (R07).
+
+    A registered 调班 moves a student between two classes: it counts as an increase of the new class
+    and a decrease of the old one (it cancels out per grade and unit), so a registered move does not
+    break the identity of either class (§5.3, §7 R07).
+    The 周查表 comparison leaves out the differences that are other findings already (§7): 在读
+    students on no 周查表 (R01), rows that are not students of the unit (R02), and students who are
+    not 在读 this week (转出/休学/… rows with '—' cells, or R05). What is left is a 在读 student on the
+    周查表 of another class than the one the events and rosters put them in."""
     start_day = days[0] - dt.timedelta(days=1)
     plus_types = ("新生入学", "转入", "复学", "劝返复学")
     minus_types = ("转出", "休学", "辍学", "死亡", "毕业")
-    sheet_counts = {}
-    for g, c, n in store.query("SELECT grade, class_no, COUNT(DISTINCT key) FROM check_rows WHERE week=? "
-                               "GROUP BY grade, class_no", (week,)):
-        sheet_counts[(g, c)] = n
+    sheet_keys: dict[tuple, set] = {}
+    for g, c, key in store.query("SELECT grade, class_no, key FROM check_rows WHERE week=?", (week,)):
+        sheet_keys.setdefault((g, c), set()).add(key)
+    on_any_sheet = set().union(*sheet_keys.values()) if sheet_keys else set()
+    reading_this_week = {s.key for s in state.students.values() if any(s.reading_at(d) for d in days)}
     out = {}
     for cw in classes:
-        key = (cw.grade, cw.class_no)
+        cls = (cw.grade, cw.class_no)
         start = end = plus = minus = 0
         for s in state.students.values():
-            if s.reading_at(start_day) and s.class_at(start_day) == key:
+            if s.reading_at(start_day) and s.class_at(start_day) == cls:
                 start += 1
-            if s.reading_at(as_of) and s.class_at(as_of) == key:
+            if s.reading_at(as_of) and s.class_at(as_of) == cls:
                 end += 1
             for e in s.applied_events(as_of):
-                if e.date > start_day and s.class_at(e.date) == key or (
-                        e.date > start_day and e.type in ("转入", "新生入学") and s.class_at(as_of) == key):
-                    if e.type in plus_types:
-                        plus += 1
-                    elif e.type in minus_types:
-                        minus += 1
-        in_week = sum(1 for s in state.students.values()
-                      if any(s.reading_at(d) and s.class_at(d) == key for d in days))
-        out[key] = dict(start=start, plus=plus, minus=minus, expected_end=start + plus - minus, end=end,
-                        in_week=in_week, sheet=sheet_counts.get(key))
+                if e.date <= start_day:
+                    continue
+                before, after = s.class_at(e.date - dt.timedelta(days=1)), s.class_at(e.date)
+                if e.type == "调班":
+                    plus += after == cls and before != cls
+                    minus += before == cls and after != cls
+                elif e.type in plus_types and after == cls:
+                    plus += 1
+                elif e.type in minus_types and after == cls:
+                    minus += 1
+        in_class = {s.key for s in state.students.values()
+                    if any(s.reading_at(d) and s.class_at(d) == cls for d in days)}
+        on_sheet = sheet_keys.get(cls)
+        foreign = elsewhere = []
+        if on_sheet is not None:
+            foreign = sorted(k for k in on_sheet if k in reading_this_week and k not in in_class)
+            elsewhere = sorted(k for k in in_class if k not in on_sheet and k in on_any_sheet)
+        out[cls] = dict(start=start, plus=plus, minus=minus, expected_end=start + plus - minus, end=end,
+                        foreign=[(state.students[k], as_of) for k in foreign],
+                        elsewhere=[state.students[k] for k in elsewhere])
     return out
 
 

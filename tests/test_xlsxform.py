@@ -156,10 +156,11 @@ def test_subtotal_total_and_highlight(wb):
 
 def test_notes_and_footer(wb):
     ws = wb["月报表"]
-    assert ws["A10"].value == "注：出勤率按在读学生计算。"
-    assert ws["A11"].value is None  # the empty row before the footer
-    assert ws["A12"].value == FOOTER
-    assert "A12:G12" in merged(ws)
+    assert ws["A10"].value is None  # a blank row sets the notes apart from the table
+    assert ws["A11"].value == "注：出勤率按在读学生计算。"
+    assert ws["A12"].value is None  # the empty row before the footer
+    assert ws["A13"].value == FOOTER
+    assert "A13:G13" in merged(ws)
     assert wb["长文本"]["A4"].value is None  # footer=False
 
 
