@@ -214,7 +214,7 @@ def _read_bytes(path: Path, rel: str, limits: Limits) -> bytes:
     except IsADirectoryError:
         raise _refuse("not_spreadsheet", rel) from None
     except OSError as exc:
-        if exc.errno in (13, 16, 26, 33):  # EACCES, EBUSY, ETXTBSY, EDOM/lock violation
+        if exc.errno in (13, 16, 26):  # EACCES, EBUSY, ETXTBSY: locked by another program
             raise _refuse("locked", rel) from None
         raise _refuse("os_error", rel, detail=exc.strerror or type(exc).__name__) from None
     if len(data) > limit_bytes:  # grew while we read it
@@ -225,9 +225,9 @@ def _read_bytes(path: Path, rel: str, limits: Limits) -> bytes:
 
 
 def _detect_format(data: bytes, name: str, rel: str) -> str:
+    """The format of a file that is not a zip, or a refusal."""
     if data.startswith(EMPTY_ZIP_MAGIC):
         raise _refuse("corrupt", rel)
-    """The format of a file that is not a zip, or a refusal."""
     head = data[:SNIFF_BYTES]
     if data.startswith(OLE2_MAGIC):
         return "xls"
@@ -247,7 +247,9 @@ def _open_zip(data: bytes, rel: str) -> zipfile.ZipFile:
 
 
 def _zip_kind(zf: zipfile.ZipFile, rel: str) -> str:
-    """'xlsx' or 'ods' from the zip's full member list; refuses other zips."""
+    """'xlsx' or 'ods' from the zip's full member list; refuses other zips.
+
+    An .xlsb (xl/workbook.bin) is read by calamine too and reported as 'xlsx'."""
     names = set(zf.namelist())
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"

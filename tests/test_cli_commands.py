@@ -1,0 +1,155 @@
+"""CLI behaviour of SPEC §10.1, §11, §13.19, §13.29: init, forms, exit codes, repeated --dir, send."""
+from __future__ import annotations
+
+import email
+import shutil
+import tomllib
+from email import policy
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from school import make_workdir
+
+from kc_batch.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def sample_copy(tmp_path, name="demo") -> Path:
+    target = tmp_path / name
+    shutil.copytree(REPO / "sample_data", target, ignore=shutil.ignore_patterns("out", "outbox", "kc.sqlite*"))
+    return target
+
+
+def test_init_writes_every_spec_key_and_folders(tmp_path):
+    res = invoke("init", str(tmp_path / "w"), "--name", "杉树完小", "--level", "school", "--stages", "小学,初中")
+    assert res.exit_code == 0, res.output
+    w = tmp_path / "w"
+    for sub in ("inbox", "out", "outbox", "templates"):
+        assert (w / sub).is_dir(), sub
+    data = tomllib.loads((w / "kc.toml").read_text(encoding="utf-8"))
+    assert data["unit"]["name"] == "杉树完小" and data["unit"]["stages"] == ["小学", "初中"]
+    for key in ("code", "level", "principal", "clerk", "phone"):
+        assert key in data["unit"], key
+    for key in ("year_start", "school_days", "holidays", "extra_school_days", "cutoff_day"):
+        assert key in data["calendar"], key
+    for key in ("suspect_after_days", "transfer_receipt_days", "chronic_absence_rate", "dropout_rate_limit",
+                "retention_rate_target", "close_after_present_days", "rates", "escalation"):
+        assert key in data["policy"], key
+    assert [s["days"] for s in data["policy"]["escalation"]] == [1, 2, 3, 7]
+    assert data["policy"]["dropout_rate_limit"] == {"小学": 0.006, "初中": 0.018}
+    for key in ("to", "from", "smtp_host", "smtp_port", "password_env"):
+        assert key in data["mail"], key
+    assert list((w / "templates").glob("*.j2"))
+    # a second init keeps the user's kc.toml
+    (w / "kc.toml").write_text((w / "kc.toml").read_text(encoding="utf-8") + "\n# mine\n", encoding="utf-8")
+    assert invoke("init", str(w)).exit_code == 0
+    assert (w / "kc.toml").read_text(encoding="utf-8").endswith("# mine\n")
+
+
+def test_forms_writes_blank_workbooks_with_dropdowns(tmp_path):
+    w = make_workdir(tmp_path / "w")
+    res = invoke("forms", "--dir", str(w), "--week", "2026-W47")
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in (w / "out" / "forms").glob("*.xlsx"))
+    assert len(files) == 3
+    weekly = next((w / "out" / "forms").glob("空白_周查表*"))
+    ws = openpyxl.load_workbook(weekly)["周查表"]
+    headers = [c.value for c in ws[3]]
+    # 2026-W47: Monday 11-16 … Friday 11-20
+    assert headers[:3] == ["学籍号", "姓名", "11月16日\n周一"] and "11月20日\n周五" in headers
+    lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
+    assert any("旷" in f for f in lists)
+    change = next((w / "out" / "forms").glob("空白_学籍变动*"))
+    dv = [d.formula1 for d in openpyxl.load_workbook(change).active.data_validations.dataValidation]
+    assert any("劝返复学" in f for f in dv)
+
+
+def test_forms_roundtrip_is_recognised_by_check(tmp_path):
+    """A blank form filled in by a clerk is read back by kc check (the forms and the reader agree)."""
+    w = make_workdir(tmp_path / "w")
+    assert invoke("forms", "--dir", str(w), "--week", "2026-W47").exit_code == 0
+    weekly = next((w / "out" / "forms").glob("空白_周查表*"))
+    wb = openpyxl.load_workbook(weekly)
+    ws = wb["周查表"]
+    ws["A1"] = "示例小学 三年级（2）班 周查表"
+    ws["A4"], ws["B4"], ws["C4"] = "G11010519491231002X", "王芳", "旷"
+    target = w / "inbox" / "filled.xlsx"
+    wb.save(target)
+    res = invoke("check", "--dir", str(w))
+    assert res.exit_code == 0, res.output
+    assert "周查表，三年级2班，2026-W47，1 行" in res.output
+
+
+def test_exit_codes(tmp_path):
+    # 2: missing kc.toml, named clearly
+    res = invoke("weekly", "--dir", str(tmp_path / "nowhere"))
+    assert res.exit_code == 2 and "kc.toml" in res.output
+    # 2: malformed --week, before the inbox is read
+    w = make_workdir(tmp_path / "w")
+    res = invoke("weekly", "--dir", str(w), "--week", "2026-47")
+    assert res.exit_code == 2 and "2026-W47" in res.output
+    res = invoke("weekly", "--dir", str(w), "--week", "2026-W54")
+    assert res.exit_code == 2
+    # 3: nothing readable in the inbox
+    (w / "inbox" / "note.txt").write_bytes(b"\x00\x01\x02 not a spreadsheet")
+    res = invoke("weekly", "--dir", str(w), "--week", "2026-W47")
+    assert res.exit_code == 3, res.output
+    assert "note.txt" in res.output
+
+
+def test_config_errors_name_key_and_line(tmp_path):
+    w = make_workdir(tmp_path / "w")
+    text = (w / "kc.toml").read_text(encoding="utf-8")
+    (w / "kc.toml").write_text(text.replace("cutoff_day = 20", 'cutoff_day = "二十"'), encoding="utf-8")
+    res = invoke("monthly", "--dir", str(w), "--month", "2026-11")
+    line = 1 + text.splitlines().index("cutoff_day = 20")
+    assert res.exit_code == 2 and "cutoff_day" in res.output and f"第 {line} 行" in res.output
+    (w / "kc.toml").write_text(text + "\n[unit\n", encoding="utf-8")
+    res = invoke("weekly", "--dir", str(w))
+    assert res.exit_code == 2 and "格式错误" in res.output
+
+
+def test_strict_exit_code(tmp_path):
+    demo = sample_copy(tmp_path)
+    assert invoke("weekly", "--dir", str(demo)).exit_code == 0          # 3 input errors, outputs written
+    res = invoke("weekly", "--dir", str(demo), "--strict")
+    assert res.exit_code == 1 and "输入错误 3 处" in res.output
+
+
+def test_repeated_dir_processes_each_folder_alone(tmp_path):
+    a, b = sample_copy(tmp_path, "a"), sample_copy(tmp_path, "b")
+    res = invoke("weekly", "--dir", str(a), "--dir", str(b), "--week", "2026-W47")
+    assert res.exit_code == 0, res.output
+    for d in (a, b):
+        assert (d / "out" / "2026-W47" / "周查汇总_杉树九年一贯制学校_2026-W47.xlsx").is_file()
+        assert (d / "kc.sqlite").is_file()
+
+
+def test_send_writes_eml_with_the_workbook(tmp_path):
+    demo = sample_copy(tmp_path)
+    assert invoke("monthly", "--dir", str(demo), "--month", "2026-11").exit_code == 0
+    res = invoke("send", "--dir", str(demo), "--month", "2026-11")
+    assert res.exit_code == 0, res.output
+    eml = demo / "outbox" / "控辍保学月报_杉树九年一贯制学校_2026-11.eml"
+    msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert msg["Subject"] == "【控辍保学月报】杉树九年一贯制学校 2026年11月"
+    body = msg.get_body(("plain",)).get_content()
+    # sample_data/README.md: 600 at 学年初, 599 now, no dropout at the cutoff (零报告), 2 suspected
+    assert "学年初在校生：600 人" in body and "本月末在校生：599 人" in body and "零报告" in body
+    assert "疑似辍学：2 人" in body
+    (att,) = list(msg.iter_attachments())
+    assert att.get_filename() == "控辍保学月报_杉树九年一贯制学校_2026-11.xlsx"
+    assert att.get_content() == (demo / "out" / "2026-11" / att.get_filename()).read_bytes()
+
+
+def test_send_without_report_says_what_to_do(tmp_path):
+    w = make_workdir(tmp_path / "w")
+    res = invoke("send", "--dir", str(w), "--month", "2026-11")
+    assert res.exit_code == 2 and "kc monthly" in res.output
