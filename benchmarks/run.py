@@ -327,17 +327,27 @@ def seed_store(src: Path, dst: Path) -> Path:
     return wd
 
 
-def kill_run(wd: Path, delay: float) -> tuple[bool, int]:
-    """Start `kc weekly` and SIGKILL it after `delay` s; → (killed before it ended, return code)."""
+def kill_run(wd: Path, moment: str, delay: float) -> bool:
+    """Start `kc weekly` and SIGKILL it at `moment`: 'time' (after `delay` s), 'store' (as soon as the
+    store's WAL file holds data: a transaction is being written) or 'workbook' (as soon as the
+    workbook's temp file exists). → whether it was killed before it ended."""
     proc = subprocess.Popen(KC + ["weekly", "--dir", str(wd), "--week", WEEK], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=_env())
-    try:
-        proc.wait(timeout=delay)
-        return False, proc.returncode
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return True, proc.returncode
+    started = time.monotonic()
+    wal, out = wd / "kc.sqlite-wal", wd / "out"
+    happened = {
+        "time": lambda: time.monotonic() - started >= delay,
+        "store": lambda: wal.exists() and wal.stat().st_size > 0,
+        "workbook": lambda: out.exists() and any(out.rglob(".*.tmp")),
+    }[moment]
+    while proc.poll() is None and time.monotonic() - started < 120:
+        if happened():
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.0005)
+    proc.wait()
+    return False
 
 
 def bench_faults(work: Path, runs: int, seed: int = 1) -> Result:
@@ -357,7 +367,8 @@ def bench_faults(work: Path, runs: int, seed: int = 1) -> Result:
         if wd.exists():
             shutil.rmtree(wd)
         shutil.copytree(template, wd)
-        killed, code = kill_run(wd, rng.uniform(0, wall * 1.2))
+        moment = "store" if i % 7 == 3 else "workbook" if i % 7 == 5 else "time"
+        killed = kill_run(wd, moment, rng.uniform(0, wall * 1.2))
         snap = store_snapshot(wd / "kc.sqlite")
         if not killed:
             outcome["finished"] += 1

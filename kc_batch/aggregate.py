@@ -657,10 +657,9 @@ class _Move:
 
 def record_key(record: dict) -> str | None:
     """Student key of a list row (§3.6): the 身份证号 a G/J 学籍号 carries, else the 学籍号."""
-    xjh, carried, _ = parse_xjh(cell_text(record.get("学籍号")))
-    id18 = None
-    if cell_text(record.get("身份证号")):
-        id18, _ = validate_id(cell_text(record.get("身份证号")))
+    text = cell_text(record.get("学籍号"))
+    xjh, carried, _ = parse_xjh(text)
+    id18, _ = validate_id(cell_text(record.get("身份证号")) or text)  # a list may give the 身份证号 as 学籍号
     if id18 or carried:
         return id18 or carried
     return "XJH:" + xjh if xjh else None
@@ -720,7 +719,7 @@ def cross_check(books: list[Book]) -> list[CrossRow]:
             rows.append(CrossRow("辖区外接收", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
                                  "对方学校不在本次汇总范围内，已有接收回执"))
         else:
-            rows.append(CrossRow("去向不明", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
+            rows.append(CrossRow("去向不明", out.xjh, out.name, out.grade, out.school, _move_text(out), "", "",
                                  "收到的各单位月报中没有该生的转入记录，请核实去向"))
     rows += _duplicates(books, moves)
     order = {"重复学籍": 0, "去向不明": 1, "辖区外接收": 2, "已接收": 3}
@@ -905,7 +904,7 @@ def summary_lines(res: AggregateResult) -> list[str]:
     failing = sorted({p.file for p in res.problems})
     if failing:
         lines.append(f"报表校验有问题的工作簿 {len(failing)} 个（详见“报表校验”表）：" + "、".join(failing))
-    counts = {k: sum(1 for r in res.cross if r.result == k) for k in ("已接收", "去向不明", "重复学籍")}
+    counts = {k: sum(1 for r in res.cross if r.result == k) for k in ("已接收", "辖区外接收", "去向不明", "重复学籍")}
     lines.append("跨校核对：" + "，".join(f"{k} {v} 人" for k, v in counts.items()) + "。")
     if res.skipped:
         shown = "、".join(res.skipped[:10]) + ("等" if len(res.skipped) > 10 else "")

@@ -441,14 +441,14 @@ def compute_census(store, cfg: Config, cal, pop: pd.DataFrame, pop_sha: str, as_
     children["answer_key"] = [answer_key(s or t, None, n, b) for s, t, n, b in
                               zip(children["sfz"], children["id_text"], children["name"], children["birth"])]
     answers = {k: v for k, (v, _) in store.answers(CENSUS_KIND).items()}
-    children["answer"] = children["answer_key"].map(answers).fillna("")
+    children["answer"] = [answers.get(k, "") for k in children["answer_key"]]
     students = students.assign(status_now=students["key"].map(status))
     claimed = set(found.matched["key"]) | set(found.ambiguous["key"])
     not_listed = students[~students["key"].isin(claimed) & (students["status_now"] == STATUS_READING)].copy()
     not_listed["answer_key"] = [answer_key(s, x, n, b) for s, x, n, b in
                                 zip(not_listed["rid"], not_listed["xjh"], not_listed["name"], not_listed["birth"])]
     checks = {k: v for k, (v, _) in store.answers(ROSTER_CHECK_KIND).items()}
-    not_listed["answer"] = not_listed["answer_key"].map(checks).fillna("")
+    not_listed["answer"] = [checks.get(k, "") for k in not_listed["answer_key"]]
     return CensusResult(cfg.unit.name, as_of, population_file, children, students, found.ambiguous, not_listed)
 
 

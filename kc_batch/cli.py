@@ -11,6 +11,29 @@ import click
 from .errors import KcError
 
 CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
+
+# click's own words (Usage:, Options, errors) in Chinese too (§11: every --help is Chinese)
+CLICK_WORDS = {
+    "Usage:": "用法：", "Options": "选项", "Commands": "命令", "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本并退出。", "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "可运行 '{command} {option}' 查看帮助。",
+    "Missing option": "缺少选项", "Missing argument": "缺少参数", "Missing parameter": "缺少参数",
+    "No such option {name!r}.": "没有选项 {name!r}。", "No such command {name!r}.": "没有命令 {name!r}。",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "Invalid value: {message}": "值无效：{message}", "Missing command.": "缺少命令。", "Aborted!": "已中止。",
+    "default: {default}": "默认：{default}", "%(prog)s, version %(version)s": "%(prog)s，版本 %(version)s",
+    "Option {name!r} requires an argument.": "选项 {name!r} 需要一个值。",
+    "Got unexpected extra argument ({args})": "多余的参数（{args}）",
+}
+
+
+def _chinese_click():
+    import click.core, click.decorators, click.exceptions, click.formatting, click.parser  # noqa: E401
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser):
+        module._ = lambda text: CLICK_WORDS.get(text, text)
+
+
+_chinese_click()
 DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认当前目录）"
 
 

@@ -192,7 +192,7 @@ def compute_transition(store, cfg: Config, year: int, grads: pd.DataFrame, exclu
     g = grads.copy()
     g["answer_key"] = [answer_key(s, x, n, b) for s, x, n, b in zip(g["sfz"], g["xjh"], g["name"], g["birth"])]
     answers = {k: v for k, (v, _) in store.answers(TRANSITION_KIND).items()}
-    g["answer"] = g["answer_key"].map(answers).fillna("")
+    g["answer"] = [answers.get(k, "") for k in g["answer_key"]]
     g["to_school"] = g["gid"].map(matched.groupby("gid")["school"].apply(lambda s: "、".join(sorted(set(s)))))
     g["to_class"] = g["gid"].map(matched.groupby("gid")["class_no"].apply(
         lambda s: "、".join(sorted({f"{c}班" for c in s if isinstance(c, str) and c}))))

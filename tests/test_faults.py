@@ -137,19 +137,45 @@ def test_clean_run_changes_the_store(seeded):
     assert len(after["files"]) == len(before["files"]) + 2
 
 
-@pytest.mark.parametrize("slot", range(5))
-def test_kill_9_leaves_store_before_or_after(seeded, tmp_path, slot):
+def start_weekly(wd: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, "-m", "kc_batch.cli", "weekly", "--dir", str(wd), "--week", WEEK],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+def kill_when(proc: subprocess.Popen, happened, limit: float = 60.0) -> bool:
+    """SIGKILL the process as soon as `happened()` is true; → whether it was killed before it ended."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if happened():
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.0005)
+    proc.wait()
+    return False
+
+
+def moments(wd: Path, duration: float) -> dict:
+    """When to kill: at random times over the run, while the store is being written (its WAL file
+    exists), and while the workbook is being written (its temp file exists)."""
+    started = time.monotonic()
+    at = lambda fraction: lambda: time.monotonic() - started >= fraction * duration  # noqa: E731
+    return {
+        "early": at(random.Random(1).uniform(0.0, 0.4)),
+        "middle": at(random.Random(2).uniform(0.4, 0.8)),
+        "late": at(random.Random(3).uniform(0.8, 1.1)),
+        "store-write": lambda: (wd / "kc.sqlite-wal").exists() and (wd / "kc.sqlite-wal").stat().st_size > 0,
+        "workbook-write": lambda: any((wd / "out").rglob(".*.tmp")) if (wd / "out").exists() else False,
+    }
+
+
+@pytest.mark.parametrize("moment", ["early", "middle", "late", "store-write", "workbook-write"])
+def test_kill_9_leaves_store_before_or_after(seeded, tmp_path, moment):
     template, before, after, duration = seeded
     wd = shutil.copytree(template, tmp_path / "wd")
-    delay = random.Random(slot).uniform(slot / 5, (slot + 1) / 5) * duration  # spread over the whole run
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "kc_batch.cli", "weekly", "--dir", str(wd), "--week", WEEK],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        proc.wait(timeout=delay)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    when = moments(wd, duration)[moment]
+    kill_when(start_weekly(wd), when)
 
     state = snapshot(wd / "kc.sqlite")
     assert state == before or without_run_log(state) == without_run_log(after)

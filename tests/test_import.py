@@ -113,7 +113,8 @@ def test_a_corrected_check_table_replaces_the_class_week_and_is_logged(tmp_path)
     # the corrected file: 王芳 was present on Monday, 赵六 (transferred) is no longer on it
     check_table(wd / "inbox" / "周查表_第12周_更正.xlsx", {"王芳": [None, "旷", "旷", "旷", "旷"], "李明": [None] * 5})
     result = run_import(wd)
-    assert [f.status for f in result.files] == ["new", "known", "known"]  # sorted path order: 更正 < 第12周.xlsx?
+    assert {f.rel: f.status for f in result.files} == {
+        "周查表_第12周.xlsx": "known", "周查表_第12周_更正.xlsx": "new", "花名册.xlsx": "known"}
     marks = query(db, "SELECT key, day, unexcused, sick FROM marks ORDER BY key, day")
     expected = [(ID1, d.isoformat(), 0.0 if d == W47[0] else 1.0, 0.0) for d in W47] + \
                [(ID2, d.isoformat(), 0.0, 0.0) for d in W47]

@@ -15,9 +15,7 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from stdnum.cn import ric
-
-from school import check_sheet, make_workdir, roster_sheet, write
+from school import check_sheet, make_id, make_workdir, roster_sheet, write
 from test_worked_example import by_header, sheet_rows
 
 from kc_batch.cli import main
@@ -27,13 +25,6 @@ W40 = [D(2026, 9, 28), D(2026, 9, 29), D(2026, 9, 30)]
 W41 = [D(2026, 10, 8), D(2026, 10, 9), D(2026, 10, 10)]
 W42 = [D(2026, 10, 12) + dt.timedelta(days=i) for i in range(5)]
 K = "旷"
-
-
-def make_id(birth: dt.date, seq: int, male: bool, region: str = "450923") -> str:
-    """A valid 18-digit 身份证号 (顺序码 odd = 男). stdnum's calc_check_digit wants the number *with* a
-    check digit (it drops the last character), so a placeholder is appended to the 17-digit body."""
-    body = f"{region}{birth:%Y%m%d}{seq * 2 + (1 if male else 0):03d}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 def student(name, n, sex="男", birth=D(2017, 3, 1)):

@@ -82,7 +82,7 @@ def summary_sheet(res: AggregateResult, cfg: Config) -> Sheet:
 def _list_rows(records: list[dict], fields: list[tuple[str, str]]) -> list[list]:
     rows = []
     for number, record in enumerate(records, start=1):
-        row = [number, cell_text(record.get("学校"))]
+        row = [number, cell_text(record.get("学校")) or None]
         for name, kind in fields:
             value = record.get(name)
             if kind == "date":
@@ -90,9 +90,14 @@ def _list_rows(records: list[dict], fields: list[tuple[str, str]]) -> list[list]
             elif kind in ("int", "num"):
                 row.append(value)
             else:
-                row.append(cell_text(value))
+                row.append(cell_text(value) or None)
         rows.append(row)
     return rows
+
+
+def _blank_none(values: list) -> list:
+    """Empty texts as empty cells, not as zero-length strings."""
+    return [None if v == "" else v for v in values]
 
 
 def _list_columns(fields: list[tuple[str, str]]) -> list[Column]:
@@ -117,13 +122,13 @@ def flow_sheet(res: AggregateResult) -> Sheet:
 
 
 def missing_sheet(res: AggregateResult) -> Sheet:
-    rows = [[i, u.name, u.code, "、".join(u.stages)] for i, u in enumerate(res.missing, start=1)]
+    rows = [[i, *_blank_none([u.name, u.code, "、".join(u.stages)])] for i, u in enumerate(res.missing, start=1)]
     return Sheet("未报单位", f"{res.unit_name}未报送月报单位", MISSING_COLUMNS, rows, period=res.period_text,
                  empty_text="应报单位均已报送", footer=False)
 
 
 def cross_sheet(res: AggregateResult) -> Sheet:
-    rows = [[i, r.result, r.xjh, r.name, r.grade, r.unit1, r.record1, r.unit2, r.record2, r.remark]
+    rows = [[i, *_blank_none([r.result, r.xjh, r.name, r.grade, r.unit1, r.record1, r.unit2, r.record2, r.remark])]
             for i, r in enumerate(res.cross, start=1)]
     return Sheet("跨校核对", f"{res.unit_name}跨校学籍核对", CROSS_COLUMNS, rows, period=res.period_text,
                  empty_text="本月没有跨校转学或重复学籍", footer=False,
@@ -132,7 +137,7 @@ def cross_sheet(res: AggregateResult) -> Sheet:
 
 
 def problem_sheet(res: AggregateResult) -> Sheet:
-    rows = [[p.unit, p.file, p.sheet, p.cell, p.issue, p.expected, p.actual] for p in res.problems]
+    rows = [_blank_none([p.unit, p.file, p.sheet, p.cell, p.issue, p.expected, p.actual]) for p in res.problems]
     return Sheet("报表校验", f"{res.unit_name}收到的月报校验结果", PROBLEM_COLUMNS, rows, period=res.period_text,
                  empty_text="收到的月报全部通过校验", footer=False)
 

@@ -108,7 +108,7 @@ def matched_sheet(res: CensusResult, period: str) -> Sheet:
     rows = []
     for i, r in enumerate(m.itertuples(index=False), start=1):
         s = st.loc[r.key]
-        rows.append([i, r.name, text(r.id_text), birth_value(r.birth), text(r.hukou), r.stage or "非适龄",
+        rows.append([i, r.name, text(r.id_text), birth_value(r.birth), text(r.hukou), text(r.stage) or "非适龄",
                      s["school"], grade_text(s["grade"]), class_text(s["class_no"]), text(s["xjh"]),
                      text(r.status_now) or "未在籍", r.method])
     return Sheet("在籍学生", f"{res.unit}适龄儿童名册与花名册比对上的学生", MATCHED_COLUMNS, rows, period=period,
@@ -140,9 +140,9 @@ def ambiguous_sheet(res: CensusResult, period: str) -> Sheet:
     rows = []
     for i, r in enumerate(amb.itertuples(index=False), start=1):
         keys = keys_of[r.pid]
-        cands = "；".join(candidate_text(st.loc[k]) for k in keys)
+        cands = "；".join(sorted(candidate_text(st.loc[k]) for k in keys))
         shared = "" if len(keys) > 1 else "该学生与名册中另一名儿童姓名、出生日期都相同"
-        rows.append([i, r.village, r.name, text(r.id_text), birth_value(r.birth), r.stage or "非适龄", len(keys),
+        rows.append([i, r.village, r.name, text(r.id_text), birth_value(r.birth), text(r.stage) or "非适龄", len(keys),
                      cands, r.answer, remarks(shared, text(r.note), answer_remark(r.answer, TAXONOMY))])
     return Sheet("重名待核", f"{res.unit}重名待核（姓名、出生日期相同的候选不止一个）", AMBIGUOUS_COLUMNS, rows,
                  period=period, empty_text="没有重名待核的儿童",
