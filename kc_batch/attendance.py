@@ -144,8 +144,8 @@ def _happenings(s: Student, att: Attendance, state: SchoolState, policy: Policy,
     for e in s.applied_events(as_of):
         items.append((e.date, 0, "event", e))
         if e.type == "转出":
-            deadline = state.cal.add_school_days(e.date, policy.transfer_receipt_days)
-            overdue_day = deadline + dt.timedelta(days=1)
+            deadline = receipt_deadline(e, state.cal, policy)
+            overdue_day = overdue_since(e, state.cal, policy)  # §13.6
             if overdue_day <= as_of and not (e.receipt_date and e.receipt_date <= deadline):
                 items.append((overdue_day, 0, "overdue", e))
             if e.receipt_date and e.receipt_date <= as_of:
@@ -216,7 +216,8 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                 case.history.append((m.day, "在办"))
         elif kind == "event":
             e = item
-            reset_streak()  # §6.3: a change event ends 疑似辍学
+            if e.type != "调班":
+                reset_streak()  # §6.3: a change event ends 疑似辍学 (a class move does not end a streak)
             if e.type == "辍学":
                 if case is None:
                     open_case(e.date, "辍学", e.reason or "辍学", e.responsible)
@@ -251,14 +252,23 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
 
 # ---------------------------------------------------------------- transfers (§13.6)
 
+def receipt_deadline(e, cal, policy: Policy) -> dt.date:
+    """§13.6: the transfer_receipt_days-th school day after the transfer date."""
+    return cal.add_school_days(e.date, policy.transfer_receipt_days)
+
+
+def overdue_since(e, cal, policy: Policy) -> dt.date:
+    """The first school day on which a 转出 without 回执 is 逾期未回执 (and its ledger case opens)."""
+    return cal.add_school_days(receipt_deadline(e, cal, policy), 1)
+
+
 def transfer_status(e, cal, policy: Policy, as_of: dt.date) -> str:
     """学生流动 状态 of a 转出: 已接收 / 待回执 / 逾期未回执; a 转入 is 已转入."""
     if e.type in ("转入", "新生入学"):
         return "已转入"
     if e.receipt_date and e.receipt_date <= as_of:
         return "已接收"
-    deadline = cal.add_school_days(e.date, policy.transfer_receipt_days)
-    return "逾期未回执" if as_of > deadline else "待回执"
+    return "逾期未回执" if as_of > receipt_deadline(e, cal, policy) else "待回执"
 
 
 def overdue_transfers(state: SchoolState, policy: Policy, as_of: dt.date) -> list:

@@ -125,6 +125,13 @@ def answer_key(sfz, xjh, name, birth) -> str:
     return f"{identity.normalise_name(cell_text(name))}|{day.isoformat() if day else ''}"
 
 
+def answer_keys(valid_ids: pd.Series, id_texts: pd.Series, xjhs, names: pd.Series, births: pd.Series) -> list[str]:
+    """answer_key of many rows: a row with a valid 身份证号 is known by it without re-validating."""
+    xjhs = xjhs if xjhs is not None else [None] * len(valid_ids)
+    return [v if isinstance(v, str) and v else answer_key(t, x, n, b)
+            for v, t, x, n, b in zip(valid_ids, id_texts, xjhs, names, births)]
+
+
 def check_answer(text: str, taxonomy: tuple[str, ...]) -> str:
     """'' when the answer is one of the taxonomy terms (optionally followed by a detail), else a
     Chinese remark for 说明."""
@@ -438,15 +445,14 @@ def compute_census(store, cfg: Config, cal, pop: pd.DataFrame, pop_sha: str, as_
                          for b in children["birth"]]
     children["in_school"] = children["status_now"] == STATUS_READING
     children["ambiguous"] = children["pid"].isin(found.ambiguous["pid"])
-    children["answer_key"] = [answer_key(s or t, None, n, b) for s, t, n, b in
-                              zip(children["sfz"], children["id_text"], children["name"], children["birth"])]
+    children["answer_key"] = answer_keys(children["sfz"], children["id_text"], None, children["name"], children["birth"])
     answers = {k: v for k, (v, _) in store.answers(CENSUS_KIND).items()}
     children["answer"] = [answers.get(k, "") for k in children["answer_key"]]
     students = students.assign(status_now=students["key"].map(status))
     claimed = set(found.matched["key"]) | set(found.ambiguous["key"])
     not_listed = students[~students["key"].isin(claimed) & (students["status_now"] == STATUS_READING)].copy()
-    not_listed["answer_key"] = [answer_key(s, x, n, b) for s, x, n, b in
-                                zip(not_listed["rid"], not_listed["xjh"], not_listed["name"], not_listed["birth"])]
+    not_listed["answer_key"] = answer_keys(not_listed["rid"], not_listed["rid"], not_listed["xjh"], not_listed["name"],
+                                           not_listed["birth"])
     checks = {k: v for k, (v, _) in store.answers(ROSTER_CHECK_KIND).items()}
     not_listed["answer"] = [checks.get(k, "") for k in not_listed["answer_key"]]
     return CensusResult(cfg.unit.name, as_of, population_file, children, students, found.ambiguous, not_listed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .attendance import Attendance, overdue_transfers, transfer_status
+from .attendance import Attendance, overdue_transfers, receipt_deadline, transfer_status
 from .config import Policy
 from .events import READING, SchoolState, Student
 from .normalise import class_label
@@ -130,7 +130,7 @@ def _r05(state, atts, week_days) -> list[Finding]:
 def _r06(state, policy, as_of) -> list[Finding]:
     out = []
     for s, e in overdue_transfers(state, policy, as_of):
-        deadline = state.cal.add_school_days(e.date, policy.transfer_receipt_days)
+        deadline = receipt_deadline(e, state.cal, policy)
         out.append(_finding("R06", s, f"{e.date.isoformat()} 转出至“{e.other_school or '未填'}”，回执期限 "
                             f"{deadline.isoformat()}（第{policy.transfer_receipt_days}个教学日）已过，仍无接收回执；按疑似辍学跟踪",
                             _src(e.source)))

@@ -209,7 +209,7 @@ def _suspect_list(state, atts, cfg, cutoff):
         if since is None:
             for e in s.applied_events(cutoff):
                 if e.type == "转出":
-                    since = state.cal.add_school_days(e.date, cfg.policy.transfer_receipt_days) + dt.timedelta(days=1)
+                    since = attendance.overdue_since(e, state.cal, cfg.policy)
         out.append((s, reason, streak, since))
     out.sort(key=lambda t: (t[0].grade or 0, str(t[0].class_no), t[0].name))
     return out

@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import forms, identity, readers
-from .census import (AnswerSheet, answer_key, check_answer, harvest_answers, id_of_key, roster_rows_frame,
+from .census import (AnswerSheet, answer_keys, check_answer, harvest_answers, id_of_key, roster_rows_frame,
                      school_of, with_schools)
 from .config import Config
 from .errors import NoInputError, UnreadableFile, UsageError
@@ -190,7 +190,7 @@ def compute_transition(store, cfg: Config, year: int, grads: pd.DataFrame, exclu
     g7 = with_schools(roster_rows_frame(store, exclude_sha, grade=7), cfg)
     matched, ambiguous = match_graduates(grads, g7)
     g = grads.copy()
-    g["answer_key"] = [answer_key(s, x, n, b) for s, x, n, b in zip(g["sfz"], g["xjh"], g["name"], g["birth"])]
+    g["answer_key"] = answer_keys(g["sfz"], g["sfz"], g["xjh"], g["name"], g["birth"])
     answers = {k: v for k, (v, _) in store.answers(TRANSITION_KIND).items()}
     g["answer"] = [answers.get(k, "") for k in g["answer_key"]]
     g["to_school"] = g["gid"].map(matched.groupby("gid")["school"].apply(lambda s: "、".join(sorted(set(s)))))
@@ -198,7 +198,8 @@ def compute_transition(store, cfg: Config, year: int, grads: pd.DataFrame, exclu
         lambda s: "、".join(sorted({f"{c}班" for c in s if isinstance(c, str) and c}))))
     g["method"] = g["gid"].map(matched.groupby("gid")["method"].first())
     several = matched.groupby("gid")["school"].nunique()
-    g["outcome"] = [_outcome(gid in set(matched["gid"]), a) for gid, a in zip(g["gid"], g["answer"])]
+    found = set(matched["gid"])
+    g["outcome"] = [_outcome(gid in found, a) for gid, a in zip(g["gid"], g["answer"])]
     cands = ambiguous.groupby("gid").apply(
         lambda c: "；".join(f"{s} 七年级{cl}班 {n}" for s, cl, n in zip(c["school"], c["class_no"], c["name"])),
         include_groups=False) if len(ambiguous) else pd.Series(dtype=object)

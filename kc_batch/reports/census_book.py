@@ -103,13 +103,12 @@ def _student_lookup(res: CensusResult) -> pd.DataFrame:
 
 
 def matched_sheet(res: CensusResult, period: str) -> Sheet:
-    st = _student_lookup(res)
-    m = res.children[res.children["key"].notna()]
+    roster = res.students[["key", "school", "grade", "class_no", "xjh"]].rename(columns={"xjh": "roster_xjh"})
+    m = res.children[res.children["key"].notna()].merge(roster, on="key", how="left")
     rows = []
     for i, r in enumerate(m.itertuples(index=False), start=1):
-        s = st.loc[r.key]
         rows.append([i, r.name, text(r.id_text), birth_value(r.birth), text(r.hukou), text(r.stage) or "非适龄",
-                     s["school"], grade_text(s["grade"]), class_text(s["class_no"]), text(s["xjh"]),
+                     r.school, grade_text(r.grade), class_text(r.class_no), text(r.roster_xjh),
                      text(r.status_now) or "未在籍", r.method])
     return Sheet("在籍学生", f"{res.unit}适龄儿童名册与花名册比对上的学生", MATCHED_COLUMNS, rows, period=period,
                  empty_text="没有比对上的学生", footer=False)
