@@ -29,8 +29,6 @@ computed back from the columns of every list.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -417,10 +415,6 @@ class CensusResult:
     ambiguous: pd.DataFrame      # pid, key (one row per candidate)
     not_listed: pd.DataFrame     # 在籍不在册: students 在读 at as_of matched to no child
     errors: list[InputError] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-
-    def count(self, mask) -> int:
-        return int(mask.sum())
 
 
 def census_path(work_dir: Path, unit: str, as_of: dt.date) -> Path:
@@ -469,10 +463,10 @@ def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | Non
         raise UsageError(f"找不到适龄儿童名册文件 {population_file}。")
     ws = open_workspace(work_dir)
     out_dir = Path(ws.dir) / "out" / "census"
+    pop, pop_errors, pop_sha = read_population(population_file, ws.cfg, ws.cal)  # a bad list stops before the import
     with ws.open_store() as store:
         started = dt.datetime.now()
         result, import_errors = import_all(ws, store, None, progress)
-        pop, pop_errors, pop_sha = read_population(population_file, ws.cfg, ws.cal)
         problems = harvest_answers(store, out_dir, "人籍比对_*.xls*", CENSUS_ANSWER_SHEETS)
         res = compute_census(store, ws.cfg, ws.cal, pop, pop_sha, as_of, population_file.name)
         res.errors = pop_errors + import_errors
@@ -496,10 +490,3 @@ def census_summary_lines(res: CensusResult) -> list[str]:
             f"在校 {in_school} 人，入学率 {rate}；适龄未入学 {unenrolled} 人，重名待核 {int(c['ambiguous'].sum())} 人，"
             f"在籍不在册 {len(res.not_listed)} 人。"]
 
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

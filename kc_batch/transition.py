@@ -229,21 +229,19 @@ def _remark(gid, answer, outcome, several, cands) -> str:
 
 
 def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path | None = None, progress=None):
-    from .census import file_sha256
     from .jobs import RunOutcome, import_all, open_workspace
     from .reports.census_book import write_transition
     ws = open_workspace(work_dir)
     year = year or ws.cfg.calendar.year_start.year
+    errors: list[InputError] = []
+    exclude, source = set(), f"学籍变动登记表中 {year - 1}—{year} 学年登记“毕业”的六年级学生"
+    if graduates_file is not None:   # read before the import: a bad file stops the run untouched
+        file_grads, errors, sha = graduates_from_file(graduates_file, ws.cfg, ws.cal)
+        exclude, source = {sha}, f"毕业生名册 {Path(graduates_file).name}"
     with ws.open_store() as store:
         started = dt.datetime.now()
         result, import_errors = import_all(ws, store, None, progress)
-        errors: list[InputError] = []
-        if graduates_file is not None:
-            grads, errors, sha = graduates_from_file(graduates_file, ws.cfg, ws.cal)
-            exclude, source = {sha}, f"毕业生名册 {Path(graduates_file).name}"
-        else:
-            exclude, source = set(), f"学籍变动登记表中 {year - 1}—{year} 学年登记“毕业”的六年级学生"
-            grads = graduates_from_store(store, ws.cfg, year, exclude)
+        grads = file_grads if graduates_file is not None else graduates_from_store(store, ws.cfg, year, exclude)
         if grads.empty:
             raise NoInputError(f"没有找到 {year - 1}—{year} 学年的六年级毕业生：请在学籍变动登记表中登记“毕业”"
                                "（年级填六年级），或用 --graduates 给出毕业生名册。")

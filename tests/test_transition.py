@@ -162,3 +162,16 @@ def test_no_graduates_and_bad_year(tmp_path):
     assert res.exit_code == 3 and "没有找到 2029—2030 学年的六年级毕业生" in res.output
     res = CliRunner().invoke(transition_cmd, ["--year", "二〇二七", "--dir", str(wd)])
     assert res.exit_code == 2 and "--year" in res.output
+
+
+def test_two_seventh_graders_with_the_same_name_and_birth_are_not_a_match():
+    import pandas as pd
+    from kc_batch.transition import match_graduates
+    grads = pd.DataFrame({"gid": [0, 1], "gkey": ["XJH:L1", "XJH:L2"], "xjh": ["L1", "L2"], "name": ["王五", "李四"],
+                          "birth": ["2014-01-01", "2014-02-02"]})
+    g7 = pd.DataFrame({"key": ["A", "B", "C"], "xjh": [None, None, None], "name": ["王五", "王五", "李四"],
+                       "birth": ["2014-01-01", "2014-01-01", "2014-02-02"], "school": ["城关中学", "杉树中学", "杉树中学"],
+                       "class_no": ["1", "2", "3"]})
+    matched, ambiguous = match_graduates(grads, g7)
+    assert matched[["gid", "key", "method"]].values.tolist() == [[1, "C", "姓名+出生日期"]]
+    assert sorted(ambiguous["key"]) == ["A", "B"] and set(ambiguous["gid"]) == {0}
