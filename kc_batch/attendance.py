@@ -121,13 +121,12 @@ def _split_marks(s: Student, marks: list[DayMark], as_of: dt.date):
         status = s.status_at(m.day)
         if status == READING:
             kept.append(m)
-        elif status in ("转出", "辍学", "死亡") and m.raw:
+        elif status in LEAVE_TYPES and m.raw:
             leaving.append(m)
     return kept, leaving
 
 
 def _analyse_student(s: Student, marks, state: SchoolState, policy: Policy, as_of: dt.date) -> Attendance:
-    cal = state.cal
     att = Attendance(s.key)
     att.marks, att.after_leaving = _split_marks(s, marks, as_of)
     for m in att.marks:
@@ -301,5 +300,3 @@ def suspects(state: SchoolState, atts: dict[str, Attendance], policy: Policy, as
 def _fmt_days(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
-
-LEAVE_STATUSES = LEAVE_TYPES

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .attendance import Attendance, overdue_transfers, receipt_deadline, transfer_status
+from .attendance import Attendance, overdue_transfers, receipt_deadline
 from .config import Policy
-from .events import READING, SchoolState, Student
+from .events import SchoolState, Student
 from .normalise import class_label
 from .store import Store
 

@@ -6,8 +6,6 @@ student on a roster imported in the same run.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,14 +45,6 @@ class ImportResult:
         return sum(1 for f in self.files if f.status in ("new", "known"))
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def inbox_of(work_dir: Path) -> Path:
     return Path(work_dir) / "inbox"
 
@@ -70,7 +60,7 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
         if progress:
             progress(rel)
         try:
-            digest = sha256_of(path)
+            digest = readers.file_sha256(path)
         except OSError:
             result.files.append(FileReport(rel, "unreadable", f"文件 {rel} 无法打开（可能正被其他程序占用或已被删除），已跳过"))
             continue

@@ -67,10 +67,14 @@ def import_all(ws: Workspace, store: Store, default_week: str | None, progress=N
     return result, errors
 
 
-def _outcome_from_import(result, errors) -> RunOutcome:
+def _import_for_report(ws: Workspace, store: Store, default_week, progress):
+    """Import the inbox; exit 3 (§10.1) when nothing could be read now or ever before."""
+    result, errors = import_all(ws, store, default_week, progress)
     out = RunOutcome(errors=errors, replaced=result.replaced, new_files=len(result.new_files))
     out.unreadable = [f.message for f in result.unreadable]
-    return out
+    if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
+        raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
+    return out, errors
 
 
 def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOutcome:
@@ -80,10 +84,7 @@ def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOut
     week = normalise_week(week)  # §13.29: usage errors before the inbox is read
     with ws.open_store() as store:
         started = dt.datetime.now()
-        result, errors = import_all(ws, store, week, progress)
-        out = _outcome_from_import(result, errors)
-        if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
-            raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
+        out, errors = _import_for_report(ws, store, week, progress)
         week = week or weekly.latest_week_with_data(store)
         if week is None:
             raise NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
@@ -169,10 +170,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
                          "请检查 --month 或 kc.toml 的 year_start。")
     with ws.open_store() as store:
         started = dt.datetime.now()
-        result, errors = import_all(ws, store, None, progress)
-        out = _outcome_from_import(result, errors)
-        if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
-            raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
+        out, errors = _import_for_report(ws, store, None, progress)
         res = compute_month(store, ws.cfg, ws.cal, month)
         path = write_monthly(ws.dir, ws.cfg, res)
         store.log_run(f"monthly {month}", started, out.new_files, len(errors))

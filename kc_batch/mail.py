@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import io
 import os
 import re
@@ -38,6 +37,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import ConfigError, KcError, OutputError
+from .readers import file_sha256
 
 XLSX_MAIN, XLSX_SUB = "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLACEHOLDER_FROM = "kc_batch@localhost"
@@ -446,14 +446,6 @@ def log_sent(log_db: Path, period: str, unit: str, report: str, sha256: str, rec
                          sent_at.isoformat(timespec="seconds")))
     finally:
         con.close()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def append_send_log(outbox: Path, line: str) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import attendance
-from .attendance import Attendance, Case, transfer_status
+from .attendance import Attendance, transfer_status
 from .calendar import SchoolCalendar, week_of
 from .config import Config
 from .events import READING, SchoolState, Student, load_state

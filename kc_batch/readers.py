@@ -148,6 +148,15 @@ SKIPPED_NAMES = {"thumbs.db", "desktop.ini"}
 OWN_TEMP_SUFFIXES = (".tmp", ".kc-tmp", ".part", ".crdownload")  # our atomic writes, partial downloads
 
 
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, read in 1 MiB blocks (files are known by it, §10.2)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def list_inbox(inbox: Path) -> list[Path]:
     """Every input file under `inbox`, sorted by relative posix path (§13.13)."""
     inbox = Path(inbox)

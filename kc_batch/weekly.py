@@ -8,7 +8,7 @@ from . import attendance, findings
 from .attendance import Attendance, Case
 from .calendar import SchoolCalendar, week_days
 from .config import Config
-from .events import READING, SchoolState, Student, load_state
+from .events import SchoolState, Student, load_state
 from .store import Store
 
 EVENT_COLUMNS = ["转入", "转出", "休学", "复学", "辍学", "劝返复学"]  # 本周… columns of 周汇总

@@ -12,7 +12,7 @@ from xlsx_styles import write_excel_style
 from kc_batch import identity
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import CalendarConfig
-from kc_batch.forms import ROSTER, parse_file
+from kc_batch.forms import parse_file
 from kc_batch.readers import read_file
 
 CAL = SchoolCalendar(CalendarConfig())

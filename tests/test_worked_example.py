@@ -38,7 +38,7 @@ def build(tmp_path):
     write(inbox / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", STUDENTS)})
     for label, days in (("W41", W41), ("W42", W42), ("W43", W43)):
         write(inbox / f"周查表_{label}.xlsx",
-              {"三年级1班": check_sheet(f"三年级(1)班 周查表", days, MARKS, STUDENTS)})
+              {"三年级1班": check_sheet("三年级(1)班 周查表", days, MARKS, STUDENTS)})
     wu = STUDENTS[4]
     write(inbox / "学籍变动.xlsx", {"变动": change_sheet([
         ["G" + wu["id"], wu["id"], "戊", "三年级", "1班", "转出", "2026-10-14", "城关小学", "2026-10-20", "随父母", "", ""]])})

@@ -164,7 +164,7 @@ def rate_sheet(res: CensusResult, period: str) -> Sheet:
     c = res.children[res.children["stage"].notna()].assign(village=hukou_of(res.children))
     rows = [[village, *_rate_cells(part)] for village, part in c.groupby("village", sort=True)]
     y = school_year_start(res.as_of)
-    notes = [f"入学率 = 在校 ÷ 适龄儿童（按学段、按户籍所在地；“合计”行为全名册）。",
+    notes = ["入学率 = 在校 ÷ 适龄儿童（按学段、按户籍所在地；“合计”行为全名册）。",
              f"适龄儿童：按入学年龄规则，当学年8月31日满6周岁起6年为小学适龄、其后3年为初中适龄；本次为 {y}—{y + 1} 学年，"
              f"按 {y}年8月31日 的周岁：小学 6–11 岁，初中 12–14 岁。",
              "在校：按身份证号、或姓名+出生日期与花名册唯一比对上，且统计日学籍状态为“在读”（含随班就读、送教上门）。",
