@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import re
 from functools import cached_property
 
@@ -36,9 +37,14 @@ def week_of(day: dt.date) -> str:
 
 def week_days(label: str) -> list[dt.date]:
     """All seven days (Mon..Sun) of an ISO week label."""
+    return list(_week_days(label))
+
+
+@functools.lru_cache(maxsize=256)
+def _week_days(label: str) -> tuple[dt.date, ...]:
     y, w = parse_iso_week(label)
     monday = dt.date.fromisocalendar(y, w, 1)
-    return [monday + dt.timedelta(days=i) for i in range(7)]
+    return tuple(monday + dt.timedelta(days=i) for i in range(7))
 
 
 def parse_month(text: str) -> tuple[int, int]:

@@ -86,22 +86,42 @@ def _dirs(dirs: tuple[str, ...]) -> list[Path]:
 
 
 def _for_each_dir(dirs, fn, strict=False, echo_errors=False):
-    worst = 0
-    many = len(dirs) > 1
+    """Run fn(dir) for each folder; a failing folder does not stop the others (§11)."""
+    results = []
     for d in dirs:
+        try:
+            results.append((d, fn(d), None))
+        except KcError as exc:
+            results.append((d, None, exc))
+    _print_results(results, len(dirs) > 1, strict, echo_errors)
+
+
+def _run_command(name: str, dirs, strict=False, echo_errors=False, **kwargs):
+    """weekly/monthly/check over one or several folders (several run two at a time, jobs.run_many)."""
+    from .jobs import run_many
+    if len(dirs) == 1 and name != "check":
+        kwargs["progress"] = _progress_factory()  # a live line on a terminal; not across processes
+    _print_results(run_many(name, dirs, **kwargs), len(dirs) > 1, strict, echo_errors)
+
+
+def _print_results(results, many: bool, strict: bool, echo_errors: bool):
+    worst = 0
+    for d, outcome, exc in results:
         if many:
             click.echo(f"== {d} ==")
         try:
-            _report(fn(d), strict, echo_errors)
-        except KcError as exc:
+            if exc is not None:
+                raise exc
+            _report(outcome, strict, echo_errors)
+        except KcError as err:
             if not many:
-                _fail(exc)
-            click.echo(f"错误：{exc}", err=True)
-            worst = max(worst, exc.exit_code)
-        except KcExit as exc:
+                _fail(err)
+            click.echo(f"错误：{err}", err=True)
+            worst = max(worst, err.exit_code)
+        except KcExit as err:
             if not many:
                 raise
-            worst = max(worst, exc.exit_code)
+            worst = max(worst, err.exit_code)
     if worst:
         raise KcExit("部分工作目录处理失败（见上）。", worst)
 
@@ -146,8 +166,7 @@ def forms_cmd(dirs, week):
 @click.option("--week", default=None, help="周查表表头只有“周一…周五”且标题无周次时使用的周（如 2026-W47）")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def check_cmd(dirs, week, strict):
-    from .jobs import run_check
-    _for_each_dir(_dirs(dirs), lambda d: run_check(d, week), strict, echo_errors=True)
+    _run_command("check", _dirs(dirs), strict, echo_errors=True, week=week)
 
 
 @main.command("weekly", context_settings=CONTEXT, help="导入新文件，核对本周在籍与出勤，跟踪连续旷课和疑似辍学，生成周查汇总工作簿。")
@@ -155,13 +174,12 @@ def check_cmd(dirs, week, strict):
 @click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def weekly_cmd(dirs, week, strict):
-    from .jobs import normalise_week, run_weekly
+    from .jobs import normalise_week
     try:
         normalise_week(week)
     except KcError as exc:
         _fail(exc)
-    progress = _progress_factory()
-    _for_each_dir(_dirs(dirs), lambda d: run_weekly(d, week, progress), strict)
+    _run_command("weekly", _dirs(dirs), strict, week=week)
 
 
 @main.command("monthly", context_settings=CONTEXT, help="导入新文件，按每月截止日（默认20日）生成控辍保学动态管理月报表工作簿。")
@@ -169,13 +187,12 @@ def weekly_cmd(dirs, week, strict):
 @click.option("--month", default=None, help="统计月份（如 2026-11，统计 10月21日至11月20日）；默认为最近一个已过截止日的月份")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def monthly_cmd(dirs, month, strict):
-    from .jobs import normalise_month, run_monthly
+    from .jobs import normalise_month
     try:
         normalise_month(month)
     except KcError as exc:
         _fail(exc)
-    progress = _progress_factory()
-    _for_each_dir(_dirs(dirs), lambda d: run_monthly(d, month, progress), strict)
+    _run_command("monthly", _dirs(dirs), strict, month=month)
 
 
 @main.command("send", context_settings=CONTEXT, help="把本月的月报（或汇总）工作簿做成邮件：默认生成 outbox/*.eml；加 --smtp 直接发送。")

@@ -356,8 +356,10 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
 
 
 def _is_footer(row) -> bool:
-    texts = [cell_text(c) for c in row if not is_blank(c)]
-    return bool(texts) and bool(FOOTER_RE.match(re.sub(r"\s+", "", nfkc(texts[0]))))
+    for c in row:
+        if not is_blank(c):
+            return bool(FOOTER_RE.match(re.sub(r"\s+", "", nfkc(cell_text(c)))))
+    return False
 
 
 def _table_end(rows, first_data: int, cal) -> int:
@@ -453,11 +455,11 @@ FIELD_CN = {"xjh": "学籍号", "sfz": "身份证号", "name": "姓名", "sex": 
 
 
 def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, out: ParsedFile):
+    used = set(h.fields.values()) | set(h.day_cols)
     for i in range(h.row + 1, end):
         row = rows[i]
         if all(is_blank(c) for c in row) or _is_footer(row):
             continue
-        used = set(h.fields.values()) | set(h.day_cols)
         if all(is_blank(row[j]) for j in used if j < len(row)):
             continue  # only stray text outside the table's columns
         src = Source(rel, sheet_name, i + 1)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 import unicodedata
 
@@ -10,7 +12,7 @@ CHECK_CHARS = "10X98765432"  # remainder 0…10 → check character (GB 11643-19
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 
@@ -22,8 +24,10 @@ def clean_id_text(text: str) -> str:
 
 
 def _birth_of(digits8: str) -> dt.date | None:
+    if len(digits8) != 8 or not digits8.isdigit():
+        return None
     try:
-        return dt.datetime.strptime(digits8, "%Y%m%d").date()
+        return dt.date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:]))
     except ValueError:
         return None
 
@@ -36,6 +40,7 @@ def convert_15_to_18(id15: str) -> str | None:
     return body + check_char(body)
 
 
+@functools.lru_cache(maxsize=65536)
 def validate_id(text: str) -> tuple[str | None, str | None]:
     """→ (normalised 18-char ID or None, Chinese problem or None)."""
     s = clean_id_text(text)

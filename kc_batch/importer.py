@@ -55,38 +55,61 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
     inbox = inbox_of(work_dir)
     result = ImportResult()
     paths = readers.list_inbox(inbox) if inbox.is_dir() else []
+    slots: list[FileReport | tuple] = []   # in sorted path order (§13.13)
     for path in paths:
         rel = path.relative_to(inbox).as_posix()
-        if progress:
-            progress(rel)
         try:
             digest = readers.file_sha256(path)
         except OSError:
-            result.files.append(FileReport(rel, "unreadable", f"文件 {rel} 无法打开（可能正被其他程序占用或已被删除），已跳过"))
+            slots.append(FileReport(rel, "unreadable", f"文件 {rel} 无法打开（可能正被其他程序占用或已被删除），已跳过"))
             continue
         known = store.known_file(digest) if store else None
         if known is not None:
-            result.files.append(FileReport(rel, "known", file_id=known))
+            slots.append(FileReport(rel, "known", file_id=known))
             result.present_file_ids.append(known)
+        else:
+            slots.append((rel, path, digest))
+    pending = [slot for slot in slots if isinstance(slot, tuple)]
+    raws = iter(_read_all(pending, inbox, cfg, progress))
+    for slot in slots:
+        if isinstance(slot, FileReport):
+            result.files.append(slot)
             continue
-        try:
-            raw = readers.read_file(path, inbox, cfg.limits)
-        except UnreadableFile as exc:
-            result.files.append(FileReport(rel, "unreadable", str(exc)))
-            continue
-        if raw.sha256 != digest:  # changed while being read: take it next run
-            result.files.append(FileReport(rel, "unreadable", f"文件 {rel} 在读取过程中被修改，本次未导入，请稍后重新运行"))
-            continue
-        parsed = forms.parse_file(raw, cal, default_week)
-        if not parsed.tables:
-            # §13.22: a file in which no sheet has a recognisable form counts as unreadable
-            result.files.append(FileReport(rel, "unreadable",
-                                           f"文件 {rel} 中没有可识别的花名册、周查表或学籍变动登记表（请检查表头）", parsed))
-            continue
-        fr = FileReport(rel, "new", parsed=parsed)
-        fr.sha256, fr.size, fr.fmt, fr.sheet_order = raw.sha256, raw.size, raw.fmt, [s.name for s in raw.sheets]
-        result.files.append(fr)
+        rel, path, digest = slot
+        result.files.append(_recognise(rel, digest, next(raws), cal, default_week))
     return result
+
+
+def _read_all(pending: list[tuple], inbox: Path, cfg: Config, progress) -> list:
+    """Read the new files, two at a time: python-calamine parses without holding the GIL."""
+    def read(item):
+        rel, path, _ = item
+        try:
+            return readers.read_file(path, inbox, cfg.limits)
+        except UnreadableFile as exc:
+            return exc
+    if progress:
+        for rel, _, _ in pending:
+            progress(rel)
+    if len(pending) < 2:
+        return [read(item) for item in pending]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(read, pending))
+
+
+def _recognise(rel: str, digest: str, raw, cal, default_week) -> FileReport:
+    if isinstance(raw, UnreadableFile):
+        return FileReport(rel, "unreadable", str(raw))
+    if raw.sha256 != digest:  # changed while being read: take it next run
+        return FileReport(rel, "unreadable", f"文件 {rel} 在读取过程中被修改，本次未导入，请稍后重新运行")
+    parsed = forms.parse_file(raw, cal, default_week)
+    if not parsed.tables:
+        # §13.22: a file in which no sheet has a recognisable form counts as unreadable
+        return FileReport(rel, "unreadable", f"文件 {rel} 中没有可识别的花名册、周查表或学籍变动登记表（请检查表头）", parsed)
+    fr = FileReport(rel, "new", parsed=parsed)
+    fr.sha256, fr.size, fr.fmt, fr.sheet_order = raw.sha256, raw.size, raw.fmt, [s.name for s in raw.sheets]
+    return fr
 
 
 def apply(store: Store, result: ImportResult) -> None:

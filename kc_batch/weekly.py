@@ -138,29 +138,40 @@ def _class_balance(store, state: SchoolState, week, days, as_of, classes) -> dic
     for g, c, key in store.query("SELECT grade, class_no, key FROM check_rows WHERE week=?", (week,)):
         sheet_keys.setdefault((g, c), set()).add(key)
     on_any_sheet = set().union(*sheet_keys.values()) if sheet_keys else set()
-    reading_this_week = {s.key for s in state.students.values() if any(s.reading_at(d) for d in days)}
+    reading_this_week = set()
+    counts: dict[tuple, dict] = {}
+    in_classes: dict[tuple, set] = {}
+
+    def count(cls, what):
+        counts.setdefault(cls, dict(start=0, end=0, plus=0, minus=0))[what] += 1
+
+    for s in state.students.values():  # one pass over the students, not one per class
+        if s.reading_at(start_day):
+            count(s.class_at(start_day), "start")
+        if s.reading_at(as_of):
+            count(s.class_at(as_of), "end")
+        for e in s.applied_events(as_of):
+            if e.date <= start_day:
+                continue
+            before, after = s.class_at(e.date - dt.timedelta(days=1)), s.class_at(e.date)
+            if e.type == "调班":
+                if before != after:
+                    count(after, "plus")
+                    count(before, "minus")
+            elif e.type in plus_types:
+                count(after, "plus")
+            elif e.type in minus_types:
+                count(after, "minus")
+        for d in days:
+            if s.reading_at(d):
+                reading_this_week.add(s.key)
+                in_classes.setdefault(s.class_at(d), set()).add(s.key)
     out = {}
     for cw in classes:
         cls = (cw.grade, cw.class_no)
-        start = end = plus = minus = 0
-        for s in state.students.values():
-            if s.reading_at(start_day) and s.class_at(start_day) == cls:
-                start += 1
-            if s.reading_at(as_of) and s.class_at(as_of) == cls:
-                end += 1
-            for e in s.applied_events(as_of):
-                if e.date <= start_day:
-                    continue
-                before, after = s.class_at(e.date - dt.timedelta(days=1)), s.class_at(e.date)
-                if e.type == "调班":
-                    plus += after == cls and before != cls
-                    minus += before == cls and after != cls
-                elif e.type in plus_types and after == cls:
-                    plus += 1
-                elif e.type in minus_types and after == cls:
-                    minus += 1
-        in_class = {s.key for s in state.students.values()
-                    if any(s.reading_at(d) and s.class_at(d) == cls for d in days)}
+        c = counts.get(cls, dict(start=0, end=0, plus=0, minus=0))
+        start, end, plus, minus = c["start"], c["end"], c["plus"], c["minus"]
+        in_class = in_classes.get(cls, set())
         on_sheet = sheet_keys.get(cls)
         foreign = elsewhere = []
         if on_sheet is not None:

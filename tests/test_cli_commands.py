@@ -124,10 +124,16 @@ def test_strict_exit_code(tmp_path):
 
 
 def test_repeated_dir_processes_each_folder_alone(tmp_path):
-    a, b = sample_copy(tmp_path, "a"), sample_copy(tmp_path, "b")
-    res = invoke("weekly", "--dir", str(a), "--dir", str(b), "--week", "2026-W47")
-    assert res.exit_code == 0, res.output
-    for d in (a, b):
+    folders = [sample_copy(tmp_path, name) for name in ("a", "b", "c")]   # 3+ folders: two worker processes
+    broken = tmp_path / "broken"                                          # no kc.toml
+    broken.mkdir()
+    res = invoke("weekly", "--dir", str(folders[0]), "--dir", str(broken), "--dir", str(folders[1]),
+                 "--dir", str(folders[2]), "--week", "2026-W47")
+    assert res.exit_code == 2, res.output          # the worst folder's code; the others still ran
+    assert res.output.index(f"== {folders[0]} ==") < res.output.index(f"== {broken} ==") \
+        < res.output.index(f"== {folders[2]} ==")   # printed in the order given
+    assert res.output.count("在册 599 人") == 3
+    for d in folders:
         assert (d / "out" / "2026-W47" / "周查汇总_杉树九年一贯制学校_2026-W47.xlsx").is_file()
         assert (d / "kc.sqlite").is_file()
 
