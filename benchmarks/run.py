@@ -5,7 +5,7 @@
     python benchmarks/run.py --only read,school --repeat 5       # a subset
 
 Timed, each `--repeat` times (median reported):
-  read-kc       every county input file with kc_batch.readers.read_file
+  read-kc       every county input file with kc_batch.readers.read_files (as the importer reads)
   read-fastexcel  the same files with fastexcel (calamine → Arrow): the floor
   read-pandas   the same files with pandas.read_excel(engine="openpyxl", sheet_name=None)
   school        `kc weekly` for one ~700-student school in a fresh process (start-up included)
@@ -136,10 +136,11 @@ def timed_in_process(fn) -> tuple[float, float]:
 # ---------------------------------------------------------------- readers
 
 def read_with_kc(files: list[Path]) -> int:
+    """The project's reading path as the importer uses it: readers.read_files (two files at a time)."""
     from kc_batch import readers
+    root = Path(os.path.commonpath([str(f.parent) for f in files]))
     cells = 0
-    for f in files:
-        raw = readers.read_file(f, f.parent)
+    for raw in readers.read_files(files, root):
         cells += sum(len(s.rows) * (len(s.rows[0]) if s.rows else 0) for s in raw.sheets)
     return cells
 

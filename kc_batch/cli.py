@@ -51,14 +51,22 @@ def _fail(exc: KcError):
 
 
 def _progress_factory():
-    """A progress callback: a live line on a terminal, nothing otherwise (plain lines are printed after)."""
+    """A progress bar on a terminal (rich); nothing otherwise: plain lines are printed at the end."""
     if not sys.stderr.isatty():
         return None
-    from rich.console import Console
-    console = Console(stderr=True)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    bar = Progress(TextColumn("读取新文件"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   transient=True)
+    task = None
 
-    def progress(rel: str):
-        console.print(f"[dim]读取 {rel} …[/dim]", end="\r", soft_wrap=True)
+    def progress(rel: str, done: int, total: int):
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("", total=total)
+        bar.update(task, completed=done, description=rel[-40:])
+        if done >= total:
+            bar.stop()
     return progress
 
 

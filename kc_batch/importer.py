@@ -81,21 +81,14 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
 
 
 def _read_all(pending: list[tuple], inbox: Path, cfg: Config, progress) -> list:
-    """Read the new files, two at a time: python-calamine parses without holding the GIL."""
-    def read(item):
-        rel, path, _ = item
-        try:
-            return readers.read_file(path, inbox, cfg.limits)
-        except UnreadableFile as exc:
-            return exc
-    if progress:
-        for rel, _, _ in pending:
-            progress(rel)
-    if len(pending) < 2:
-        return [read(item) for item in pending]
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(read, pending))
+    """Read the new files (two at a time, readers.read_files), reporting progress as each arrives."""
+    results = []
+    paths = [path for _, path, _ in pending]
+    for i, raw in enumerate(readers.read_files(paths, inbox, cfg.limits), start=1):
+        results.append(raw)
+        if progress:
+            progress(pending[i - 1][0], i, len(pending))
+    return results
 
 
 def _recognise(rel: str, digest: str, raw, cal, default_week) -> FileReport:

@@ -208,6 +208,22 @@ def read_file(path: Path, inbox: Path, limits: Limits | None = None) -> RawFile:
     return raw
 
 
+def read_files(paths: list[Path], inbox: Path, limits: Limits | None = None, workers: int = 2):
+    """Read several files, `workers` at a time (python-calamine parses without holding the GIL);
+    yields, in the given order, a RawFile or the UnreadableFile that explains why not."""
+    def read(path):
+        try:
+            return read_file(path, inbox, limits)
+        except UnreadableFile as exc:
+            return exc
+    if workers < 2 or len(paths) < 2:
+        yield from map(read, paths)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(read, paths)
+
+
 def _read_bytes(path: Path, rel: str, limits: Limits) -> bytes:
     limit_bytes = int(limits.max_file_mb * 1024 * 1024)
     try:
