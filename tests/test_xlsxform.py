@@ -321,3 +321,13 @@ def test_column_chart_for_counts(tmp_path):
         chart_xml = zf.read("xl/charts/chart1.xml").decode("utf-8")
     assert "<c:barChart>" in chart_xml and '<c:barDir val="col"/>' in chart_xml
     assert '<c:majorUnit val="1"/>' in chart_xml and "人数" in chart_xml
+
+
+def test_stale_temp_of_a_killed_run_is_removed(tmp_path):
+    target = tmp_path / "周查汇总_示例[1]_2026-W47.xlsx"
+    stale = tmp_path / ("." + target.name + ".k9x2.tmp")     # what a kill -9 mid-write leaves
+    other = tmp_path / ".另一个工作簿.xlsx.k9x2.tmp"            # another workbook's temp is not ours
+    stale.write_bytes(b"half a workbook")
+    other.write_bytes(b"x")
+    write_workbook(target, [Sheet("表", "标题", [Column("甲")], [["1"]])], ReportMeta("示例"))
+    assert not stale.exists() and other.exists() and target.is_file()

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import tempfile
+from glob import escape as glob_escape
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(path)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
         os.close(fd)
         _build_workbook(tmp_name, sheets, meta)
@@ -110,6 +112,12 @@ def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
         if tmp_name is not None:
             _remove_quietly(tmp_name)
     return path
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of this same workbook left by a run that was killed (§10.2) are removed."""
+    for stale in path.parent.glob("." + glob_escape(path.name) + ".*.tmp"):
+        _remove_quietly(str(stale))
 
 
 _UNSAFE_FILENAME_CHARS = re.compile(r'[/\\:*?"<>|]')
