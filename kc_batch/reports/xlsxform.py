@@ -535,10 +535,15 @@ class _SheetWriter:
         self.row += 1
 
     def _write_data_row(self, values: list, row_index: int, bold: bool) -> None:
+        lines = 1
         for col, column in enumerate(self.sheet.columns):
             value = values[col] if col < len(values) else None
             highlight = (row_index, col) in self.sheet.highlight
             self._write_cell(self.row, col, value, column.kind, bold, highlight)
+            if column.kind == "text" and isinstance(value, str) and 2 * len(value) > self.widths[col] - 1:
+                lines = max(lines, self._lines_needed(value[:2000], self.widths[col]))
+        if lines > 1:  # wrapped text: no spreadsheet program grows a row whose height the file leaves out
+            self.ws.set_row(self.row, LINE_HEIGHT * min(lines, 15) + 4)
         self.row += 1
 
     def _write_cell(self, row: int, col: int, value, kind: str, bold: bool, highlight: bool) -> None:
