@@ -350,9 +350,6 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
         out.skipped_sheets.append((sheet.name, "未识别出花名册、周查表或学籍变动登记表的表头"))
         out.errors.append(InputError(rel, sheet.name, None, "", "",
                                      f"工作表中未找到可识别的表头（共 {nonblank} 行未读取）：请检查表头是否含“姓名”和“学籍号/身份证号”"))
-    else:
-        # non-blank rows before the first header and not used as context are not data: nothing to report
-        pass
 
 
 def _is_footer(row) -> bool:
@@ -533,11 +530,7 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
     for n in out.notices:
         if n.source == src and not n.key:
             n.key = key
-    return identity_person(key, sfz, xjh, name, grade, class_no), errs
-
-
-def identity_person(key, sfz, xjh, name, grade, class_no) -> Person:
-    return Person(key=key, sfz=sfz, xjh=xjh, name=name, grade=grade, class_no=class_no)
+    return Person(key=key, sfz=sfz, xjh=xjh, name=name, grade=grade, class_no=class_no), errs
 
 
 def _roster_attrs(row, h, src, person: Person, out) -> dict:
