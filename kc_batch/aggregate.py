@@ -64,7 +64,7 @@ from .identity import normalise_name, parse_xjh, validate_id
 from .jobs import RunOutcome, open_workspace
 from .mail import ReportSummary
 from .monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
-from .normalise import cell_text, norm_header, parse_date, parse_grade
+from .normalise import cell_text, column_letter, norm_header, parse_date, parse_grade
 from .readers import RawFile, RawSheet, list_inbox, read_file
 
 TOTAL = "合计"
@@ -215,16 +215,6 @@ class AggregateResult:
 
 def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def cell_name(col: int, excel_row: int) -> str:

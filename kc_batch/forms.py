@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import identity
 from .calendar import SchoolCalendar, week_of
-from .normalise import (GRADE_NAMES, Mark, cell_text, grade_class_from_text, is_blank, nfkc,
+from .normalise import (GRADE_NAMES, Mark, cell_text, column_letter, grade_class_from_text, is_blank, nfkc,
                         norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark)
 from .readers import RawFile, RawSheet
 
@@ -429,17 +429,8 @@ def _week_from_title(title: str, cal) -> str | None:
 
 # ---------------------------------------------------------------- rows → records
 
-def _col_letter(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def column_name(h: _Header, j: int, field_name: str) -> str:
-    return f"{_col_letter(j)}列（{field_name}）"
+    return f"{column_letter(j)}列（{field_name}）"
 
 
 FIELD_CN = {"xjh": "学籍号", "sfz": "身份证号", "name": "姓名", "sex": "性别", "birth": "出生日期",
@@ -606,7 +597,7 @@ def _check_record(row, h, table: Table, person: Person, src: Source, cal, out) -
         value = row[j] if j < len(row) else None
         mark = parse_mark(value)
         if mark == "error":
-            out.errors.append(InputError(src.file, src.sheet, src.row, f"{_col_letter(j)}列（{day.month}月{day.day}日）",
+            out.errors.append(InputError(src.file, src.sheet, src.row, f"{column_letter(j)}列（{day.month}月{day.day}日）",
                                          cell_text(value),
                                          "无法识别的考勤符号（可用：空白/√ 到校，迟，病/病假，事/事假，假，旷/×；半天写“旷半”“病半”），该日按无数据处理"))
             continue

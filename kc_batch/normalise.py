@@ -28,6 +28,16 @@ def norm_header(text) -> str:
     return s.strip("*＊:：").strip()
 
 
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA (the column as Excel shows it)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def cell_text(value) -> str:
     """A cell as trimmed text ('' for empty); numbers without a spurious .0."""
     if value is None:
