@@ -234,5 +234,18 @@ def _register_optional_commands():
 _register_optional_commands()
 
 
+def _chinese_metavars():
+    """[OPTIONS], COMMAND and TEXT in usage lines, in Chinese like the rest of the help (§11)."""
+    main.options_metavar, main.subcommand_metavar = "[选项]", "命令 [参数]..."
+    for command in main.commands.values():
+        command.options_metavar = "[选项]"
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.is_flag and param.metavar is None:
+                param.metavar = "值"
+
+
+_chinese_metavars()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
