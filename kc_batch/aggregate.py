@@ -57,11 +57,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .calendar import month_label, parse_month
+from .calendar import month_label
 from .config import Config
 from .errors import ConfigError, NoInputError, UnreadableFile
 from .identity import normalise_name, parse_xjh, validate_id
-from .jobs import RunOutcome, open_workspace
+from .jobs import RunOutcome, normalise_month, open_workspace
 from .mail import ReportSummary
 from .monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
 from .normalise import cell_text, column_letter, norm_header, parse_date, parse_grade
@@ -749,11 +749,6 @@ def _duplicates(books: list[Book], moves: list[_Move]) -> list[CrossRow]:
 
 
 # ---------------------------------------------------------------- the whole aggregate
-
-
-def normalise_month(text: str) -> str:
-    """'2026-11' (or '2026-1') → '2026-11'; UsageError otherwise (§13.19)."""
-    return month_label(*parse_month(text))
 
 
 def compute_aggregate(work_dir: Path, month: str) -> AggregateResult:

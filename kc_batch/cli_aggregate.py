@@ -16,7 +16,8 @@ DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认�
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--month", required=True, help="统计月份，写成 2026-11 这样的 年-月（截至当月 20 日）")
 def aggregate_cmd(dirs, month):
-    from .aggregate import normalise_month, run_aggregate
+    from .aggregate import run_aggregate
+    from .jobs import normalise_month
     from .cli import _dirs, _fail, _for_each_dir
     from .errors import KcError
     try:

@@ -142,7 +142,8 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     return out
 
 
-def normalise_month(text: str | None, cal: SchoolCalendar | None = None) -> str | None:
+def normalise_month(text: str | None) -> str | None:
+    """'2026-11' (or '2026-1') → '2026-11'; None stays None; UsageError otherwise (§13.19)."""
     from .calendar import month_label
     if text is None:
         return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .calendar import parse_month
 from .config import Config
 from .errors import KcError, UsageError
 from .mail import ReportSummary, send_report
@@ -118,9 +117,8 @@ def _missing_units(rows) -> list[str]:
 
 
 def run_send(work_dir: Path, month: str, smtp: bool = False, resend: bool = False, ssl_context=None) -> list[str]:
-    from .jobs import open_workspace
-    from .calendar import month_label
-    month = month_label(*parse_month(month))
+    from .jobs import normalise_month, open_workspace
+    month = normalise_month(month)
     ws = open_workspace(work_dir)
     books = report_workbooks(ws.dir, ws.cfg, month)
     if not books:
