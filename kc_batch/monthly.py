@@ -251,15 +251,22 @@ def _weekly_rates(atts, first_day, cutoff) -> list[tuple[str, float, float]]:
     return [(w, v[0], v[1]) for w, v in sorted(weeks.items())]
 
 
+def rate_breaches(label: str, stage: str | None, dropout_rate: float | None, retention_rate: float | None,
+                  cfg: Config) -> list[tuple[str, str]]:
+    """§8 limits of one row: its 年辍学率 against its 学段's limit, its 巩固率 against the target.
+    → (rate name, Chinese sentence) for each breach."""
+    out = []
+    limit = cfg.policy.dropout_rate_limit.get(stage) if stage else None
+    if limit is not None and dropout_rate is not None and dropout_rate > limit:
+        out.append(("年辍学率", f"{label}年辍学率 {dropout_rate:.2%}，超过控制线 {limit:.2%}"))
+    target = cfg.policy.retention_rate_target
+    if retention_rate is not None and retention_rate < target:
+        out.append(("巩固率", f"{label}巩固率 {retention_rate:.2%}，低于目标 {target:.2%}"))
+    return out
+
+
 def rate_limit_breaches(res: MonthlyResult, cfg: Config) -> list[tuple[MonthRow, str, str]]:
     """Rows whose 年辍学率 is over its 学段's limit or whose 巩固率 is under target (§8)."""
-    out = []
-    for row in res.rows:
-        limit = cfg.policy.dropout_rate_limit.get(row.stage) if row.stage else None
-        dr = row.rates["年辍学率"].value
-        if limit is not None and dr is not None and dr > limit:
-            out.append((row, "年辍学率", f"{row.label}年辍学率 {dr:.2%}，超过控制线 {limit:.2%}"))
-        rr = row.rates["巩固率"].value
-        if rr is not None and rr < cfg.policy.retention_rate_target:
-            out.append((row, "巩固率", f"{row.label}巩固率 {rr:.2%}，低于目标 {cfg.policy.retention_rate_target:.2%}"))
-    return out
+    return [(row, name, text) for row in res.rows
+            for name, text in rate_breaches(row.label, row.stage, row.rates["年辍学率"].value,
+                                            row.rates["巩固率"].value, cfg)]

@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import Config
 from .errors import KcError, UsageError
 from .mail import ReportSummary, send_report
+from .monthly import rate_breaches
 from .normalise import cell_text, norm_header, parse_grade
 
 MONTHLY_PREFIX = "控辍保学月报_"
@@ -63,13 +64,8 @@ def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
         label = cell_text(row[0]) if row else ""
         if not label:
             break
-        stage = _stage_of(label, cfg)
-        limit = cfg.policy.dropout_rate_limit.get(stage) if stage else None
-        dr, rr = value(row, "年辍学率"), value(row, "巩固率")
-        if limit is not None and dr is not None and dr > limit:
-            over.append(f"{label}年辍学率 {dr:.2%}，超过控制线 {limit:.2%}")
-        if rr is not None and rr < cfg.policy.retention_rate_target:
-            over.append(f"{label}巩固率 {rr:.2%}，低于目标 {cfg.policy.retention_rate_target:.2%}")
+        over += [text for _, text in rate_breaches(label, _stage_of(label, cfg), value(row, "年辍学率"),
+                                                    value(row, "巩固率"), cfg)]
     reported, missing = None, []
     if aggregate:
         reported = sum(1 for r in data if r and cell_text(r[0]) and cell_text(r[0]) != "合计"

@@ -276,3 +276,18 @@ def test_renders_through_libreoffice(tmp_path):
     for word in ("一年级", "二年级", "合计", "学年初在校生", "辍学学生名单"):
         assert word in text, word
     assert "###" not in text
+
+
+def test_email_names_the_rates_over_their_limits(tmp_path):
+    """The email summary is read back from the workbook; the breaches are those of §8 (worked by hand:
+    二年级 年辍学率 1/5, 巩固率 3/4; 小学小计 = 合计 1/10 and 9/10; limits 0.60% and 98%)."""
+    from kc_batch.jobs import open_workspace
+    from kc_batch.send import summary_from_workbook
+    wd = build(tmp_path)
+    path = run_month(wd, "2026-11")
+    summary = summary_from_workbook(path, open_workspace(wd).cfg, "2026-11")
+    assert summary.over_limit == [
+        "二年级年辍学率 20.00%，超过控制线 0.60%", "二年级巩固率 75.00%，低于目标 98.00%",
+        "小学小计年辍学率 10.00%，超过控制线 0.60%", "小学小计巩固率 90.00%，低于目标 98.00%",
+        "合计年辍学率 10.00%，超过控制线 0.60%", "合计巩固率 90.00%，低于目标 98.00%"]
+    assert (summary.enrolled_start, summary.enrolled_now, summary.dropouts_now, summary.suspected) == (10, 10, 1, 1)
