@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from .cli_common import (CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir,
+                         print_results)
 from .errors import KcError
-
-CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
 
 # click's own words (Usage:, Options, errors) in Chinese too (§11: every --help is Chinese)
 CLICK_WORDS = {
@@ -34,20 +34,6 @@ def _chinese_click():
 
 
 _chinese_click()
-DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认当前目录）"
-
-
-class KcExit(click.ClickException):
-    def __init__(self, message: str, code: int):
-        super().__init__(message)
-        self.exit_code = code
-
-    def show(self, file=None):
-        click.echo(f"错误：{self.format_message()}", err=True)
-
-
-def _fail(exc: KcError):
-    raise KcExit(str(exc), exc.exit_code)
 
 
 def _progress_factory():
@@ -70,68 +56,12 @@ def _progress_factory():
     return progress
 
 
-def _report(outcome, strict: bool, echo_errors: bool = False):
-    for line in outcome.unreadable:
-        click.echo(f"无法读取：{line}", err=True)
-    for line in outcome.replaced:
-        click.echo(line)
-    for line in outcome.lines:
-        click.echo(line)
-    if echo_errors:
-        for e in outcome.errors:
-            where = " / ".join(str(x) for x in (e.file, e.sheet, f"第{e.row}行" if e.row else "", e.column) if x)
-            click.echo(f"输入错误：{where}：{e.reason}" + (f"（原值“{e.value}”）" if e.value else ""))
-    for path in outcome.outputs:
-        click.echo(f"已生成：{path}")
-    if outcome.errors:
-        click.echo(f"输入错误 {outcome.error_count} 处（详见工作簿“输入错误”表）。")
-        if strict:
-            raise KcExit(f"使用了 --strict，且有 {outcome.error_count} 处输入错误。", 1)
-
-
-def _dirs(dirs: tuple[str, ...]) -> list[Path]:
-    return [Path(d) for d in dirs] or [Path(".")]
-
-
-def _for_each_dir(dirs, fn, strict=False, echo_errors=False):
-    """Run fn(dir) for each folder; a failing folder does not stop the others (§11)."""
-    results = []
-    for d in dirs:
-        try:
-            results.append((d, fn(d), None))
-        except KcError as exc:
-            results.append((d, None, exc))
-    _print_results(results, len(dirs) > 1, strict, echo_errors)
-
-
 def _run_command(name: str, dirs, strict=False, echo_errors=False, **kwargs):
     """weekly/monthly/check over one or several folders (several run two at a time, jobs.run_many)."""
     from .jobs import run_many
     if len(dirs) == 1 and name != "check":
         kwargs["progress"] = _progress_factory()  # a live line on a terminal; not across processes
-    _print_results(run_many(name, dirs, **kwargs), len(dirs) > 1, strict, echo_errors)
-
-
-def _print_results(results, many: bool, strict: bool, echo_errors: bool):
-    worst = 0
-    for d, outcome, exc in results:
-        if many:
-            click.echo(f"== {d} ==")
-        try:
-            if exc is not None:
-                raise exc
-            _report(outcome, strict, echo_errors)
-        except KcError as err:
-            if not many:
-                _fail(err)
-            click.echo(f"错误：{err}", err=True)
-            worst = max(worst, err.exit_code)
-        except KcExit as err:
-            if not many:
-                raise
-            worst = max(worst, err.exit_code)
-    if worst:
-        raise KcExit("部分工作目录处理失败（见上）。", worst)
+    print_results(run_many(name, dirs, **kwargs), len(dirs) > 1, strict, echo_errors)
 
 
 @click.group(context_settings=CONTEXT, help="kc — 控辍保学周报、月报、汇总批处理工具。\n\n"
@@ -154,7 +84,7 @@ def init_cmd(directory, name, level, stages):
                                  [s.strip() for s in stages.replace("，", ",").split(",") if s.strip()]):
             click.echo(line)
     except KcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @main.command("forms", context_settings=CONTEXT, help="生成空白的花名册、周查表、学籍变动登记表（带下拉选项），放在 out/forms/ 下。")
@@ -166,7 +96,7 @@ def forms_cmd(dirs, week):
     def run(d):
         from .jobs import RunOutcome
         return RunOutcome(outputs=write_blank_forms(d, week))
-    _for_each_dir(_dirs(dirs), run)
+    for_each_dir(dirs_of(dirs), run)
 
 
 @main.command("check", context_settings=CONTEXT, help="读取 inbox，逐个文件、工作表列出识别结果和全部输入错误；不改动任何数据。")
@@ -174,7 +104,7 @@ def forms_cmd(dirs, week):
 @click.option("--week", default=None, help="周查表表头只有“周一…周五”且标题无周次时使用的周（如 2026-W47）")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def check_cmd(dirs, week, strict):
-    _run_command("check", _dirs(dirs), strict, echo_errors=True, week=week)
+    _run_command("check", dirs_of(dirs), strict, echo_errors=True, week=week)
 
 
 @main.command("weekly", context_settings=CONTEXT, help="导入新文件，核对本周在籍与出勤，跟踪连续旷课和疑似辍学，生成周查汇总工作簿。")
@@ -183,11 +113,8 @@ def check_cmd(dirs, week, strict):
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def weekly_cmd(dirs, week, strict):
     from .jobs import normalise_week
-    try:
-        normalise_week(week)
-    except KcError as exc:
-        _fail(exc)
-    _run_command("weekly", _dirs(dirs), strict, week=week)
+    check_option(normalise_week, week)
+    _run_command("weekly", dirs_of(dirs), strict, week=week)
 
 
 @main.command("monthly", context_settings=CONTEXT, help="导入新文件，按每月截止日（默认20日）生成控辍保学动态管理月报表工作簿。")
@@ -196,11 +123,8 @@ def weekly_cmd(dirs, week, strict):
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def monthly_cmd(dirs, month, strict):
     from .jobs import normalise_month
-    try:
-        normalise_month(month)
-    except KcError as exc:
-        _fail(exc)
-    _run_command("monthly", _dirs(dirs), strict, month=month)
+    check_option(normalise_month, month)
+    _run_command("monthly", dirs_of(dirs), strict, month=month)
 
 
 @main.command("send", context_settings=CONTEXT, help="把本月的月报（或汇总）工作簿做成邮件：默认生成 outbox/*.eml；加 --smtp 直接发送。")
@@ -211,27 +135,16 @@ def monthly_cmd(dirs, month, strict):
 def send_cmd(dirs, month, smtp, resend):
     from .jobs import RunOutcome, normalise_month
     from .send import run_send
-    try:
-        normalise_month(month)
-    except KcError as exc:
-        _fail(exc)
-    _for_each_dir(_dirs(dirs), lambda d: RunOutcome(lines=run_send(d, month, smtp, resend)))
+    check_option(normalise_month, month)
+    for_each_dir(dirs_of(dirs), lambda d: RunOutcome(lines=run_send(d, month, smtp, resend)))
 
 
-def _register_optional_commands():
-    """Commands that live in their own modules (aggregate, census, transition)."""
-    import importlib
-    for module, names in (("cli_aggregate", ["aggregate_cmd"]), ("cli_matching", ["census_cmd", "transition_cmd"])):
-        try:
-            mod = importlib.import_module(f"kc_batch.{module}")
-        except ImportError:
-            continue
-        for name in names:
-            if hasattr(mod, name):
-                main.add_command(getattr(mod, name))
+# commands that live in their own modules
+from .cli_aggregate import aggregate_cmd  # noqa: E402
+from .cli_matching import census_cmd, transition_cmd  # noqa: E402
 
-
-_register_optional_commands()
+for _command in (aggregate_cmd, census_cmd, transition_cmd):
+    main.add_command(_command)
 
 
 def _chinese_metavars():

@@ -9,56 +9,8 @@ from pathlib import Path
 
 import click
 
-from .errors import KcError, UsageError
-
-CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
-DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认当前目录）"
-
-
-class MatchingExit(click.ClickException):
-    def __init__(self, message: str, code: int):
-        super().__init__(message)
-        self.exit_code = code
-
-    def show(self, file=None):
-        click.echo(f"错误：{self.format_message()}", err=True)
-
-
-def _print_outcome(outcome) -> None:
-    for line in outcome.unreadable:
-        click.echo(f"无法读取：{line}", err=True)
-    for line in outcome.lines:
-        click.echo(line)
-    for path in outcome.outputs:
-        click.echo(f"已生成：{path}")
-    if outcome.errors:
-        click.echo(f"输入错误 {len(outcome.errors)} 处（详见工作簿“输入错误”表）。")
-
-
-def _run_each(dirs: tuple[str, ...], fn) -> None:
-    """Run fn(dir) for each folder; one folder's failure is reported and the others still run."""
-    folders = [Path(d) for d in dirs] or [Path(".")]
-    worst = 0
-    for folder in folders:
-        if len(folders) > 1:
-            click.echo(f"== {folder} ==")
-        try:
-            _print_outcome(fn(folder))
-        except KcError as exc:
-            if len(folders) == 1:
-                raise MatchingExit(str(exc), exc.exit_code) from None
-            click.echo(f"错误：{exc}", err=True)
-            worst = max(worst, exc.exit_code)
-    if worst:
-        raise MatchingExit("部分工作目录处理失败（见上）。", worst)
-
-
-def _usage(fn, *args):
-    """Validate an option before any folder is touched (§13.29)."""
-    try:
-        return fn(*args)
-    except KcError as exc:
-        raise MatchingExit(str(exc), exc.exit_code) from None
+from .cli_common import CONTEXT, DIR_HELP, KcExit, check_option, dirs_of, for_each_dir
+from .errors import UsageError
 
 
 @click.command("census", context_settings=CONTEXT, short_help="人籍比对：适龄儿童名册与花名册比对，列出适龄未入学，计算入学率。",
@@ -69,10 +21,10 @@ def _usage(fn, *args):
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="统计日期（默认今天），决定适龄和学籍状态")
 def census_cmd(file, dirs, as_of):
     from .census import parse_as_of, run_census
-    day = _usage(parse_as_of, as_of)
+    day = check_option(parse_as_of, as_of)
     if not Path(file).is_file():
-        raise MatchingExit(f"找不到适龄儿童名册文件 {file}。", UsageError.exit_code)
-    _run_each(dirs, lambda d: run_census(d, Path(file), day))
+        raise KcExit(f"找不到适龄儿童名册文件 {file}。", UsageError.exit_code)
+    for_each_dir(dirs_of(dirs), lambda d: run_census(d, Path(file), day))
 
 
 @click.command("transition", context_settings=CONTEXT,
@@ -86,10 +38,10 @@ def census_cmd(file, dirs, as_of):
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 def transition_cmd(year, graduates, dirs):
     from .transition import parse_year, run_transition
-    target = _usage(parse_year, year)
+    target = check_option(parse_year, year)
     if graduates is not None and not Path(graduates).is_file():
-        raise MatchingExit(f"找不到毕业生名册文件 {graduates}。", UsageError.exit_code)
-    _run_each(dirs, lambda d: run_transition(d, target, Path(graduates) if graduates else None))
+        raise KcExit(f"找不到毕业生名册文件 {graduates}。", UsageError.exit_code)
+    for_each_dir(dirs_of(dirs), lambda d: run_transition(d, target, Path(graduates) if graduates else None))
 
 
 __all__ = ["census_cmd", "transition_cmd"]
