@@ -1,7 +1,9 @@
 """`kc send --month M`: one email per report of the month (SPEC §9.4).
 
-The key figures of the email are read back from the very workbook that is attached (its 合计 row and
-its 统计时段 line), so the body can never disagree with the attachment.
+A school's key figures are read back from the very 月报 workbook that is attached (its 合计 row and
+its 统计时段 line), so the body can never disagree with the attachment. A township's or county's
+汇总 email takes its figures from kc_batch.aggregate (per-学段 limits, 未报单位), after checking that
+the attached workbook's 合计 still equals what the inbox adds up to.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from .config import Config
 from .errors import KcError, UsageError
 from .mail import ReportSummary, send_report
 from .monthly import rate_breaches
-from .normalise import cell_text, norm_header, parse_grade
+from .normalise import parse_grade
 
 MONTHLY_PREFIX = "控辍保学月报_"
 AGGREGATE_PREFIX = "控辍保学月报汇总_"
@@ -27,58 +29,42 @@ def report_workbooks(work_dir: Path, cfg: Config, month: str) -> list[Path]:
     return [folder / n for n in names if (folder / n).is_file()]
 
 
-def _table(rows: list[list], first_leaf: str = "学年初在校生"):
-    """(leaf header → column, data rows) of the 月报表/汇总表 sheet, found by header text."""
-    for i, row in enumerate(rows[:15]):
-        labels = [norm_header(c) for c in row]
-        if first_leaf in labels:
-            cols = {lab: j for j, lab in enumerate(labels) if lab}
-            return cols, rows[i + 1:]
-    raise KcError(f"报表中没有找到表头“{first_leaf}”。")
-
-
 def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
-    from python_calamine import CalamineWorkbook
-    book = CalamineWorkbook.from_path(str(path))
-    aggregate = path.name.startswith(AGGREGATE_PREFIX)
-    sheet = "汇总表" if aggregate and "汇总表" in book.sheet_names else "月报表"
-    rows = book.get_sheet_by_name(sheet).to_python()
-    period = ""
-    for row in rows[:3]:
-        for c in row:
-            t = cell_text(c)
-            if t.startswith("统计时段："):
-                period = t.removeprefix("统计时段：")
-    cols, data = _table(rows)
-    total = next((r for r in data if cell_text(r[0]).replace(" ", "") == "合计"), None)
-    if total is None:
-        raise KcError(f"{path.name} 的“{sheet}”中没有“合计”行。")
-
-    def value(row, name):
-        j = cols.get(name)
-        v = row[j] if j is not None and j < len(row) else None
-        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
+    """The figures of a 月报 (or of the 合计 of a 汇总表) as written in the workbook, read the way
+    kc aggregate reads received workbooks (aggregate.read_main_table: by sheet name and header text)."""
+    from .aggregate import read_main_table
+    from .readers import read_file
+    raw = read_file(path, path.parent)
+    table = next((t for t, _ in (read_main_table(sh) for sh in raw.sheets if sh.name in ("月报表", "汇总表"))
+                  if t is not None), None)
+    if table is None or table.total is None:
+        raise KcError(f"{path.name} 中没有可读的“月报表”或“汇总表”合计行，请重新运行 kc monthly 或 kc aggregate。")
+    period = next((line.split("统计时段：", 1)[1].split()[0] for line in table.context if "统计时段：" in line), "")
     over = []
-    for row in data:
-        label = cell_text(row[0]) if row else ""
-        if not label:
-            break
-        over += [text for _, text in rate_breaches(label, _stage_of(label, cfg), value(row, "年辍学率"),
-                                                    value(row, "巩固率"), cfg)]
-    reported, missing = None, []
-    if aggregate:
-        reported = sum(1 for r in data if r and cell_text(r[0]) and cell_text(r[0]) != "合计"
-                       and value(r, "学年初在校生") is not None)
-        if "未报单位" in book.sheet_names:
-            miss_rows = book.get_sheet_by_name("未报单位").to_python()
-            missing = _missing_units(miss_rows)
+    for row in table.rows + list(table.subtotals.values()) + [table.total]:
+        over += [text for _, text in rate_breaches(row.label, _stage_of(row.label, cfg), row.values["年辍学率"],
+                                                    row.values["巩固率"], cfg)]
+    total = table.total.values
     return ReportSummary(
         unit_name=cfg.unit.name, month=month, level=cfg.unit.level, period_text=period,
-        enrolled_start=int(value(total, "学年初在校生") or 0), enrolled_now=int(value(total, "本月末在校生") or 0),
-        dropouts_now=int(value(total, "当前辍学") or 0), suspected=int(value(total, "疑似辍学") or 0),
-        dropout_rate=value(total, "年辍学率"), retention_rate=value(total, "巩固率"), over_limit=over,
-        units_reported=reported, units_missing=missing, clerk=cfg.unit.clerk, phone=cfg.unit.phone)
+        enrolled_start=int(total["学年初在校生"]), enrolled_now=int(total["本月末在校生"]),
+        dropouts_now=int(total["当前辍学"]), suspected=int(total["疑似辍学"]),
+        dropout_rate=total["年辍学率"], retention_rate=total["巩固率"], over_limit=over,
+        clerk=cfg.unit.clerk, phone=cfg.unit.phone)
+
+
+KEY_FIGURES = ("enrolled_start", "enrolled_now", "dropouts_now", "suspected")
+
+
+def aggregate_summary_checked(work_dir: Path, path: Path, cfg: Config, month: str) -> ReportSummary:
+    """The 汇总 email's figures, refusing a workbook made before the inbox last changed."""
+    from .aggregate import aggregate_summary, compute_aggregate
+    summary = aggregate_summary(compute_aggregate(work_dir, month), cfg)
+    on_file = summary_from_workbook(path, cfg, month)
+    if any(getattr(summary, f) != getattr(on_file, f) for f in KEY_FIGURES):
+        raise KcError(f"{path.name} 与收件箱中各单位的月报不一致（汇总后又收到或改动了月报）。"
+                      f"请先重新运行 kc aggregate --month {month}，再发送。")
+    return summary
 
 
 def _stage_of(label: str, cfg: Config) -> str | None:
@@ -89,27 +75,9 @@ def _stage_of(label: str, cfg: Config) -> str | None:
     g = parse_grade(label)
     if g:
         return "小学" if g <= 6 else "初中"
-    if label == "合计" and len(cfg.unit.stages) == 1 and cfg.unit.level == "school":
+    if label == "合计" and len(cfg.unit.stages) == 1:
         return cfg.unit.stages[0]
-    for u in cfg.units:
-        if u.name == label and len(u.stages) == 1:
-            return u.stages[0]
     return None
-
-
-def _missing_units(rows) -> list[str]:
-    for i, row in enumerate(rows[:10]):
-        labels = [norm_header(c) for c in row]
-        if "单位" in labels or "单位名称" in labels:
-            j = labels.index("单位") if "单位" in labels else labels.index("单位名称")
-            out = []
-            for r in rows[i + 1:]:
-                t = cell_text(r[j]) if j < len(r) else ""
-                if not t or t.startswith("单位负责人"):
-                    break
-                out.append(t)
-            return out
-    return []
 
 
 def run_send(work_dir: Path, month: str, smtp: bool = False, resend: bool = False, ssl_context=None) -> list[str]:
@@ -122,7 +90,10 @@ def run_send(work_dir: Path, month: str, smtp: bool = False, resend: bool = Fals
     password = os.environ.get(ws.cfg.mail.password_env) if smtp else None
     lines = []
     for book in books:
-        summary = summary_from_workbook(book, ws.cfg, month)
+        if book.name.startswith(AGGREGATE_PREFIX):
+            summary = aggregate_summary_checked(ws.dir, book, ws.cfg, month)
+        else:
+            summary = summary_from_workbook(book, ws.cfg, month)
         lines.append(send_report(ws.cfg, ws.dir, book, summary, smtp=smtp, resend=resend, password=password,
                                  log_db=ws.store_path, ssl_context=ssl_context))
     return lines

@@ -423,3 +423,37 @@ def test_three_schools_monthly_then_county_aggregate(tmp_path):
     assert cross == {"甲三": ("已接收", "甲小学", "乙小学"), "丙二": ("去向不明", "丙小学", None),
                      "乙二": ("重复学籍", "丙小学", "乙小学")}
     assert read_sheet(path, "报表校验", "单元格")[0]["单位"] == "收到的月报全部通过校验"
+
+
+def test_county_email_uses_the_aggregate_and_refuses_a_stale_workbook(tmp_path):
+    """`kc send` of a 汇总 workbook: figures of the aggregate (with 未报单位), and a refusal once the inbox
+    no longer adds up to the attached workbook."""
+    import email
+    from email import policy
+    from kc_batch.cli import main
+    test_three_schools_monthly_then_county_aggregate(tmp_path)
+    top = tmp_path / "示例县"
+    with open(top / "kc.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[mail]\nto = ["jyj@example.cn"]\n')
+    res = CliRunner().invoke(main, ["send", "--dir", str(top), "--month", "2026-10"])
+    assert res.exit_code == 0, res.output
+    msg = email.message_from_bytes((top / "outbox" / "控辍保学月报汇总_示例县_2026-10.eml").read_bytes(),
+                                   policy=policy.default)
+    assert msg["Subject"] == "【控辍保学月报汇总】示例县 2026年10月"
+    body = msg.get_body(("plain",)).get_content()
+    # by hand (see the test above): 3 units reported, 丁小学 missing, 8 at 学年初, 7 now, 1 dropout, 2 suspected;
+    # 小学 年辍学率 1/8 = 12.50% over 0.60%
+    for text in ("已报单位：3 个", "未报单位：丁小学", "学年初在校生：8 人", "本月末在校生：7 人", "当前辍学：1 人",
+                 "疑似辍学：2 人", "小学年辍学率 12.50%，超过控制线 0.60%"):
+        assert text in body, text
+    # a school re-sends a changed workbook after the county aggregated: the 汇总 is stale
+    wb = openpyxl.load_workbook(next((top / "inbox").glob("*甲小学*")))
+    ws = wb["月报表"]
+    for row in ws.iter_rows():
+        if row[0].value == "合计":
+            row[1].value += 1   # 学年初在校生 of the 合计 row
+    wb.save(top / "inbox" / "控辍保学月报_甲小学_2026-10_更正.xlsx")
+    for old in (top / "inbox").glob("控辍保学月报_甲小学_2026-10.xlsx"):
+        old.unlink()
+    res = CliRunner().invoke(main, ["send", "--dir", str(top), "--month", "2026-10", "--resend"])
+    assert res.exit_code == 1 and "kc aggregate --month 2026-10" in res.output
