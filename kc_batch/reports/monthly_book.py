@@ -5,8 +5,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
-from ..normalise import GRADE_NAMES
-from .weekly_book import LEDGER_COLUMNS
+from .weekly_book import LEDGER_COLUMNS, case_log_text, student_cells
 from .xlsxform import ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook
 
 GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
@@ -72,11 +71,10 @@ def _values(row) -> list:
 
 
 def _student_cells(i, s, date, reason, responsible, case) -> list:
-    log = "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in case.log) if case else ""
-    return [i, s.xjh or s.sfz or "", s.name, s.sex, GRADE_NAMES.get(s.grade, ""),
-            f"{s.class_no}班" if s.class_no else "", date, reason, s.attrs.get("guardian", ""),
+    xjh, name, grade, class_name = student_cells(s)
+    return [i, xjh, name, s.sex, grade, class_name, date, reason, s.attrs.get("guardian", ""),
             s.attrs.get("phone", ""), s.attrs.get("address", ""), s.categories(), responsible,
-            len(case.log) if case else 0, log]
+            len(case.log) if case else 0, case_log_text(case)]
 
 
 def dropout_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
@@ -101,12 +99,10 @@ def suspect_sheet(res: MonthlyResult, cfg: Config, cases_by_key: dict) -> Sheet:
 def ledger_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     rows = []
     for s, c in res.cases:
-        log = "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in c.log)
         state = c.state_at(res.cutoff)
         closed = c.closed if c.closed and c.closed <= res.cutoff else None
-        rows.append([s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
-                     c.opened, c.category, c.reason, c.responsible or s.attrs.get("teacher", ""), state,
-                     c.back_since, closed, c.close_reason if closed else "", len(c.log), log,
+        rows.append([*student_cells(s), c.opened, c.category, c.reason, c.responsible or s.attrs.get("teacher", ""), state,
+                     c.back_since, closed, c.close_reason if closed else "", len(c.log), case_log_text(c),
                      s.attrs.get("guardian", ""), s.attrs.get("phone", "")])
     n = res.case_counts
     notes = [f"本月新增 {n['新增']} 件，销号 {n['销号']} 件，仍在办（含观察中）{n['仍在办']} 件。"]
@@ -115,8 +111,7 @@ def ledger_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
 
 
 def flow_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
-    rows = [[s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
-             e.type, e.date, e.other_school, e.receipt_date, status] for s, e, status in res.flows]
+    rows = [[*student_cells(s), e.type, e.date, e.other_school, e.receipt_date, status] for s, e, status in res.flows]
     return Sheet("学生流动", f"{cfg.unit.name}学生流动情况", FLOW_COLUMNS, rows, period=period_text(res),
                  empty_text="本月没有转入、转出学生")
 

@@ -28,6 +28,16 @@ LEDGER_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Colum
                   Column("劝返次数", "int"), Column("劝返记录", width=50), Column("监护人"), Column("联系电话")]
 
 
+def student_cells(s) -> list:
+    """学籍号, 姓名, 年级, 班级 of a student, as every list of the reports starts."""
+    return [s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else ""]
+
+
+def case_log_text(case) -> str:
+    """A ledger case's 劝返 log in one cell: “日期 责任人 结果；…”."""
+    return "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in case.log) if case else ""
+
+
 def weekly_path(work_dir: Path, unit: str, week: str) -> Path:
     return Path(work_dir) / "out" / week / f"周查汇总_{safe_filename(unit)}_{week}.xlsx"
 
@@ -67,8 +77,7 @@ def alert_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
     rows = []
     for a in res.alerts:
         s = a.student
-        rows.append([s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
-                     a.streak, a.first_day, a.unexcused_total, a.absence_rate, a.level, a.action, a.responsible,
+        rows.append([*student_cells(s), a.streak, a.first_day, a.unexcused_total, a.absence_rate, a.level, a.action, a.responsible,
                      a.deadline, s.attrs.get("guardian", ""), s.attrs.get("phone", ""), s.categories()])
     return Sheet("缺勤预警", f"{unit}缺勤预警名单（{res.week}）", ALERT_COLUMNS, rows, period=period,
                  empty_text="本周无缺勤预警学生")
@@ -90,11 +99,9 @@ def error_sheet(errors: list[InputError], unit: str, title_suffix: str) -> Sheet
 def ledger_rows(cases, as_of=None) -> list[list]:
     rows = []
     for s, c in cases:
-        log = "；".join(f"{d.isoformat()} {who} {what}".strip() for d, who, what in c.log)
         state = c.state_at(as_of) if as_of else c.state
-        rows.append([s.xjh or s.sfz or "", s.name, GRADE_NAMES.get(s.grade, ""), f"{s.class_no}班" if s.class_no else "",
-                     c.opened, c.category, c.reason, c.responsible or s.attrs.get("teacher", ""), state,
-                     c.back_since if state == "观察中" else None, len(c.log), log,
+        rows.append([*student_cells(s), c.opened, c.category, c.reason, c.responsible or s.attrs.get("teacher", ""), state,
+                     c.back_since if state == "观察中" else None, len(c.log), case_log_text(c),
                      s.attrs.get("guardian", ""), s.attrs.get("phone", "")])
     return rows
 
