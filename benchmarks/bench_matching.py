@@ -23,10 +23,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kc_batch import census, transition  # noqa: E402
-from kc_batch.forms import RosterRecord, Source  # noqa: E402
-from kc_batch.identity import check_char  # noqa: E402
-from kc_batch.jobs import open_workspace  # noqa: E402
+from kc_batch.reconcile import census  # noqa: E402
+from kc_batch.reconcile import transition  # noqa: E402
+from kc_batch.read.forms import RosterRecord, Source  # noqa: E402
+from kc_batch.read.identity import check_char  # noqa: E402
+from kc_batch.app.jobs import open_workspace  # noqa: E402
 from kc_batch.reports.census_book import write_census  # noqa: E402
 
 ROSTER_ROWS, POPULATION_ROWS, SCHOOLS, GRADUATES = 100_000, 150_000, 150, 10_000

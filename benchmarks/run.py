@@ -137,7 +137,7 @@ def timed_in_process(fn) -> tuple[float, float]:
 
 def read_with_kc(files: list[Path]) -> int:
     """The project's reading path as the importer uses it: readers.read_files (two files at a time)."""
-    from kc_batch import readers
+    from kc_batch.read import files as readers
     root = Path(os.path.commonpath([str(f.parent) for f in files]))
     cells = 0
     for raw in readers.read_files(files, root):

@@ -7,8 +7,8 @@ import functools
 import re
 from functools import cached_property
 
-from .config import WEEKDAY_KEYS, CalendarConfig
-from .errors import UsageError
+from kc_batch.config import WEEKDAY_KEYS, CalendarConfig
+from kc_batch.errors import UsageError
 
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")

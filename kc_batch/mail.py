@@ -36,8 +36,8 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import ConfigError, KcError, OutputError
-from .readers import file_sha256
+from kc_batch.errors import ConfigError, KcError, OutputError
+from kc_batch.read.files import file_sha256
 
 XLSX_MAIN, XLSX_SUB = "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLACEHOLDER_FROM = "kc_batch@localhost"

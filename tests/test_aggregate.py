@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kc_batch.aggregate import aggregate_summary, compute_aggregate, run_aggregate
-from kc_batch.cli_aggregate import aggregate_cmd
+from kc_batch.reconcile.aggregate import aggregate_summary, compute_aggregate, run_aggregate
+from kc_batch.cli.aggregate import aggregate_cmd
 from kc_batch.config import load_config
 from kc_batch.errors import ConfigError, NoInputError, UsageError
 from monthly_fixture import (counts, indicators_for, school_rows, write_monthly_workbook,
@@ -372,7 +372,7 @@ def test_three_schools_monthly_then_county_aggregate(tmp_path):
     """Three real school folders run `kc monthly --month 2026-10` (period 9月21日–10月20日); the county
     aggregates their workbooks. Figures by hand from the events below (§5.2, §8, §13.6–§13.8)."""
     from school import change_sheet, check_sheet, make_workdir, roster_sheet, write
-    from kc_batch.jobs import run_monthly
+    from kc_batch.app.jobs import run_monthly
 
     def kid(name, seq, sex):
         birth = D(2017, 1, 1) + dt.timedelta(days=seq)

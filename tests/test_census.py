@@ -25,8 +25,8 @@ from stdnum.cn import ric
 from school import make_id, make_workdir, roster_sheet, write
 from xlsx_styles import write_wps_style
 
-from kc_batch.census import school_of, school_stage
-from kc_batch.cli_matching import census_cmd
+from kc_batch.reconcile.census import school_of, school_stage
+from kc_batch.cli.matching import census_cmd
 from kc_batch.config import config_from_dict
 
 D = dt.date

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from school import change_sheet, check_sheet, make_id, make_workdir, roster_sheet, write
 
-from kc_batch import importer
+from kc_batch.app import importer
 from kc_batch.cli import main
 from kc_batch.reports import xlsxform
 

@@ -15,8 +15,8 @@ from xlsx_styles import (write_csv, write_excel_style, write_libreoffice_style, 
 
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import CalendarConfig
-from kc_batch.forms import CHANGE, CHECK, ROSTER, parse_file
-from kc_batch.readers import read_file
+from kc_batch.read.forms import CHANGE, CHECK, ROSTER, parse_file
+from kc_batch.read.files import read_file
 
 CAL = SchoolCalendar(CalendarConfig())  # 学年初 2026-09-01, Monday–Friday
 

@@ -9,11 +9,11 @@ from stdnum.cn import ric
 
 from xlsx_styles import write_excel_style
 
-from kc_batch import identity
+from kc_batch.read import identity
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import CalendarConfig
-from kc_batch.forms import parse_file
-from kc_batch.readers import read_file
+from kc_batch.read.forms import parse_file
+from kc_batch.read.files import read_file
 
 CAL = SchoolCalendar(CalendarConfig())
 

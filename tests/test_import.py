@@ -16,9 +16,9 @@ from stdnum.cn import ric
 from school import make_workdir
 from xlsx_styles import write_csv, write_excel_style
 
-from kc_batch import importer
+from kc_batch.app import importer
 from kc_batch.cli import main
-from kc_batch.jobs import open_workspace
+from kc_batch.app.jobs import open_workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 W47 = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]

@@ -32,8 +32,8 @@ import pytest
 from school import change_sheet, check_sheet, make_workdir, roster_sheet, write
 from test_streaks import W40, W41, W42, day, run, student, table
 
-from kc_batch import weekly
-from kc_batch.jobs import open_workspace
+from kc_batch.reconcile import weekly
+from kc_batch.app.jobs import open_workspace
 
 D = dt.date
 W43 = [D(2026, 10, 19) + dt.timedelta(days=i) for i in range(5)]

@@ -21,8 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kc_batch.config import Config, Mail
 from kc_batch.errors import ConfigError, KcError
-from kc_batch.mail import (ReportSummary, build_message, copy_default_templates, message_bytes,
-                           package_template_dirs, send_report, send_smtp, write_eml)
+from kc_batch.mail import (ReportSummary, build_message, copy_default_templates, message_bytes, package_template_dirs, send_report, send_smtp, write_eml)
 
 WORKBOOK_NAME = "控辍保学月报_杉树完小_2026-11.xlsx"
 SUBJECT = "【控辍保学月报】杉树完小 2026年11月"

@@ -281,8 +281,8 @@ def test_renders_through_libreoffice(tmp_path):
 def test_email_names_the_rates_over_their_limits(tmp_path):
     """The email summary is read back from the workbook; the breaches are those of §8 (worked by hand:
     二年级 年辍学率 1/5, 巩固率 3/4; 小学小计 = 合计 1/10 and 9/10; limits 0.60% and 98%)."""
-    from kc_batch.jobs import open_workspace
-    from kc_batch.send import summary_from_workbook
+    from kc_batch.app.jobs import open_workspace
+    from kc_batch.app.send import summary_from_workbook
     wd = build(tmp_path)
     path = run_month(wd, "2026-11")
     summary = summary_from_workbook(path, open_workspace(wd).cfg, "2026-11")

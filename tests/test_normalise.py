@@ -5,9 +5,8 @@ import datetime as dt
 
 import pytest
 
-from kc_batch.identity import normalise_name
-from kc_batch.normalise import (Mark, grade_class_from_text, norm_header, parse_class, parse_date,
-                                parse_grade, parse_mark)
+from kc_batch.read.identity import normalise_name
+from kc_batch.read.values import (Mark, grade_class_from_text, norm_header, parse_class, parse_date, parse_grade, parse_mark)
 
 MAY3 = dt.date(2014, 5, 3)
 

@@ -16,7 +16,7 @@ from xlsx_styles import (write_csv, write_encrypted_ole, write_excel_style,  # n
 
 from kc_batch.config import Limits  # noqa: E402
 from kc_batch.errors import UnreadableFile  # noqa: E402
-from kc_batch.readers import list_inbox, read_file, sniff_format  # noqa: E402
+from kc_batch.read.files import list_inbox, read_file, sniff_format  # noqa: E402
 
 # A roster as people type it: title row, header, apostrophe ID, blank row, 制表人 line.
 GRID = [
@@ -208,7 +208,7 @@ def test_locked_file_is_named(inbox, monkeypatch):
 
     def locked(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr("kc_batch.readers.open", locked, raising=False)
+    monkeypatch.setattr("kc_batch.read.files.open", locked, raising=False)
     message = refusal(path, inbox)
     assert "一班.xlsx" in message and "占用" in message
 

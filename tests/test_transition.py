@@ -20,7 +20,7 @@ from stdnum.cn import ric
 
 from school import make_id, make_workdir, write
 
-from kc_batch.cli_matching import transition_cmd
+from kc_batch.cli.matching import transition_cmd
 
 D = dt.date
 UNITS = "".join(f'\n[[units]]\nname = "{n}"\n' for n in ("杉树完小", "城关小学", "杉树中学", "城关中学"))
@@ -166,7 +166,7 @@ def test_no_graduates_and_bad_year(tmp_path):
 
 def test_two_seventh_graders_with_the_same_name_and_birth_are_not_a_match():
     import pandas as pd
-    from kc_batch.transition import match_graduates
+    from kc_batch.reconcile.transition import match_graduates
     grads = pd.DataFrame({"gid": [0, 1], "gkey": ["XJH:L1", "XJH:L2"], "xjh": ["L1", "L2"], "name": ["王五", "李四"],
                           "birth": ["2014-01-01", "2014-02-02"]})
     g7 = pd.DataFrame({"key": ["A", "B", "C"], "xjh": [None, None, None], "name": ["王五", "王五", "李四"],

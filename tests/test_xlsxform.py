@@ -13,8 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from kc_batch.errors import OutputError
 from kc_batch.reports import xlsxform
-from kc_batch.reports.xlsxform import (ChartSpec, Column, ReportMeta, Sheet, safe_filename,
-                                       write_workbook)
+from kc_batch.reports.xlsxform import (ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook)
 
 UNIT = "杉树完小"
 PERIOD = "2026年10月21日至2026年11月20日"

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..aggregate import DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
-from ..config import Config
-from ..monthly import COUNT_COLUMNS, RATE_COLUMNS
-from ..normalise import cell_text, parse_date
-from .xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reconcile.aggregate import DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
+from kc_batch.config import Config
+from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
+from kc_batch.read.values import cell_text, parse_date
+from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
 
 GROUPS = {
     "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY, ROSTER_CHECK_COLUMN, TAXONOMY, CensusResult,
-                      census_path, check_answer, school_year_start)
-from ..config import Config
-from ..normalise import GRADE_NAMES
-from ..transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult,
-                          transition_path)
-from .xlsxform import Column, ReportMeta, Sheet, write_workbook
+from kc_batch.reconcile.census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY, ROSTER_CHECK_COLUMN, TAXONOMY, CensusResult, census_path, check_answer, school_year_start)
+from kc_batch.config import Config
+from kc_batch.read.values import GRADE_NAMES
+from kc_batch.reconcile.transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult, transition_path)
+from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, write_workbook
 
 ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如“省外就读无学籍：广东东莞”。请直接在本工作簿中填写并保存，"
                "下次运行时读回并保留。")

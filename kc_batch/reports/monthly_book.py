@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
-from ..monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
-from .weekly_book import LEDGER_COLUMNS, case_log_text, student_cells
-from .xlsxform import ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.config import Config
+from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
+from kc_batch.reports.weekly_book import LEDGER_COLUMNS, case_log_text, student_cells
+from kc_batch.reports.xlsxform import ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook
 
 GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
     "学年初在校生": "在校生", "上月末在校生": "在校生",

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
-from ..forms import InputError
-from ..normalise import GRADE_NAMES
-from ..weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
-from .xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.config import Config
+from kc_batch.read.forms import InputError
+from kc_batch.read.values import GRADE_NAMES
+from kc_batch.reconcile.weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
+from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
 
 SUMMARY_COLUMNS = [
     Column("年级"), Column("班级"), Column("在册人数", "int"), Column("应出勤人次", "num"),
@@ -114,7 +114,7 @@ def ledger_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
 def write_weekly(work_dir: Path, cfg: Config, res: WeeklyResult, errors: list[InputError]) -> Path:
     unit = cfg.unit.name
     days = res.as_of
-    from ..calendar import week_days
+    from kc_batch.calendar import week_days
     first = week_days(res.week)[0]
     period = f"{first.year}年{first.month}月{first.day}日至{days.year}年{days.month}月{days.day}日"
     sheets = [summary_sheet(res, unit, period), alert_sheet(res, unit, period), finding_sheet(res, unit, period),

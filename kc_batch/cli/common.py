@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import KcError
+from kc_batch.errors import KcError
 
 CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
 DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认当前目录）"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .config import Policy
-from .events import LEAVE_TYPES, READING, SchoolState, Student
-from .store import Store
+from kc_batch.config import Policy
+from kc_batch.rules.status import LEAVE_TYPES, READING, SchoolState, Student
+from kc_batch.store import Store
 
 
 @dataclass

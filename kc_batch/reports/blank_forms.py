@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .calendar import SchoolCalendar, week_days, week_of
-from .config import load_config
-from .forms import CHANGE_TYPES
-from .normalise import GRADE_NAMES
-from .reports.xlsxform import safe_filename
+from kc_batch.calendar import SchoolCalendar, week_days, week_of
+from kc_batch.config import load_config
+from kc_batch.read.forms import CHANGE_TYPES
+from kc_batch.read.values import GRADE_NAMES
+from kc_batch.reports.xlsxform import safe_filename
 
 ROSTER_HEADERS = ["学籍号", "身份证号", "姓名", "性别", "出生日期", "年级", "班级", "监护人", "联系电话", "家庭住址",
                   "户籍所在地", "建档立卡", "残疾", "就读方式", "留守儿童", "随迁子女", "孤儿", "包保教师"]
@@ -25,7 +25,7 @@ def write_blank_forms(work_dir: Path, week: str | None = None) -> list[Path]:
     cfg = load_config(work_dir)
     cal = SchoolCalendar(cfg.calendar)
     week = week or week_of(dt.date.today())
-    from .jobs import normalise_week
+    from kc_batch.app.jobs import normalise_week
     week = normalise_week(week)
     out = work_dir / "out" / "forms"
     out.mkdir(parents=True, exist_ok=True)

@@ -10,11 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from . import identity
-from .calendar import SchoolCalendar, week_of
-from .normalise import (GRADE_NAMES, Mark, cell_text, column_letter, grade_class_from_text, is_blank, nfkc,
-                        norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark)
-from .readers import RawFile, RawSheet
+from kc_batch.read import identity
+from kc_batch.calendar import SchoolCalendar, week_of
+from kc_batch.read.values import (GRADE_NAMES, Mark, cell_text, column_letter, grade_class_from_text, is_blank, nfkc, norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark)
+from kc_batch.read.files import RawFile, RawSheet
 
 ROSTER, CHECK, CHANGE, POPULATION = "花名册", "周查表", "学籍变动登记表", "适龄儿童名册"
 HEADER_SEARCH_ROWS = 15
@@ -420,7 +419,7 @@ def _week_from_title(title: str, cal) -> str | None:
             pass
     m = TEACHING_WEEK_RE.search(title)
     if m and cal is not None:
-        from .normalise import cn_number
+        from kc_batch.read.values import cn_number
         n = cn_number(m.group(1))
         if n:
             return cal.teaching_week_to_iso(n)
@@ -578,7 +577,7 @@ def _check_record(row, h, table: Table, person: Person, src: Source, cal, out) -
         table.head_teacher = identity.normalise_name(cell_text(_get(row, h, "head_teacher")))
     week_dates = None
     if table.week:
-        from .calendar import week_days
+        from kc_batch.calendar import week_days
         week_dates = week_days(table.week)
     for j, (kind, v) in sorted(h.day_cols.items()):
         if kind == "date":

@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .attendance import Attendance, overdue_transfers, receipt_deadline
-from .config import Policy
-from .events import SchoolState, Student
-from .normalise import class_label
-from .store import Store
+from kc_batch.rules.attendance import Attendance, overdue_transfers, receipt_deadline
+from kc_batch.config import Policy
+from kc_batch.rules.status import SchoolState, Student
+from kc_batch.read.values import class_label
+from kc_batch.store import Store
 
 MESSAGES = {
     "R01": "有籍无人", "R02": "有人无籍", "R03": "班级未报", "R04": "重复学籍", "R05": "转出后仍出勤",

@@ -11,8 +11,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from .calendar import SchoolCalendar, week_of
-from .store import Store
+from kc_batch.calendar import SchoolCalendar, week_of
+from kc_batch.store import Store
 
 READING = "在读"
 JOIN_TYPES = ("新生入学", "转入")
@@ -163,7 +163,7 @@ def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState
 
 def _attrs_from_id(sfz: str | None) -> dict:
     """A student known only from the change register: sex and birth date from the 身份证号 (§3.6)."""
-    from .identity import id_birth, id_sex
+    from kc_batch.read.identity import id_birth, id_sex
     if not sfz or len(sfz) != 18 or not sfz[:17].isdigit():
         return {}
     return {"sex": id_sex(sfz), "birth": id_birth(sfz).isoformat()}

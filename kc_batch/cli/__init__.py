@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from .cli_common import (CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir,
-                         print_results)
-from .errors import KcError
+from kc_batch.cli.common import (CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir, print_results)
+from kc_batch.errors import KcError
 
 # click's own words (Usage:, Options, errors) in Chinese too (§11: every --help is Chinese)
 CLICK_WORDS = {
@@ -58,7 +57,7 @@ def _progress_factory():
 
 def _run_command(name: str, dirs, strict=False, echo_errors=False, **kwargs):
     """weekly/monthly/check over one or several folders (several run two at a time, jobs.run_many)."""
-    from .jobs import run_many
+    from kc_batch.app.jobs import run_many
     if len(dirs) == 1 and name != "check":
         kwargs["progress"] = _progress_factory()  # a live line on a terminal; not across processes
     print_results(run_many(name, dirs, **kwargs), len(dirs) > 1, strict, echo_errors)
@@ -78,7 +77,7 @@ def main():
 @click.option("--level", default="school", show_default=True, help="单位级别：school 学校、township 乡镇、county 县")
 @click.option("--stages", default="小学", show_default=True, help="学段，逗号分隔：小学,初中")
 def init_cmd(directory, name, level, stages):
-    from .workdir import init_workdir
+    from kc_batch.app.workdir import init_workdir
     try:
         for line in init_workdir(Path(directory), name, level,
                                  [s.strip() for s in stages.replace("，", ",").split(",") if s.strip()]):
@@ -91,10 +90,10 @@ def init_cmd(directory, name, level, stages):
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--week", default=None, help="周查表的周次（ISO 周，如 2026-W47；默认本周）")
 def forms_cmd(dirs, week):
-    from .blank_forms import write_blank_forms
+    from kc_batch.reports.blank_forms import write_blank_forms
 
     def run(d):
-        from .jobs import RunOutcome
+        from kc_batch.app.jobs import RunOutcome
         return RunOutcome(outputs=write_blank_forms(d, week))
     for_each_dir(dirs_of(dirs), run)
 
@@ -112,7 +111,7 @@ def check_cmd(dirs, week, strict):
 @click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def weekly_cmd(dirs, week, strict):
-    from .jobs import normalise_week
+    from kc_batch.app.jobs import normalise_week
     check_option(normalise_week, week)
     _run_command("weekly", dirs_of(dirs), strict, week=week)
 
@@ -122,7 +121,7 @@ def weekly_cmd(dirs, week, strict):
 @click.option("--month", default=None, help="统计月份（如 2026-11，统计 10月21日至11月20日）；默认为最近一个已过截止日的月份")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def monthly_cmd(dirs, month, strict):
-    from .jobs import normalise_month
+    from kc_batch.app.jobs import normalise_month
     check_option(normalise_month, month)
     _run_command("monthly", dirs_of(dirs), strict, month=month)
 
@@ -133,15 +132,15 @@ def monthly_cmd(dirs, month, strict):
 @click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
 @click.option("--resend", is_flag=True, help="同一月份已发送过时仍再次发送")
 def send_cmd(dirs, month, smtp, resend):
-    from .jobs import RunOutcome, normalise_month
-    from .send import run_send
+    from kc_batch.app.jobs import RunOutcome, normalise_month
+    from kc_batch.app.send import run_send
     check_option(normalise_month, month)
     for_each_dir(dirs_of(dirs), lambda d: RunOutcome(lines=run_send(d, month, smtp, resend)))
 
 
 # commands that live in their own modules
-from .cli_aggregate import aggregate_cmd  # noqa: E402
-from .cli_matching import census_cmd, transition_cmd  # noqa: E402
+from kc_batch.cli.aggregate import aggregate_cmd  # noqa: E402
+from kc_batch.cli.matching import census_cmd, transition_cmd  # noqa: E402
 
 for _command in (aggregate_cmd, census_cmd, transition_cmd):
     main.add_command(_command)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import forms, readers
-from .calendar import SchoolCalendar
-from .config import Config
-from .errors import UnreadableFile
-from .forms import InputError, ParsedFile
-from .store import Store
+from kc_batch.read import forms
+from kc_batch.read import files as readers
+from kc_batch.calendar import SchoolCalendar
+from kc_batch.config import Config
+from kc_batch.errors import UnreadableFile
+from kc_batch.read.forms import InputError, ParsedFile
+from kc_batch.store import Store
 
 
 @dataclass

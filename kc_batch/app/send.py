@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .config import Config
-from .errors import KcError, UsageError
-from .mail import ReportSummary, send_report
-from .monthly import rate_breaches
-from .normalise import parse_grade
+from kc_batch.config import Config
+from kc_batch.errors import KcError, UsageError
+from kc_batch.mail import ReportSummary, send_report
+from kc_batch.reconcile.monthly import rate_breaches
+from kc_batch.read.values import parse_grade
 
 MONTHLY_PREFIX = "控辍保学月报_"
 AGGREGATE_PREFIX = "控辍保学月报汇总_"
@@ -22,7 +22,7 @@ AGGREGATE_PREFIX = "控辍保学月报汇总_"
 
 def report_workbooks(work_dir: Path, cfg: Config, month: str) -> list[Path]:
     """The reports of a month this unit sends: its own 月报 and/or its 汇总 workbook."""
-    from .reports.xlsxform import safe_filename
+    from kc_batch.reports.xlsxform import safe_filename
     folder = Path(work_dir) / "out" / month
     unit = safe_filename(cfg.unit.name)
     names = [f"{MONTHLY_PREFIX}{unit}_{month}.xlsx", f"{AGGREGATE_PREFIX}{unit}_{month}.xlsx"]
@@ -32,8 +32,8 @@ def report_workbooks(work_dir: Path, cfg: Config, month: str) -> list[Path]:
 def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
     """The figures of a 月报 (or of the 合计 of a 汇总表) as written in the workbook, read the way
     kc aggregate reads received workbooks (aggregate.read_main_table: by sheet name and header text)."""
-    from .aggregate import read_main_table
-    from .readers import read_file
+    from kc_batch.reconcile.aggregate import read_main_table
+    from kc_batch.read.files import read_file
     raw = read_file(path, path.parent)
     table = next((t for t, _ in (read_main_table(sh) for sh in raw.sheets if sh.name in ("月报表", "汇总表"))
                   if t is not None), None)
@@ -58,7 +58,7 @@ KEY_FIGURES = ("enrolled_start", "enrolled_now", "dropouts_now", "suspected")
 
 def aggregate_summary_checked(work_dir: Path, path: Path, cfg: Config, month: str) -> ReportSummary:
     """The 汇总 email's figures, refusing a workbook made before the inbox last changed."""
-    from .aggregate import aggregate_summary, compute_aggregate
+    from kc_batch.reconcile.aggregate import aggregate_summary, compute_aggregate
     summary = aggregate_summary(compute_aggregate(work_dir, month), cfg)
     on_file = summary_from_workbook(path, cfg, month)
     if any(getattr(summary, f) != getattr(on_file, f) for f in KEY_FIGURES):
@@ -81,7 +81,7 @@ def _stage_of(label: str, cfg: Config) -> str | None:
 
 
 def run_send(work_dir: Path, month: str, smtp: bool = False, resend: bool = False, ssl_context=None) -> list[str]:
-    from .jobs import normalise_month, open_workspace
+    from kc_batch.app.jobs import normalise_month, open_workspace
     month = normalise_month(month)
     ws = open_workspace(work_dir)
     books = report_workbooks(ws.dir, ws.cfg, month)

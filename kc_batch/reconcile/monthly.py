@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import attendance
-from .attendance import Attendance, transfer_status
-from .calendar import SchoolCalendar, week_of
-from .config import Config
-from .events import READING, SchoolState, Student, load_state
-from .normalise import GRADE_NAMES
-from .store import Store
+from kc_batch.rules import attendance
+from kc_batch.rules.attendance import Attendance, transfer_status
+from kc_batch.calendar import SchoolCalendar, week_of
+from kc_batch.config import Config
+from kc_batch.rules.status import READING, SchoolState, Student, load_state
+from kc_batch.read.values import GRADE_NAMES
+from kc_batch.store import Store
 
 FLOW_PLUS = ["新生入学", "转入", "复学", "劝返复学"]
 FLOW_MINUS = ["转出", "休学", "死亡", "辍学"]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from .config import Limits
-from .errors import UnreadableFile
+from kc_batch.config import Limits
+from kc_batch.errors import UnreadableFile
 
 # ---------------------------------------------------------------- user-facing text (Chinese)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .cli_common import CONTEXT, DIR_HELP, check_option, dirs_of, for_each_dir
+from kc_batch.cli.common import CONTEXT, DIR_HELP, check_option, dirs_of, for_each_dir
 
 
 @click.command("aggregate", context_settings=CONTEXT, short_help="乡镇、县：汇总各单位月报，跨校核对，列出未报单位。",
@@ -13,7 +13,7 @@ from .cli_common import CONTEXT, DIR_HELP, check_option, dirs_of, for_each_dir
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--month", required=True, help="统计月份，写成 2026-11 这样的 年-月（截至当月 20 日）")
 def aggregate_cmd(dirs, month):
-    from .aggregate import run_aggregate
-    from .jobs import normalise_month
+    from kc_batch.reconcile.aggregate import run_aggregate
+    from kc_batch.app.jobs import normalise_month
     check_option(normalise_month, month)
     for_each_dir(dirs_of(dirs), lambda d: run_aggregate(d, month))

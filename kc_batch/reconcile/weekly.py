@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import attendance, findings
-from .attendance import Attendance, Case
-from .calendar import SchoolCalendar, week_days
-from .config import Config
-from .events import SchoolState, Student, load_state
-from .store import Store
+from kc_batch.rules import attendance
+from kc_batch.rules import findings
+from kc_batch.rules.attendance import Attendance, Case
+from kc_batch.calendar import SchoolCalendar, week_days
+from kc_batch.config import Config
+from kc_batch.rules.status import SchoolState, Student, load_state
+from kc_batch.store import Store
 
 EVENT_COLUMNS = ["转入", "转出", "休学", "复学", "辍学", "劝返复学"]  # 本周… columns of 周汇总
 

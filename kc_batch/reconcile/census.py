@@ -35,11 +35,13 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from . import forms, identity, readers
-from .config import Config
-from .errors import NoInputError, UnreadableFile, UsageError
-from .forms import InputError
-from .normalise import cell_text, is_blank, norm_header, parse_date
+from kc_batch.read import forms
+from kc_batch.read import identity
+from kc_batch.read import files as readers
+from kc_batch.config import Config
+from kc_batch.errors import NoInputError, UnreadableFile, UsageError
+from kc_batch.read.forms import InputError
+from kc_batch.read.values import cell_text, is_blank, norm_header, parse_date
 
 CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
 ROSTER_CHECK_KIND = "census-roster"    # answers to 核查情况 of 在籍不在册 students
@@ -368,7 +370,7 @@ def roster_students(store, cfg: Config, exclude_sha: set[str] = frozenset()) -> 
 
 def statuses_at(store, cal, as_of: dt.date, keys) -> dict[str, str | None]:
     """学籍状态 at `as_of` of the given keys (§5.1, events applied as everywhere else)."""
-    from .events import load_state
+    from kc_batch.rules.status import load_state
     state = load_state(store, cal, as_of)
     return {k: (state.students[k].status_at(as_of) if k in state.students else None) for k in keys}
 
@@ -418,7 +420,7 @@ class CensusResult:
 
 
 def census_path(work_dir: Path, unit: str, as_of: dt.date) -> Path:
-    from .reports.xlsxform import safe_filename
+    from kc_batch.reports.xlsxform import safe_filename
     return Path(work_dir) / "out" / "census" / f"人籍比对_{safe_filename(unit)}_{as_of.isoformat()}.xlsx"
 
 
@@ -454,8 +456,8 @@ def compute_census(store, cfg: Config, cal, pop: pd.DataFrame, pop_sha: str, as_
 
 def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | None = None, progress=None):
     """Import the inbox, compare the population list with every roster, write the workbook."""
-    from .jobs import RunOutcome, import_all, open_workspace
-    from .reports.census_book import write_census
+    from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
+    from kc_batch.reports.census_book import write_census
     if not isinstance(as_of, dt.date):
         as_of = parse_as_of(as_of)
     population_file = Path(population_file)

@@ -57,15 +57,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .calendar import month_label
-from .config import Config
-from .errors import ConfigError, NoInputError, UnreadableFile
-from .identity import normalise_name, parse_xjh, validate_id
-from .jobs import RunOutcome, normalise_month, open_workspace
-from .mail import ReportSummary
-from .monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
-from .normalise import cell_text, column_letter, norm_header, parse_date, parse_grade
-from .readers import RawFile, RawSheet, list_inbox, read_file
+from kc_batch.calendar import month_label
+from kc_batch.config import Config
+from kc_batch.errors import ConfigError, NoInputError, UnreadableFile
+from kc_batch.read.identity import normalise_name, parse_xjh, validate_id
+from kc_batch.app.jobs import RunOutcome, normalise_month, open_workspace
+from kc_batch.mail import ReportSummary
+from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
+from kc_batch.read.values import cell_text, column_letter, norm_header, parse_date, parse_grade
+from kc_batch.read.files import RawFile, RawSheet, list_inbox, read_file
 
 TOTAL = "合计"
 STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
@@ -868,7 +868,7 @@ def _notes(lines: list[UnitLine]) -> list[str]:
 
 
 def run_aggregate(work_dir: Path, month: str) -> RunOutcome:
-    from .reports.aggregate_book import write_aggregate
+    from kc_batch.reports.aggregate_book import write_aggregate
     cfg = open_workspace(work_dir).cfg
     res = compute_aggregate(work_dir, month)
     path = write_aggregate(Path(work_dir), cfg, res)

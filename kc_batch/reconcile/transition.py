@@ -30,13 +30,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import forms, identity, readers
-from .census import (AnswerSheet, answer_keys, check_answer, harvest_answers, id_of_key, roster_rows_frame,
-                     school_of, with_schools)
-from .config import Config
-from .errors import NoInputError, UnreadableFile, UsageError
-from .forms import InputError
-from .normalise import cell_text, norm_header
+from kc_batch.read import forms
+from kc_batch.read import identity
+from kc_batch.read import files as readers
+from kc_batch.reconcile.census import (AnswerSheet, answer_keys, check_answer, harvest_answers, id_of_key, roster_rows_frame, school_of, with_schools)
+from kc_batch.config import Config
+from kc_batch.errors import NoInputError, UnreadableFile, UsageError
+from kc_batch.read.forms import InputError
+from kc_batch.read.values import cell_text, norm_header
 
 TRANSITION_KIND = "transition"
 DESTINATION_COLUMN = "去向"
@@ -178,7 +179,7 @@ class TransitionResult:
 
 
 def transition_path(work_dir: Path, unit: str, year: int) -> Path:
-    from .reports.xlsxform import safe_filename
+    from kc_batch.reports.xlsxform import safe_filename
     return Path(work_dir) / "out" / "transition" / f"小升初对接_{safe_filename(unit)}_{year}.xlsx"
 
 
@@ -229,8 +230,8 @@ def _remark(gid, answer, outcome, several, cands) -> str:
 
 
 def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path | None = None, progress=None):
-    from .jobs import RunOutcome, import_all, open_workspace
-    from .reports.census_book import write_transition
+    from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
+    from kc_batch.reports.census_book import write_transition
     ws = open_workspace(work_dir)
     year = year or ws.cfg.calendar.year_start.year
     errors: list[InputError] = []

@@ -9,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import importer
-from .calendar import SchoolCalendar, parse_iso_week, parse_month, week_label
-from .config import Config, load_config
-from .errors import NoInputError, UsageError
-from .forms import InputError
-from .normalise import class_label
-from .store import Store
+from kc_batch.app import importer
+from kc_batch.calendar import SchoolCalendar, parse_iso_week, parse_month, week_label
+from kc_batch.config import Config, load_config
+from kc_batch.errors import NoInputError, UsageError
+from kc_batch.read.forms import InputError
+from kc_batch.read.values import class_label
+from kc_batch.store import Store
 
 
 @dataclass
@@ -78,8 +78,8 @@ def _import_for_report(ws: Workspace, store: Store, default_week, progress):
 
 
 def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOutcome:
-    from . import weekly
-    from .reports.weekly_book import write_weekly
+    from kc_batch.reconcile import weekly
+    from kc_batch.reports.weekly_book import write_weekly
     ws = open_workspace(work_dir)
     week = normalise_week(week)  # §13.29: usage errors before the inbox is read
     with ws.open_store() as store:
@@ -121,7 +121,7 @@ def _num(x: float) -> str:
 
 def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     """Read and recognise the inbox, report everything, change nothing (§11)."""
-    from .forms import form_summary
+    from kc_batch.read.forms import form_summary
     ws = open_workspace(work_dir)
     week = normalise_week(week)
     result = importer.scan(ws.dir, ws.cfg, ws.cal, None, week)
@@ -144,7 +144,7 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
 
 def normalise_month(text: str | None) -> str | None:
     """'2026-11' (or '2026-1') → '2026-11'; None stays None; UsageError otherwise (§13.19)."""
-    from .calendar import month_label
+    from kc_batch.calendar import month_label
     if text is None:
         return None
     return month_label(*parse_month(text))
@@ -152,7 +152,7 @@ def normalise_month(text: str | None) -> str | None:
 
 def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
     """The latest month whose cutoff has passed (on the 20th itself, that month)."""
-    from .calendar import month_label
+    from kc_batch.calendar import month_label
     today = today or dt.date.today()
     if today.day >= cal.cfg.cutoff_day:
         return month_label(today.year, today.month)
@@ -161,8 +161,8 @@ def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
 
 
 def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunOutcome:
-    from .monthly import compute_month, rate_limit_breaches
-    from .reports.monthly_book import write_monthly
+    from kc_batch.reconcile.monthly import compute_month, rate_limit_breaches
+    from kc_batch.reports.monthly_book import write_monthly
     ws = open_workspace(work_dir)
     month = normalise_month(month) or default_month(ws.cal)
     start, cutoff = ws.cal.month_period(month)
@@ -204,7 +204,7 @@ def _command(name: str):
 
 def _run_one(job: tuple):
     """Run one command in one folder; → (folder, outcome, None) or (folder, None, KcError)."""
-    from .errors import KcError
+    from kc_batch.errors import KcError
     name, folder, kwargs = job
     try:
         return folder, _command(name)(folder, **kwargs), None

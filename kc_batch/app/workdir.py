@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .errors import UsageError
+from kc_batch.errors import UsageError
 
 KC_TOML = """\
 # kc_batch 配置文件（控辍保学批处理）。以 # 开头的是说明，可删改。
@@ -79,7 +79,7 @@ password_env = "KC_SMTP_PASSWORD"   # 密码（授权码）从这个环境变量
 
 def init_workdir(target: Path, name: str, level: str, stages: list[str], today: dt.date | None = None) -> list[str]:
     """Make DIR with kc.toml, inbox/, out/, outbox/ and the editable templates; never overwrites kc.toml."""
-    from .mail import copy_default_templates
+    from kc_batch.mail import copy_default_templates
     target = Path(target)
     if level not in ("school", "township", "county"):
         raise UsageError(f"--level 只能是 school、township 或 county，收到“{level}”。")

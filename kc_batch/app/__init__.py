@@ -1,0 +1,1 @@
+"""The app layer: one function per command (load → compute → write → log)."""

@@ -1,0 +1,3 @@
+from kc_batch.cli import main
+
+main()

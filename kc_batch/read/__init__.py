@@ -1,0 +1,1 @@
+"""Reading stage: file bytes → cell grids → form records (SPEC §3, §10.3)."""

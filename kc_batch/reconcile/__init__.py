@@ -1,0 +1,1 @@
+"""Compute stage: weekly, monthly, aggregate, census and transition figures."""
