@@ -1,118 +1,81 @@
-"""kc.toml → a typed Config (SPEC §2.1).
+"""kc.toml → a typed Config (SPEC §2.1), from ONE declarative key table.
 
-Errors name the key and the line (SPEC §13.19); they are raised as ConfigError and turned into
-exit code 2 by the CLI.
+Every key the tool understands is declared once below (`SECTIONS`): its TOML name, its kind, its default
+and the Chinese comment that `kc init` writes beside it. The dataclasses (Unit, CalendarConfig, Policy, …)
+are made from that table, the loader checks a kc.toml against it, and `render_toml` writes the commented
+kc.toml of `kc init` from it — a default is written in exactly one place.
+
+Errors name the key and the line (§13.19) and are raised as ConfigError (exit 2). Unknown sections and
+keys are refused with the nearest valid name; a file saved as GBK is read with a notice (issue 12).
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
+import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib
 
+from kc_batch.config_keys import (ARRAYS, SECTIONS, STAGES, WEEKDAY_KEYS, EscalationStep, Key, Section,  # noqa: F401
+                                  DEFAULT_LADDER, LEVELS)
 from kc_batch.errors import ConfigError
 
-WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-STAGES = ("小学", "初中")
-LEVELS = ("school", "township", "county")
+
+# ---------------------------------------------------------------- the dataclasses, made from the table
+
+def _make_class(class_name: str, section: Section, extra: list[tuple] = ()):
+    fields_ = [(k.attr or k.name, Any, field(default_factory=_factory(k.default))) for k in section.keys]
+    return dataclasses.make_dataclass(class_name, fields_ + list(extra), namespace={"__module__": __name__})
+
+
+def _factory(default) -> Callable[[], Any]:
+    return lambda: copy.deepcopy(default)
+
+
+def _section(name: str) -> Section:
+    return next(s for s in SECTIONS if s.name == name)
 
 
 @dataclass(frozen=True)
-class EscalationStep:
-    days: float
-    action: str
-    responsible: str
-    deadline_days: int
-
-
-DEFAULT_LADDER = (  # SPEC §6.2
-    EscalationStep(1, "记录并告知家长，问清未到校原因", "班主任", 0),
-    EscalationStep(2, "班主任和包保教师家访，核查离校原因，及时劝返", "班主任、包保教师", 0),
-    EscalationStep(3, "教务处报告校长；校长上报乡镇人民政府及县教体局，组织劝返", "教务处、校长", 0),
-    EscalationStep(7, "学籍管理员在学籍系统中标记“疑似辍学”；建立劝返台账（一人一案），村委会挂包领导与教师联合劝返",
-                   "学籍管理员、校长", 1),
-)
-
-
-@dataclass
-class Unit:
-    name: str = "未命名单位"
-    code: str = ""
-    level: str = "school"
-    stages: list[str] = field(default_factory=lambda: ["小学"])
-    principal: str = ""
-    clerk: str = ""
-    phone: str = ""
-
-
-@dataclass
-class CalendarConfig:
-    year_start: dt.date = dt.date(2026, 9, 1)
-    school_days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
-    holidays: list[dt.date] = field(default_factory=list)
-    extra_school_days: list[dt.date] = field(default_factory=list)
-    cutoff_day: int = 20
-
-
-@dataclass
-class RateOptions:
-    count_xiuxue_as_dropout: bool = False
-    denominator: str = "学年初在校生"  # or 调整基数
-
-
-@dataclass
-class Policy:
-    suspect_after_days: int = 7
-    transfer_receipt_days: int = 10
-    chronic_absence_rate: float = 0.10
-    dropout_rate_limit: dict[str, float] = field(default_factory=lambda: {"小学": 0.006, "初中": 0.018})
-    retention_rate_target: float = 0.98
-    close_after_present_days: int = 10
-    age_tolerance_years: int = 2
-    rates: RateOptions = field(default_factory=RateOptions)
-    escalation: list[EscalationStep] = field(default_factory=lambda: list(DEFAULT_LADDER))
-
-
-@dataclass
-class Mail:
-    to: list[str] = field(default_factory=list)
-    from_: str = ""
-    smtp_host: str = ""
-    smtp_port: int = 465
-    starttls: bool = False
-    user: str = ""
-    password_env: str = "KC_SMTP_PASSWORD"
-
-
-@dataclass
 class ExpectedUnit:
+    """One unit a township or county expects a report from (`[[units]]`)."""
     name: str
     code: str = ""
     stages: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Limits:
-    max_file_mb: float = 200.0         # §10.3: bigger files are refused
-    max_uncompressed_mb: float = 1000.0  # zip bomb guard for .xlsx/.ods
-    max_rows: int = 200_000            # rows read per sheet
-    max_cell_chars: int = 32_767       # Excel's own limit
+Unit = _make_class("Unit", _section("unit"))
+CalendarConfig = _make_class("CalendarConfig", _section("calendar"))
+RateOptions = _make_class("RateOptions", _section("policy.rates"))
+Policy = _make_class("Policy", _section("policy"), [
+    ("rates", Any, field(default_factory=RateOptions)),
+    ("escalation", Any, field(default_factory=lambda: list(DEFAULT_LADDER))),
+])
+Mail = _make_class("Mail", _section("mail"))
+Limits = _make_class("Limits", _section("limits"))
+_CLASSES = {"unit": Unit, "calendar": CalendarConfig, "policy": Policy, "policy.rates": RateOptions, "mail": Mail,
+            "limits": Limits}
 
 
 @dataclass
 class Config:
-    unit: Unit = field(default_factory=Unit)
-    calendar: CalendarConfig = field(default_factory=CalendarConfig)
-    policy: Policy = field(default_factory=Policy)
-    mail: Mail = field(default_factory=Mail)
+    unit: Any = field(default_factory=Unit)
+    calendar: Any = field(default_factory=CalendarConfig)
+    policy: Any = field(default_factory=Policy)
+    mail: Any = field(default_factory=Mail)
     units: list[ExpectedUnit] = field(default_factory=list)
-    limits: Limits = field(default_factory=Limits)
+    limits: Any = field(default_factory=Limits)
     path: Path | None = None
+    notices: list[str] = field(default_factory=list)   # Chinese lines to show (e.g. the file was GBK)
 
 
 # ---------------------------------------------------------------- loading
@@ -121,15 +84,29 @@ def load_config(work_dir: Path) -> Config:
     path = Path(work_dir) / "kc.toml"
     if not path.is_file():
         raise ConfigError(f"找不到配置文件 {path}。请先运行 kc init {work_dir} 建立工作目录。")
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    text, notice = decode_toml(path.read_bytes(), path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _line_of_toml_error(exc)
-        raise ConfigError(f"配置文件 {path} 第 {line} 行格式错误：{exc}") from None
+        raise ConfigError(f"配置文件 {path} 第 {_line_of_toml_error(exc)} 行格式错误：{exc}") from None
     cfg = config_from_dict(data, _KeyLines(text), path)
     cfg.path = path
+    if notice:
+        cfg.notices.append(notice)
     return cfg
+
+
+def decode_toml(raw: bytes, path: Path) -> tuple[str, str]:
+    """UTF-8 (with or without BOM); else GBK/GB18030 with a notice; never replacement characters."""
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ConfigError(f"配置文件 {path} 既不是 UTF-8 也不是 GBK 编码，无法读取。请用记事本“另存为”UTF-8 编码。") from None
+    return text, f"提示：配置文件 {path} 是 GBK 编码，已按 GBK 读取；建议另存为 UTF-8 编码。"
 
 
 def _line_of_toml_error(exc: Exception) -> str:
@@ -138,7 +115,7 @@ def _line_of_toml_error(exc: Exception) -> str:
 
 
 class _KeyLines:
-    """Finds the line on which a key is written, for error messages."""
+    """Finds the line on which a key (or a section header) is written, for error messages."""
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
@@ -146,154 +123,244 @@ class _KeyLines:
     def line(self, section: str, key: str) -> str:
         current = ""
         for no, raw in enumerate(self.lines, start=1):
-            s = raw.strip()
+            s = raw.split("#", 1)[0].strip()
             if s.startswith("["):
                 current = s.strip("[]").strip()
+                if not key and current == section:
+                    return str(no)
                 continue
-            if current == section and re.match(rf"{re.escape(key)}\s*=", s):
+            if current == section and re.match(rf"\"?{re.escape(key)}\"?\s*=", s):
                 return str(no)
+        if key and "." in section:  # an inline sub-table: `rates = { … }` under [policy]
+            parent, _, child = section.rpartition(".")
+            return self.line(parent, child)
         return "?"
 
 
+class _Checker:
+    """Checks one kc.toml against the key table; every failure names the key and its line."""
+
+    def __init__(self, lines: _KeyLines, where: str):
+        self.lines, self.where = lines, where
+
+    def fail(self, section: str, key: str, expected: str):
+        label = f"[{section}] {key}" if section else key
+        raise ConfigError(f"配置文件 {self.where} 第 {self.lines.line(section, key)} 行：{label} 应为{expected}。")
+
+    def unknown(self, section: str, name: str, valid: list[str]):
+        near = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+        if section:
+            hint = f"是否应为 {near[0]}？" if near else f"可用的键：{'、'.join(valid)}。"
+            raise ConfigError(f"配置文件 {self.where} 第 {self.lines.line(section, name)} 行：[{section}] 中没有 "
+                              f"{name} 这一项，{hint}")
+        hint = f"是否应为 [{near[0]}]？" if near else f"可用的节：{'、'.join(f'[{v}]' for v in valid)}。"
+        line = self.lines.line(name, "")
+        if line == "?":
+            line = self.lines.line("", name)
+        raise ConfigError(f"配置文件 {self.where} 第 {line} 行：不认识的节 [{name}]，{hint}")
+
+    def table(self, data, section: str) -> dict:
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            parent, _, key = section.rpartition(".")
+            self.fail(parent, key, "表（用 [" + section + "] 开头的一节）")
+        return data
+
+    def values(self, data: dict, section: Section) -> dict:
+        """{attr: value} for the section's keys present in `data` (checked and converted)."""
+        known = {k.name: k for k in section.keys}
+        nested = {s.name.rpartition(".")[2] for s in SECTIONS + ARRAYS if s.name.rpartition(".")[0] == section.name}
+        for name in data:
+            if name not in known and name not in nested:
+                self.unknown(section.name, name, list(known) + sorted(nested))
+        return {k.attr or k.name: self.value(section.name, k, data[k.name]) for k in section.keys if k.name in data}
+
+    def value(self, section: str, key: Key, value):
+        converted = _CONVERT[key.kind](value, key)
+        if converted is _BAD:
+            self.fail(section, key.name, key.expected or _EXPECTED[key.kind])
+        if key.choices and any(v not in key.choices for v in (converted if isinstance(converted, list) else [converted])):
+            self.fail(section, key.name, key.expected or "、".join(map(str, key.choices)) + " 之一")
+        if isinstance(converted, (int, float)) and not isinstance(converted, bool) and (
+                (key.low is not None and converted < key.low) or (key.high is not None and converted > key.high)):
+            self.fail(section, key.name, key.expected or f"{key.low} 到 {key.high} 之间的数")
+        return converted
+
+
+_BAD = object()
+
+
+def _as_str(v, key):
+    return v if isinstance(v, str) else _BAD
+
+
+def _as_code(v, key):
+    return str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else _BAD
+
+
+def _as_int(v, key):
+    return v if isinstance(v, int) and not isinstance(v, bool) else _BAD
+
+
+def _as_float(v, key):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _BAD
+
+
+def _as_bool(v, key):
+    return v if isinstance(v, bool) else _BAD
+
+
+def _as_date(v, key):
+    if isinstance(v, dt.datetime):
+        return v.date()
+    return v if isinstance(v, dt.date) else _BAD
+
+
+def _as_dates(v, key):
+    if not isinstance(v, list):
+        return _BAD
+    out = []
+    for item in v:
+        if isinstance(item, str):
+            try:
+                item = dt.date.fromisoformat(item)
+            except ValueError:
+                return _BAD
+        item = _as_date(item, key)
+        if item is _BAD:
+            return _BAD
+        out.append(item)
+    return out
+
+
+def _as_strs(v, key):
+    return list(v) if isinstance(v, list) and all(isinstance(x, str) for x in v) else _BAD
+
+
+def _as_stage_rates(v, key):
+    if not isinstance(v, dict) or any(k not in STAGES or _as_float(x, key) is _BAD for k, x in v.items()):
+        return _BAD
+    return {**key.default, **{k: float(x) for k, x in v.items()}}
+
+
+_CONVERT = {"str": _as_str, "code": _as_code, "int": _as_int, "float": _as_float, "bool": _as_bool,
+            "date": _as_date, "dates": _as_dates, "strs": _as_strs, "stage_rates": _as_stage_rates}
+_EXPECTED = {"str": "文字（加英文双引号）", "code": "文字", "int": "整数", "float": "数字", "bool": "true 或 false",
+             "date": "日期，如 2026-09-01", "dates": "日期列表，如 [2026-10-01, 2026-10-02]",
+             "strs": "文字列表，如 [\"小学\", \"初中\"]", "stage_rates": "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }"}
+
+
 def config_from_dict(data: dict, lines: _KeyLines | None = None, path: Path | None = None) -> Config:
-    lines = lines or _KeyLines("")
-    where = str(path or "kc.toml")
-
-    def fail(section: str, key: str, expected: str):
-        raise ConfigError(
-            f"配置文件 {where} 第 {lines.line(section, key)} 行：[{section}] {key} 应为{expected}。")
-
-    def get(section_data: dict, section: str, key: str, kind, default, expected: str):
-        if key not in section_data:
-            return default
-        value = section_data[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if kind is dt.date and isinstance(value, dt.datetime):
-            value = value.date()
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            fail(section, key, expected)
-        return value
-
-    def date_list(section_data, section, key):
-        values = get(section_data, section, key, list, [], "日期列表，如 [2026-10-01, 2026-10-02]")
-        out = []
-        for v in values:
-            if isinstance(v, dt.datetime):
-                v = v.date()
-            if isinstance(v, str):
-                try:
-                    v = dt.date.fromisoformat(v)
-                except ValueError:
-                    fail(section, key, "日期列表，如 [2026-10-01, 2026-10-02]")
-            if not isinstance(v, dt.date):
-                fail(section, key, "日期列表，如 [2026-10-01, 2026-10-02]")
-            out.append(v)
-        return out
-
-    def str_list(section_data, section, key, default):
-        values = get(section_data, section, key, list, default, "文字列表，如 [\"小学\", \"初中\"]")
-        if not all(isinstance(v, str) for v in values):
-            fail(section, key, "文字列表，如 [\"小学\", \"初中\"]")
-        return list(values)
-
+    check = _Checker(lines or _KeyLines(""), str(path or "kc.toml"))
+    roots = [s.name for s in SECTIONS + ARRAYS if "." not in s.name]
+    for name in data:
+        if name not in roots:
+            check.unknown("", name, roots)
     cfg = Config()
-    u = data.get("unit", {})
-    if not isinstance(u, dict):
-        fail("unit", "unit", "表")
-    cfg.unit = Unit(
-        name=get(u, "unit", "name", str, cfg.unit.name, "文字"),
-        code=str(get(u, "unit", "code", (str, int), "", "文字")),
-        level=get(u, "unit", "level", str, "school", "文字（school、township 或 county）"),
-        stages=str_list(u, "unit", "stages", ["小学"]),
-        principal=get(u, "unit", "principal", str, "", "文字"),
-        clerk=get(u, "unit", "clerk", str, "", "文字"),
-        phone=str(get(u, "unit", "phone", (str, int), "", "文字")),
-    )
-    if cfg.unit.level not in LEVELS:
-        fail("unit", "level", "school、township 或 county 之一")
-    for s in cfg.unit.stages:
-        if s not in STAGES:
-            fail("unit", "stages", "“小学”和/或“初中”")
-
-    c = data.get("calendar", {})
-    year_start = get(c, "calendar", "year_start", dt.date, cfg.calendar.year_start, "日期，如 2026-09-01")
-    school_days = str_list(c, "calendar", "school_days", ["mon", "tue", "wed", "thu", "fri"])
-    if any(d not in WEEKDAY_KEYS for d in school_days):
-        fail("calendar", "school_days", "mon…sun 组成的列表")
-    cutoff = get(c, "calendar", "cutoff_day", int, 20, "1 到 28 之间的整数")
-    if not 1 <= cutoff <= 28:
-        fail("calendar", "cutoff_day", "1 到 28 之间的整数")
-    cfg.calendar = CalendarConfig(
-        year_start=year_start, school_days=school_days,
-        holidays=date_list(c, "calendar", "holidays"),
-        extra_school_days=date_list(c, "calendar", "extra_school_days"),
-        cutoff_day=cutoff)
-
-    p = data.get("policy", {})
-    pol = Policy()
-    pol.suspect_after_days = get(p, "policy", "suspect_after_days", int, 7, "正整数")
-    pol.transfer_receipt_days = get(p, "policy", "transfer_receipt_days", int, 10, "正整数")
-    pol.chronic_absence_rate = get(p, "policy", "chronic_absence_rate", float, 0.10, "0 到 1 之间的小数")
-    pol.retention_rate_target = get(p, "policy", "retention_rate_target", float, 0.98, "0 到 1 之间的小数")
-    pol.close_after_present_days = get(p, "policy", "close_after_present_days", int, 10, "正整数")
-    pol.age_tolerance_years = get(p, "policy", "age_tolerance_years", int, 2, "正整数")
-    limits = get(p, "policy", "dropout_rate_limit", dict, None, "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }")
-    if limits is not None:
-        for k, v in limits.items():
-            if k not in STAGES or not isinstance(v, (int, float)) or isinstance(v, bool):
-                fail("policy", "dropout_rate_limit", "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }")
-            pol.dropout_rate_limit[k] = float(v)
-    rates = p.get("rates", {})
-    if not isinstance(rates, dict):
-        fail("policy", "rates", "表")
-    pol.rates = RateOptions(
-        count_xiuxue_as_dropout=get(rates, "policy.rates", "count_xiuxue_as_dropout", bool, False, "true 或 false"),
-        denominator=get(rates, "policy.rates", "denominator", str, "学年初在校生", "“学年初在校生”或“调整基数”"))
-    if pol.rates.denominator not in ("学年初在校生", "调整基数"):
-        fail("policy", "rates", "denominator = “学年初在校生”或“调整基数”")
-    ladder = p.get("escalation")
-    if ladder is not None:
-        if not isinstance(ladder, list) or not ladder:
-            fail("policy.escalation", "days", "一组 [[policy.escalation]] 表")
-        steps = []
-        for step in ladder:
-            days = get(step, "policy.escalation", "days", float, None, "数字（连续旷课天数）")
-            if days is None or days <= 0:
-                fail("policy.escalation", "days", "大于 0 的数字（连续旷课天数）")
-            steps.append(EscalationStep(
-                days=days,
-                action=get(step, "policy.escalation", "action", str, "", "文字"),
-                responsible=get(step, "policy.escalation", "responsible", str, "", "文字"),
-                deadline_days=get(step, "policy.escalation", "deadline_days", int, 0, "整数（学校日）")))
-        pol.escalation = sorted(steps, key=lambda s: s.days)
-    cfg.policy = pol
-
-    m = data.get("mail", {})
-    cfg.mail = Mail(
-        to=str_list(m, "mail", "to", []),
-        from_=get(m, "mail", "from", str, "", "邮箱地址"),
-        smtp_host=get(m, "mail", "smtp_host", str, "", "文字"),
-        smtp_port=get(m, "mail", "smtp_port", int, 465, "整数"),
-        starttls=get(m, "mail", "starttls", bool, False, "true 或 false"),
-        user=get(m, "mail", "user", str, "", "文字"),
-        password_env=get(m, "mail", "password_env", str, "KC_SMTP_PASSWORD", "环境变量名"),
-    )
-
-    units = data.get("units", [])
-    if not isinstance(units, list):
-        fail("units", "name", "一组 [[units]] 表")
-    for item in units:
-        cfg.units.append(ExpectedUnit(
-            name=get(item, "units", "name", str, "", "文字"),
-            code=str(get(item, "units", "code", (str, int), "", "文字")),
-            stages=str_list(item, "units", "stages", [])))
-
-    lim = data.get("limits", {})
-    cfg.limits = Limits(
-        max_file_mb=get(lim, "limits", "max_file_mb", float, 200.0, "数字"),
-        max_uncompressed_mb=get(lim, "limits", "max_uncompressed_mb", float, 1000.0, "数字"),
-        max_rows=get(lim, "limits", "max_rows", int, 200_000, "整数"),
-        max_cell_chars=get(lim, "limits", "max_cell_chars", int, 32_767, "整数"),
-    )
+    for section in SECTIONS:
+        parent, _, child = section.name.rpartition(".")
+        raw = check.table((data.get(parent, {}) or {}).get(child) if parent else data.get(section.name), section.name)
+        obj = _CLASSES[section.name](**check.values(raw, section))
+        if parent:
+            setattr(getattr(cfg, parent), child, obj)
+        else:
+            setattr(cfg, section.name, obj)
+    cfg.policy.escalation = _ladder(check, (data.get("policy") or {}).get("escalation")) or cfg.policy.escalation
+    cfg.units = [ExpectedUnit(**v) for v in _array(check, data.get("units"), _array_spec("units"))]
     return cfg
+
+
+def _array_spec(name: str) -> Section:
+    return next(s for s in ARRAYS if s.name == name)
+
+
+def _array(check: _Checker, raw, spec: Section) -> list[dict]:
+    if raw is None:
+        return []
+    parent, _, key = spec.name.rpartition(".")
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        check.fail(parent, key, f"一组 [[{spec.name}]] 表")
+    out = []
+    for item in raw:
+        values = {k.attr or k.name: copy.deepcopy(k.default) for k in spec.keys}
+        values.update(check.values(item, spec))
+        out.append(values)
+    return out
+
+
+def _ladder(check: _Checker, raw) -> list[EscalationStep] | None:
+    """[[policy.escalation]] (§6.2), sorted by days; None when not given (the default ladder)."""
+    if raw is None:
+        return None
+    steps = _array(check, raw, _array_spec("policy.escalation"))
+    if not steps:
+        check.fail("policy", "escalation", "一组 [[policy.escalation]] 表")
+    for s in steps:
+        if s["days"] is None or s["days"] <= 0:
+            check.fail("policy.escalation", "days", "大于 0 的数字（连续旷课天数）")
+    return sorted((EscalationStep(**s) for s in steps), key=lambda s: s.days)
+
+
+# ---------------------------------------------------------------- kc init's commented kc.toml
+
+TOML_HEAD = """\
+# kc_batch 配置文件（控辍保学批处理）。以 # 开头的是说明，可删改。
+# 日期写成 2026-09-01 这样（不加引号）；文字加英文双引号。
+"""
+
+
+def render_toml(name: str, level: str, stages: list[str], year: int) -> str:
+    """The kc.toml `kc init` writes: every key of the table with its default and its Chinese comment."""
+    context = {"name": name, "level": level, "stages": stages, "year": year}
+    out = [TOML_HEAD]
+    for section in SECTIONS:
+        shown = [k for k in section.keys if k.shown]
+        if not shown:
+            continue
+        out.append("")
+        if section.comment:
+            out.append(f"# {section.comment}")
+        out.append(f"[{section.name}]")
+        out += [_key_line(k, context) for k in shown]
+        if section.name == "policy.rates":
+            out += _ladder_lines()
+    out += ["", "# 乡镇、县级单位在下面列出应报送的单位（每个单位一个 [[units]]）："]
+    out += ["# [[units]]", '# name = "杉树完小"', '# code = "4509230001"', '# stages = ["小学"]', ""]
+    return "\n".join(out)
+
+
+def _key_line(key: Key, context: dict) -> str:
+    value = key.init(context) if key.init else key.default
+    text = f"{key.name} = {toml_value(value)}"
+    return f"{text}{' ' * max(1, 33 - _display_width(text))}# {key.comment}" if key.comment else text
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _ladder_lines() -> list[str]:
+    spec = _array_spec("policy.escalation")
+    out = ["", f"# {spec.comment}"]
+    for step in DEFAULT_LADDER:
+        out += ["[[policy.escalation]]"]
+        out += [f"{k.name} = {toml_value(getattr(step, k.attr or k.name))}" for k in spec.keys]
+        out.append("")
+    return out[:-1]
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    if isinstance(value, (int, float, dt.date)):
+        return str(value) if not isinstance(value, dt.date) else value.isoformat()
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'{toml_value(k)} = {toml_value(v)}' for k, v in value.items()) + " }"
+    raise TypeError(value)

@@ -70,7 +70,8 @@ def import_all(ws: Workspace, store: Store, default_week: str | None, progress=N
 def _import_for_report(ws: Workspace, store: Store, default_week, progress):
     """Import the inbox; exit 3 (§10.1) when nothing could be read now or ever before."""
     result, errors = import_all(ws, store, default_week, progress)
-    out = RunOutcome(errors=errors, replaced=result.replaced, new_files=len(result.new_files))
+    out = RunOutcome(lines=list(ws.cfg.notices), errors=errors, replaced=result.replaced,
+                     new_files=len(result.new_files))
     out.unreadable = [f.message for f in result.unreadable]
     if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
         raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
@@ -125,7 +126,7 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     ws = open_workspace(work_dir)
     week = normalise_week(week)
     result = importer.scan(ws.dir, ws.cfg, ws.cal, None, week)
-    out = RunOutcome()
+    out = RunOutcome(lines=list(ws.cfg.notices))
     for f in result.files:
         if f.status == "unreadable":
             out.unreadable.append(f.message)

@@ -1,0 +1,113 @@
+"""kc.toml (SPEC §2.1, §13.19; issue 12 items 7 and 13): one key table, checked with the key and the line."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from kc_batch.cli import main
+from kc_batch.config import Config, config_from_dict, load_config, render_toml
+from kc_batch.config_keys import SECTIONS
+from kc_batch.errors import ConfigError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib
+
+BASE = '[unit]\nname = "杉树完小"\n'
+
+
+def run_check(tmp_path, toml_text: str | bytes):
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    data = toml_text if isinstance(toml_text, bytes) else toml_text.encode("utf-8")
+    (tmp_path / "kc.toml").write_bytes(data)
+    return CliRunner().invoke(main, ["check", "--dir", str(tmp_path)])
+
+
+def test_kc_init_text_loads_back_to_the_defaults():
+    """The kc.toml `kc init` writes holds every shown key; loaded back it gives the dataclass defaults
+    (but for the values kc init fills in: name, level, stages, year_start, holidays of that year)."""
+    text = render_toml("杉树完小", "school", ["小学"], 2027)
+    cfg = config_from_dict(tomllib.loads(text))
+    default = Config()
+    assert cfg.unit.name == "杉树完小" and cfg.calendar.year_start == dt.date(2027, 9, 1)
+    assert cfg.calendar.holidays == [dt.date(2027, 10, d) for d in (1, 2, 3, 5, 6, 7)]
+    assert cfg.policy == dataclasses.replace(default.policy)
+    assert cfg.mail == default.mail and cfg.limits == default.limits
+    for section in SECTIONS:
+        for key in section.keys:
+            if key.shown:
+                assert f"\n{key.name} = " in text, (section.name, key.name)
+
+
+def test_misspelt_section_names_the_nearest(tmp_path):
+    res = run_check(tmp_path, BASE + "\n[calender]\nyear_start = 2026-09-01\n")
+    assert res.exit_code == 2
+    assert "第 4 行" in res.output and "[calender]" in res.output and "是否应为 [calendar]？" in res.output
+
+
+def test_misspelt_key_names_the_nearest(tmp_path):
+    res = run_check(tmp_path, BASE + "\n[policy]\nsuspect_after_day = 5\n")
+    assert res.exit_code == 2
+    assert "第 5 行" in res.output and "[policy] 中没有 suspect_after_day" in res.output
+    assert "是否应为 suspect_after_days？" in res.output
+
+
+@pytest.mark.parametrize("text, line, key", [
+    ("escalation = [1, 2, 3]", 5, "[policy] escalation"),
+    ("rates = 5", 5, "[policy] rates"),
+])
+def test_policy_tables_of_the_wrong_shape(tmp_path, text, line, key):
+    res = run_check(tmp_path, BASE + "\n[policy]\n" + text + "\n")
+    assert res.exit_code == 2
+    assert f"第 {line} 行" in res.output and key in res.output
+
+
+@pytest.mark.parametrize("text, key", [("calendar = 5", "calendar"), ("mail = 5", "mail"), ("units = [1]", "units"),
+                                       ("policy = \"x\"", "policy")])
+def test_top_level_tables_of_the_wrong_shape(tmp_path, text, key):
+    res = run_check(tmp_path, text + "\n" + BASE)
+    assert res.exit_code == 2, res.output
+    assert "第 1 行" in res.output and key in res.output and "应为" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_gbk_file_is_read_with_a_notice(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "kc.toml").write_bytes((BASE.replace("杉树完小", "石门村小学") + "clerk = \"覃丽\"\n").encode("gbk"))
+    cfg = load_config(tmp_path)
+    assert cfg.unit.name == "石门村小学" and cfg.unit.clerk == "覃丽"
+    assert any("GBK" in n for n in cfg.notices)
+    (tmp_path / "inbox" / "花名册.csv").write_text("学籍号,姓名,年级,班级\nL20140101000000001,甲,三年级,1班\n",
+                                                encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", "--dir", str(tmp_path)])
+    assert "GBK 编码" in res.output
+
+
+def test_utf8_with_bom_reads_silently(tmp_path):
+    (tmp_path / "kc.toml").write_bytes(b"\xef\xbb\xbf" + BASE.encode("utf-8"))
+    cfg = load_config(tmp_path)
+    assert cfg.unit.name == "杉树完小" and cfg.notices == []
+
+
+def test_value_of_the_wrong_type_names_key_and_line(tmp_path):
+    with pytest.raises(ConfigError) as exc:
+        config_from_dict(tomllib.loads(BASE + "\n[calendar]\ncutoff_day = 31\n"))
+    assert "[calendar] cutoff_day" in str(exc.value) and "1 到 28" in str(exc.value)
+    res = run_check(tmp_path, BASE + "\n[calendar]\ncutoff_day = \"20\"\n")
+    assert res.exit_code == 2 and "第 5 行" in res.output and "cutoff_day" in res.output
+
+
+def test_inline_rates_table_and_escalation_steps(tmp_path):
+    text = (BASE + '\n[policy]\nrates = { denominator = "调整基数" }\n'
+            '[[policy.escalation]]\ndays = 3\naction = "告知家长"\n[[policy.escalation]]\ndays = 1\n')
+    cfg = config_from_dict(tomllib.loads(text))
+    assert cfg.policy.rates.denominator == "调整基数" and cfg.policy.rates.count_xiuxue_as_dropout is False
+    assert [s.days for s in cfg.policy.escalation] == [1, 3]
+    assert cfg.policy.escalation[1].action == "告知家长" and cfg.policy.escalation[0].deadline_days == 0
+    with pytest.raises(ConfigError) as exc:
+        config_from_dict(tomllib.loads(BASE + "\n[[policy.escalation]]\ndays = 0\n"))
+    assert "大于 0" in str(exc.value)
