@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kc_batch.reconcile import census  # noqa: E402
 from kc_batch.reconcile import transition  # noqa: E402
-from kc_batch.read.forms import RosterRecord, Source  # noqa: E402
+from kc_batch.model import Source  # noqa: E402
+from kc_batch.read.forms import RosterRecord  # noqa: E402
 from kc_batch.read.identity import check_char  # noqa: E402
 from kc_batch.app.jobs import open_workspace  # noqa: E402
 from kc_batch.reports.census_book import write_census  # noqa: E402

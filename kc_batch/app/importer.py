@@ -14,7 +14,8 @@ from kc_batch.read import files as readers
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.errors import UnreadableFile
-from kc_batch.read.forms import InputError, ParsedFile
+from kc_batch.model import InputError
+from kc_batch.read.forms import ParsedFile
 from kc_batch.store import Store
 
 

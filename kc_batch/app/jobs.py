@@ -13,7 +13,7 @@ from kc_batch.app import importer
 from kc_batch.calendar import SchoolCalendar, parse_iso_week, parse_month, week_label
 from kc_batch.config import Config, load_config
 from kc_batch.errors import NoInputError, UsageError
-from kc_batch.read.forms import InputError
+from kc_batch.model import InputError
 from kc_batch.read.values import class_label
 from kc_batch.store import Store
 

@@ -14,81 +14,19 @@ from kc_batch.read import identity
 from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.read.values import (GRADE_NAMES, Mark, cell_text, column_letter, grade_class_from_text, is_blank, nfkc, norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark)
 from kc_batch.read.files import RawFile, RawSheet
+from kc_batch.model import InputError, Notice, Source
+from kc_batch.schemas import (ALIASES, CHANGE, CHANGE_TYPE_ALIASES, CHANGE_TYPES, CHECK, FIELD_CN, POPULATION,
+                              REFUSED_CHANGE_TYPES, ROSTER, WEEKDAY_NAMES)
 
-ROSTER, CHECK, CHANGE, POPULATION = "花名册", "周查表", "学籍变动登记表", "适龄儿童名册"
 HEADER_SEARCH_ROWS = 15
 
-ALIASES = {
-    "xjh": ["学籍号", "全国学籍号", "学籍编号", "学生学籍号", "全国学籍号码"],
-    "sfz": ["身份证号", "身份证件号", "公民身份号码", "身份证号码", "身份证", "身份证件号码", "学生身份证号"],
-    "name": ["姓名", "学生姓名"],
-    "sex": ["性别"],
-    "birth": ["出生日期", "出生年月", "出生年月日"],
-    "grade": ["年级", "所在年级"],
-    "class": ["班级", "班", "班别", "所在班级"],
-    "guardian": ["监护人", "家长姓名", "监护人姓名", "家长", "监护人名字"],
-    "phone": ["联系电话", "电话", "家长电话", "手机", "联系方式", "监护人电话", "监护人联系电话",
-              "家长联系电话", "手机号码", "监护人手机"],
-    "address": ["家庭住址", "住址", "现住址", "家庭地址"],
-    "hukou": ["户籍所在地", "户籍地", "户口所在地"],
-    "poor": ["建档立卡", "脱贫户", "是否建档立卡", "建档立卡户"],
-    "disability": ["残疾", "残疾类型", "是否残疾"],
-    "study_mode": ["就读方式", "随班就读"],
-    "left_behind": ["留守儿童", "是否留守儿童", "留守"],
-    "migrant": ["随迁子女", "进城务工人员随迁子女", "是否随迁子女"],
-    "orphan": ["孤儿", "事实无人抚养", "是否孤儿"],
-    "teacher": ["包保教师", "责任教师", "包保责任人"],
-    "change_type": ["变动类型", "异动类型", "变动情况"],
-    "change_date": ["变动日期", "异动日期", "变动时间"],
-    "other_school": ["对方学校", "转入转出学校", "转往学校", "原学校", "转入学校", "转出学校"],
-    "receipt_date": ["回执日期", "接收回执日期"],
-    "reason": ["原因", "辍学原因", "休学原因", "变动原因"],
-    "responsible": ["责任人", "劝返责任人", "经办人"],
-    "note": ["备注", "缺勤原因"],
-    "head_teacher": ["班主任"],
-    "status": ["现状"],
-}
 _ALIAS_TO_FIELD = {norm_header(a): f for f, names in ALIASES.items() for a in names}
 
-WEEKDAY_HEADERS = {}
-for _i, _names in enumerate([("周一", "星期一", "一", "礼拜一"), ("周二", "星期二", "二", "礼拜二"),
-                             ("周三", "星期三", "三", "礼拜三"), ("周四", "星期四", "四", "礼拜四"),
-                             ("周五", "星期五", "五", "礼拜五"), ("周六", "星期六", "六", "礼拜六"),
-                             ("周日", "星期日", "日", "星期天", "周天", "礼拜日")]):
-    for _n in _names:
-        WEEKDAY_HEADERS[_n] = _i
+WEEKDAY_HEADERS = {n: i for i, names in enumerate(WEEKDAY_NAMES) for n in names}
 
 FOOTER_RE = re.compile(r"^(合计|总计|小计|制表人|填表人|审核人|负责人|校长|班主任签字|说明|注[:：]|备注[:：]|制表日期|填表日期)")
 TEACHING_WEEK_RE = re.compile(r"第\s*([0-9一二三四五六七八九十]+)\s*周")
 TITLE_DATE_RE = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-
-
-@dataclass(frozen=True)
-class Source:
-    file: str
-    sheet: str
-    row: int  # as Excel shows it
-
-    def text(self) -> str:
-        return f"{self.file} / {self.sheet} / 第{self.row}行"
-
-
-@dataclass
-class InputError:
-    file: str
-    sheet: str
-    row: int | None
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class Notice:
-    """An identity warning on a kept row (→ finding R08)."""
-    source: Source
-    key: str
-    message: str
 
 
 @dataclass
@@ -153,12 +91,6 @@ class ParsedFile:
     @property
     def rows_read(self) -> int:
         return sum(t.rows_read for t in self.tables)
-
-
-CHANGE_TYPES = ["新生入学", "转入", "转出", "休学", "复学", "辍学", "劝返复学", "死亡", "送教上门", "毕业",
-                "调班", "劝返记录"]
-REFUSED_CHANGE_TYPES = {"退学": "义务教育阶段不存在“退学”，请按转出、休学或辍学登记",
-                        "开除": "义务教育阶段不得开除学生，请按实际情况登记"}
 
 
 # ---------------------------------------------------------------- header detection
@@ -432,15 +364,6 @@ def column_name(h: _Header, j: int, field_name: str) -> str:
     return f"{column_letter(j)}列（{field_name}）"
 
 
-FIELD_CN = {"xjh": "学籍号", "sfz": "身份证号", "name": "姓名", "sex": "性别", "birth": "出生日期",
-            "grade": "年级", "class": "班级", "guardian": "监护人", "phone": "联系电话",
-            "address": "家庭住址", "hukou": "户籍所在地", "poor": "建档立卡", "disability": "残疾",
-            "study_mode": "就读方式", "left_behind": "留守儿童", "migrant": "随迁子女", "orphan": "孤儿",
-            "teacher": "包保教师", "change_type": "变动类型", "change_date": "变动日期",
-            "other_school": "对方学校", "receipt_date": "回执日期", "reason": "原因",
-            "responsible": "责任人", "note": "备注", "head_teacher": "班主任", "status": "现状"}
-
-
 def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, out: ParsedFile):
     used = set(h.fields.values()) | set(h.day_cols)
     for i in range(h.row + 1, end):
@@ -616,9 +539,7 @@ def _change_record(row, h, person: Person, src: Source, out) -> ChangeRecord | N
     if ctype in REFUSED_CHANGE_TYPES:
         out.errors.append(InputError(src.file, src.sheet, src.row, col, ctype_raw, REFUSED_CHANGE_TYPES[ctype]))
         return None
-    aliases = {"新生": "新生入学", "入学": "新生入学", "劝返": "劝返复学", "返校": "劝返复学", "送教": "送教上门",
-               "转班": "调班", "劝返登记": "劝返记录", "劝返工作记录": "劝返记录"}
-    ctype = aliases.get(ctype, ctype)
+    ctype = CHANGE_TYPE_ALIASES.get(ctype, ctype)
     if ctype not in CHANGE_TYPES:
         out.errors.append(InputError(src.file, src.sheet, src.row, col, ctype_raw,
                                      "变动类型无法识别（应为：" + "、".join(CHANGE_TYPES) + "）"))

@@ -40,7 +40,7 @@ from kc_batch.read import identity
 from kc_batch.read import files as readers
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
-from kc_batch.read.forms import InputError
+from kc_batch.model import InputError, Source
 from kc_batch.read.values import cell_text, is_blank, norm_header, parse_date
 
 CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
@@ -286,7 +286,7 @@ def _keyless_children(raw, parsed, tables, cal, notes, sheet_index) -> tuple[lis
             errors.append(e)
             continue
         row = sheets[table.sheet].rows[e.row - 1]
-        child = _child_from_raw_row(row, header, forms.Source(e.file, e.sheet, e.row),
+        child = _child_from_raw_row(row, header, Source(e.file, e.sheet, e.row),
                                     notes.get((e.sheet, e.row), []), sheet_index)
         if child["birth"] is None:
             errors.append(InputError(e.file, e.sheet, e.row, "身份证号/出生日期", child["id_text"],

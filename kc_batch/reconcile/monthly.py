@@ -15,15 +15,14 @@ from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.config import Config
 from kc_batch.rules.status import READING, SchoolState, Student, load_state
 from kc_batch.read.values import GRADE_NAMES
+from kc_batch.schemas import MONTHLY_COUNT_COLUMNS, MONTHLY_LEAF_COLUMNS, MONTHLY_RATE_COLUMNS
 from kc_batch.store import Store
 
 FLOW_PLUS = ["新生入学", "转入", "复学", "劝返复学"]
 FLOW_MINUS = ["转出", "休学", "死亡", "辍学"]
-COUNT_COLUMNS = ["学年初在校生", "上月末在校生", "本月新生入学", "本月转入", "本月复学", "本月劝返复学", "本月转出",
-                 "本月休学", "本月死亡", "本月辍学", "本月末在校生", "女生", "建档立卡", "残疾", "送教上门", "留守儿童",
-                 "随迁子女", "疑似辍学", "当前辍学", "累计辍学"]
-RATE_COLUMNS = ["年辍学率", "可能辍学率", "巩固率"]
-LEAF_COLUMNS = COUNT_COLUMNS + RATE_COLUMNS  # §9.2: the 23 leaf headers, in this order
+COUNT_COLUMNS = MONTHLY_COUNT_COLUMNS
+RATE_COLUMNS = MONTHLY_RATE_COLUMNS
+LEAF_COLUMNS = MONTHLY_LEAF_COLUMNS  # §9.2: the 23 leaf headers, in this order
 STAGE_GRADES = {"小学": range(1, 7), "初中": range(7, 10)}
 
 

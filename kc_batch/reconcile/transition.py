@@ -36,7 +36,7 @@ from kc_batch.read import files as readers
 from kc_batch.reconcile.census import (AnswerSheet, answer_keys, check_answer, harvest_answers, id_of_key, roster_rows_frame, school_of, with_schools)
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
-from kc_batch.read.forms import InputError
+from kc_batch.model import InputError
 from kc_batch.read.values import cell_text, norm_header
 
 TRANSITION_KIND = "transition"

@@ -10,9 +10,10 @@ from kc_batch.rules.attendance import Attendance, Case
 from kc_batch.calendar import SchoolCalendar, week_days
 from kc_batch.config import Config
 from kc_batch.rules.status import SchoolState, Student, load_state
+from kc_batch.schemas import WEEKLY_EVENT_TYPES
 from kc_batch.store import Store
 
-EVENT_COLUMNS = ["转入", "转出", "休学", "复学", "辍学", "劝返复学"]  # 本周… columns of 周汇总
+EVENT_COLUMNS = WEEKLY_EVENT_TYPES  # 本周… columns of 周汇总 (§9.1)
 
 
 @dataclass

@@ -6,14 +6,13 @@ from pathlib import Path
 
 from kc_batch.calendar import SchoolCalendar, week_days, week_of
 from kc_batch.config import load_config
-from kc_batch.read.forms import CHANGE_TYPES
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reports.xlsxform import safe_filename
+from kc_batch.schemas import (CHANGE_FORM_FIELDS, CHANGE_TYPES, CHECK_FORM_LEADING, CHECK_FORM_TRAILING,
+                              ROSTER_FORM_FIELDS, form_headers)
 
-ROSTER_HEADERS = ["学籍号", "身份证号", "姓名", "性别", "出生日期", "年级", "班级", "监护人", "联系电话", "家庭住址",
-                  "户籍所在地", "建档立卡", "残疾", "就读方式", "留守儿童", "随迁子女", "孤儿", "包保教师"]
-CHANGE_HEADERS = ["学籍号", "身份证号", "姓名", "年级", "班级", "变动类型", "变动日期", "对方学校", "回执日期", "原因",
-                  "责任人", "备注"]
+ROSTER_HEADERS = form_headers(ROSTER_FORM_FIELDS)
+CHANGE_HEADERS = form_headers(CHANGE_FORM_FIELDS)
 MARKS = ["√", "迟", "病", "事", "假", "旷", "旷半", "病半", "事半"]
 WEEKDAYS_CN = "一二三四五六日"
 ROWS = 60  # rows prepared with validation
@@ -68,7 +67,8 @@ def write_blank_forms(work_dir: Path, week: str | None = None) -> list[Path]:
     title = wb.add_format({"bold": True, "font_size": 16, "font_name": "宋体", "align": "center"})
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9", "align": "center", "text_wrap": True})
     text = wb.add_format({"num_format": "@", "border": 1})
-    headers = ["学籍号", "姓名"] + [f"{d.month}月{d.day}日\n周{WEEKDAYS_CN[d.weekday()]}" for d in days] + ["备注", "班主任"]
+    headers = (form_headers(CHECK_FORM_LEADING) + [f"{d.month}月{d.day}日\n周{WEEKDAYS_CN[d.weekday()]}" for d in days]
+               + form_headers(CHECK_FORM_TRAILING))
     ws.merge_range(0, 0, 0, len(headers) - 1,
                    f"{cfg.unit.name}   年级（  ）班 周查表（{days[0].isoformat() if days else week} 起）", title)
     ws.write_string(1, 0, "考勤符号：空白或√到校，迟 迟到，病 病假，事 事假，假 请假，旷 旷课；半天写“旷半”“病半”", text)

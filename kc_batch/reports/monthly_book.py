@@ -5,29 +5,12 @@ from pathlib import Path
 
 from kc_batch.config import Config
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
-from kc_batch.reports.weekly_book import LEDGER_COLUMNS, case_log_text, student_cells
-from kc_batch.reports.xlsxform import ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reports.weekly_book import case_log_text, student_cells
+from kc_batch.schemas import (CASE_COLUMNS, CHART_DATA_COLUMNS, DROPOUT_LIST_COLUMNS, FLOW_COLUMNS, INDICATOR_COLUMNS,
+                              MONTHLY_REPORT_COLUMNS, SUSPECT_LIST_COLUMNS)
+from kc_batch.reports.xlsxform import ChartSpec, ReportMeta, Sheet, safe_filename, write_workbook
 
-GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
-    "学年初在校生": "在校生", "上月末在校生": "在校生",
-    "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
-    "本月转出": "本月减少", "本月休学": "本月减少", "本月死亡": "本月减少", "本月辍学": "本月减少",
-    "本月末在校生": "本月末在校生情况", "女生": "本月末在校生情况", "建档立卡": "本月末在校生情况",
-    "残疾": "本月末在校生情况", "送教上门": "本月末在校生情况", "留守儿童": "本月末在校生情况",
-    "随迁子女": "本月末在校生情况",
-    "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
-    "年辍学率": "指标", "可能辍学率": "指标", "巩固率": "指标",
-}
-LIST_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"), Column("班级"),
-                Column("辍学日期", "date"), Column("辍学原因"), Column("监护人"), Column("联系电话"),
-                Column("家庭住址", width=24), Column("类别"), Column("劝返责任人"), Column("劝返次数", "int"),
-                Column("劝返情况", width=40)]
-SUSPECT_COLUMNS = LIST_COLUMNS + [Column("连续旷课天数", "num"), Column("疑似原因")]
-CASE_COLUMNS = LEDGER_COLUMNS[:10] + [Column("销号日期", "date"), Column("销号原因")] + LEDGER_COLUMNS[10:]
-FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("变动类型"), Column("变动日期", "date"),
-                Column("对方学校", width=24), Column("回执日期", "date"), Column("状态")]
-INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=60), Column("分子", "num"), Column("分母", "num"),
-                     Column("数值", "percent"), Column("口径", width=40)]
+LIST_COLUMNS, SUSPECT_COLUMNS = DROPOUT_LIST_COLUMNS, SUSPECT_LIST_COLUMNS
 ZERO_REPORT = "本月无辍学学生（零报告）"
 
 
@@ -41,9 +24,7 @@ def period_text(res: MonthlyResult) -> str:
 
 
 def report_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
-    # narrow count columns (headers wrap) so that 24 columns print legibly on one A4 landscape width
-    columns = [Column("年级", width=9)] + [Column(c, "percent" if c in RATE_COLUMNS else "int", GROUPS[c],
-                                                width=8 if c in RATE_COLUMNS else 6) for c in LEAF_COLUMNS]
+    columns = MONTHLY_REPORT_COLUMNS
     rows, subtotals, highlight = [], set(), set()
     breaches = {(id(row), col) for row, col, _ in rate_limit_breaches(res, cfg)}
     body = res.rows[:-1]
@@ -140,9 +121,7 @@ def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
                    ("疑似辍学", [r.figures.counts["疑似辍学"] for r in grade_rows])], x_title="年级", y_title="人数"),
     ]
     rows = [[w, e, p, p / e if e else None] for w, e, p in res.weekly_rates]
-    return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", [Column("周次"), Column("应出勤人次", "num"),
-                                                          Column("实出勤人次", "num"), Column("出勤率", "percent")],
-                 rows, period=period_text(res), charts=charts, footer=False, empty_text="本学年尚无周查表数据")
+    return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", CHART_DATA_COLUMNS, rows, period=period_text(res), charts=charts, footer=False, empty_text="本学年尚无周查表数据")
 
 
 def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult) -> Path:

@@ -4,28 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from kc_batch.config import Config
-from kc_batch.read.forms import InputError
+from kc_batch.model import InputError
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
-from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.schemas import ALERT_COLUMNS, ERROR_COLUMNS, FINDING_COLUMNS, LEDGER_COLUMNS, WEEKLY_SUMMARY_COLUMNS
+from kc_batch.reports.xlsxform import ReportMeta, Sheet, safe_filename, write_workbook
 
-SUMMARY_COLUMNS = [
-    Column("年级"), Column("班级"), Column("在册人数", "int"), Column("应出勤人次", "num"),
-    Column("实出勤人次", "num"), Column("出勤率", "percent"), Column("迟到人次", "int"),
-    Column("病假人次", "num"), Column("事假人次", "num"), Column("旷课人次", "num"),
-] + [Column(f"本周{t}", "int") for t in EVENT_COLUMNS] + [Column("疑似辍学人数", "int")]
-
-ALERT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("连续旷课天数", "num"),
-                 Column("首次旷课日期", "date"), Column("累计旷课天数", "num"), Column("缺勤率", "percent"),
-                 Column("预警级别"), Column("应采取措施", width=40), Column("责任人"), Column("截止日期", "date"),
-                 Column("监护人"), Column("联系电话"), Column("类别")]
-FINDING_COLUMNS = [Column("代码"), Column("问题"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
-                   Column("说明", width=60), Column("来源", width=50)]
-ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
-                 Column("错误说明", width=60)]
-LEDGER_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("开立日期", "date"),
-                  Column("类别"), Column("原因"), Column("责任人"), Column("状态"), Column("返校日期", "date"),
-                  Column("劝返次数", "int"), Column("劝返记录", width=50), Column("监护人"), Column("联系电话")]
+SUMMARY_COLUMNS = WEEKLY_SUMMARY_COLUMNS
 
 
 def student_cells(s) -> list:

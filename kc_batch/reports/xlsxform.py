@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import XlsxFileError
 
 from kc_batch.errors import OutputError
+from kc_batch.schemas import KINDS, Column  # noqa: F401  (Column: re-exported for the book modules)
 
 EXCEL_CELL_LIMIT = 32767
 TRUNCATION_MARK = "…（已截断）"
@@ -40,15 +41,6 @@ WIDTH_SAMPLE_ROWS = 2000
 LINE_HEIGHT = 15.0          # points per text line at 11 pt
 TITLE_HEIGHT = 28.0
 CHART_ROWS = 17             # rows a default chart (288 px) needs, with a gap
-KINDS = ("text", "int", "num", "percent", "date")
-
-
-@dataclass
-class Column:
-    header: str
-    kind: str = "text"
-    group: str | None = None
-    width: float | None = None
 
 
 @dataclass

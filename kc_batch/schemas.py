@@ -1,0 +1,155 @@
+"""The one schema module: the input forms' fields and header aliases (SPEC §3.1–§3.4) and the
+output tables' leaf columns (SPEC §9).
+
+The reader (read/forms.py) recognises headers with FIELDS; the report writers (reports/*_book.py)
+take their headers from the *_COLUMNS lists; `kc forms` (reports/blank_forms.py) writes the blank
+input forms from ROSTER_FORM_FIELDS / CHANGE_FORM_FIELDS. A header or alias is added here, once.
+Lowest layer: imports nothing from kc_batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------- input forms (§3)
+
+ROSTER, CHECK, CHANGE, POPULATION = "花名册", "周查表", "学籍变动登记表", "适龄儿童名册"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input column: its Chinese name (used in messages and blank forms) and the header texts
+    that mean it, the Chinese name first."""
+    cn: str
+    aliases: tuple[str, ...]
+
+
+def _f(*names: str) -> FieldSpec:
+    return FieldSpec(names[0], names)
+
+
+FIELDS: dict[str, FieldSpec] = {
+    "xjh": _f("学籍号", "全国学籍号", "学籍编号", "学生学籍号", "全国学籍号码"),
+    "sfz": _f("身份证号", "身份证件号", "公民身份号码", "身份证号码", "身份证", "身份证件号码", "学生身份证号"),
+    "name": _f("姓名", "学生姓名"),
+    "sex": _f("性别"),
+    "birth": _f("出生日期", "出生年月", "出生年月日"),
+    "grade": _f("年级", "所在年级"),
+    "class": _f("班级", "班", "班别", "所在班级"),
+    "guardian": _f("监护人", "家长姓名", "监护人姓名", "家长", "监护人名字"),
+    "phone": _f("联系电话", "电话", "家长电话", "手机", "联系方式", "监护人电话", "监护人联系电话",
+                "家长联系电话", "手机号码", "监护人手机"),
+    "address": _f("家庭住址", "住址", "现住址", "家庭地址"),
+    "hukou": _f("户籍所在地", "户籍地", "户口所在地"),
+    "poor": _f("建档立卡", "脱贫户", "是否建档立卡", "建档立卡户"),
+    "disability": _f("残疾", "残疾类型", "是否残疾"),
+    "study_mode": _f("就读方式", "随班就读"),
+    "left_behind": _f("留守儿童", "是否留守儿童", "留守"),
+    "migrant": _f("随迁子女", "进城务工人员随迁子女", "是否随迁子女"),
+    "orphan": _f("孤儿", "事实无人抚养", "是否孤儿"),
+    "teacher": _f("包保教师", "责任教师", "包保责任人"),
+    "change_type": _f("变动类型", "异动类型", "变动情况"),
+    "change_date": _f("变动日期", "异动日期", "变动时间"),
+    "other_school": _f("对方学校", "转入转出学校", "转往学校", "原学校", "转入学校", "转出学校"),
+    "receipt_date": _f("回执日期", "接收回执日期"),
+    "reason": _f("原因", "辍学原因", "休学原因", "变动原因"),
+    "responsible": _f("责任人", "劝返责任人", "经办人"),
+    "note": _f("备注", "缺勤原因"),
+    "head_teacher": _f("班主任"),
+    "status": _f("现状"),
+}
+ALIASES = {f: list(spec.aliases) for f, spec in FIELDS.items()}
+FIELD_CN = {f: spec.cn for f, spec in FIELDS.items()}
+
+# §3.2: weekday headers of a 周查表 (Monday = 0)
+WEEKDAY_NAMES = [("周一", "星期一", "一", "礼拜一"), ("周二", "星期二", "二", "礼拜二"),
+                 ("周三", "星期三", "三", "礼拜三"), ("周四", "星期四", "四", "礼拜四"),
+                 ("周五", "星期五", "五", "礼拜五"), ("周六", "星期六", "六", "礼拜六"),
+                 ("周日", "星期日", "日", "星期天", "周天", "礼拜日")]
+
+# §3.3: the 变动类型 a register may hold, the words that mean one of them, and those refused
+CHANGE_TYPES = ["新生入学", "转入", "转出", "休学", "复学", "辍学", "劝返复学", "死亡", "送教上门", "毕业",
+                "调班", "劝返记录"]
+CHANGE_TYPE_ALIASES = {"新生": "新生入学", "入学": "新生入学", "劝返": "劝返复学", "返校": "劝返复学",
+                       "送教": "送教上门", "转班": "调班", "劝返登记": "劝返记录", "劝返工作记录": "劝返记录"}
+REFUSED_CHANGE_TYPES = {"退学": "义务教育阶段不存在“退学”，请按转出、休学或辍学登记",
+                        "开除": "义务教育阶段不得开除学生，请按实际情况登记"}
+
+# the columns of the blank forms `kc forms` writes, in order (§3.1, §3.3)
+ROSTER_FORM_FIELDS = ["xjh", "sfz", "name", "sex", "birth", "grade", "class", "guardian", "phone", "address",
+                      "hukou", "poor", "disability", "study_mode", "left_behind", "migrant", "orphan", "teacher"]
+CHANGE_FORM_FIELDS = ["xjh", "sfz", "name", "grade", "class", "change_type", "change_date", "other_school",
+                      "receipt_date", "reason", "responsible", "note"]
+CHECK_FORM_LEADING = ["xjh", "name"]        # then one column per school day
+CHECK_FORM_TRAILING = ["note", "head_teacher"]
+
+
+def form_headers(fields: list[str]) -> list[str]:
+    return [FIELD_CN[f] for f in fields]
+
+
+# ---------------------------------------------------------------- output tables (§9)
+
+KINDS = ("text", "int", "num", "percent", "date")
+
+
+@dataclass
+class Column:
+    """One leaf column of an output table: header text, value kind, optional group header above it
+    (a two-row header) and width."""
+    header: str
+    kind: str = "text"
+    group: str | None = None
+    width: float | None = None
+
+
+# §9.1 周查汇总
+WEEKLY_EVENT_TYPES = ["转入", "转出", "休学", "复学", "辍学", "劝返复学"]  # the 本周… columns of 周汇总
+WEEKLY_SUMMARY_COLUMNS = [
+    Column("年级"), Column("班级"), Column("在册人数", "int"), Column("应出勤人次", "num"),
+    Column("实出勤人次", "num"), Column("出勤率", "percent"), Column("迟到人次", "int"),
+    Column("病假人次", "num"), Column("事假人次", "num"), Column("旷课人次", "num"),
+] + [Column(f"本周{t}", "int") for t in WEEKLY_EVENT_TYPES] + [Column("疑似辍学人数", "int")]
+ALERT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("连续旷课天数", "num"),
+                 Column("首次旷课日期", "date"), Column("累计旷课天数", "num"), Column("缺勤率", "percent"),
+                 Column("预警级别"), Column("应采取措施", width=40), Column("责任人"), Column("截止日期", "date"),
+                 Column("监护人"), Column("联系电话"), Column("类别")]
+FINDING_COLUMNS = [Column("代码"), Column("问题"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
+                   Column("说明", width=60), Column("来源", width=50)]
+ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
+                 Column("错误说明", width=60)]
+LEDGER_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("开立日期", "date"),
+                  Column("类别"), Column("原因"), Column("责任人"), Column("状态"), Column("返校日期", "date"),
+                  Column("劝返次数", "int"), Column("劝返记录", width=50), Column("监护人"), Column("联系电话")]
+
+# §9.2 月报: the 23 leaf headers of 月报表, in order, and the group header above each
+MONTHLY_COUNT_COLUMNS = ["学年初在校生", "上月末在校生", "本月新生入学", "本月转入", "本月复学", "本月劝返复学",
+                         "本月转出", "本月休学", "本月死亡", "本月辍学", "本月末在校生", "女生", "建档立卡", "残疾",
+                         "送教上门", "留守儿童", "随迁子女", "疑似辍学", "当前辍学", "累计辍学"]
+MONTHLY_RATE_COLUMNS = ["年辍学率", "可能辍学率", "巩固率"]
+MONTHLY_LEAF_COLUMNS = MONTHLY_COUNT_COLUMNS + MONTHLY_RATE_COLUMNS
+MONTHLY_GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
+    "学年初在校生": "在校生", "上月末在校生": "在校生",
+    "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
+    "本月转出": "本月减少", "本月休学": "本月减少", "本月死亡": "本月减少", "本月辍学": "本月减少",
+    "本月末在校生": "本月末在校生情况", "女生": "本月末在校生情况", "建档立卡": "本月末在校生情况",
+    "残疾": "本月末在校生情况", "送教上门": "本月末在校生情况", "留守儿童": "本月末在校生情况",
+    "随迁子女": "本月末在校生情况",
+    "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
+    "年辍学率": "指标", "可能辍学率": "指标", "巩固率": "指标",
+}
+# narrow count columns (headers wrap) so that 24 columns print legibly on one A4 landscape width
+MONTHLY_REPORT_COLUMNS = [Column("年级", width=9)] + [
+    Column(c, "percent" if c in MONTHLY_RATE_COLUMNS else "int", MONTHLY_GROUPS[c],
+           width=8 if c in MONTHLY_RATE_COLUMNS else 6) for c in MONTHLY_LEAF_COLUMNS]
+DROPOUT_LIST_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"),
+                        Column("班级"), Column("辍学日期", "date"), Column("辍学原因"), Column("监护人"),
+                        Column("联系电话"), Column("家庭住址", width=24), Column("类别"), Column("劝返责任人"),
+                        Column("劝返次数", "int"), Column("劝返情况", width=40)]
+SUSPECT_LIST_COLUMNS = DROPOUT_LIST_COLUMNS + [Column("连续旷课天数", "num"), Column("疑似原因")]
+CASE_COLUMNS = LEDGER_COLUMNS[:10] + [Column("销号日期", "date"), Column("销号原因")] + LEDGER_COLUMNS[10:]
+FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("变动类型"),
+                Column("变动日期", "date"), Column("对方学校", width=24), Column("回执日期", "date"), Column("状态")]
+INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=60), Column("分子", "num"),
+                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40)]
+CHART_DATA_COLUMNS = [Column("周次"), Column("应出勤人次", "num"), Column("实出勤人次", "num"),
+                      Column("出勤率", "percent")]
