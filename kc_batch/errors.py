@@ -25,5 +25,10 @@ class OutputError(KcError):
     exit_code = 1
 
 
+class StoreError(KcError):
+    """kc.sqlite cannot be used by this version of kc (written by a newer one)."""
+    exit_code = 1
+
+
 class UnreadableFile(Exception):
     """A file that cannot be opened as a spreadsheet; message is Chinese."""

@@ -19,7 +19,6 @@ import re
 import shutil
 import smtplib
 import socket
-import sqlite3
 import ssl
 import tempfile
 import urllib.parse
@@ -38,6 +37,7 @@ import jinja2
 
 from kc_batch.errors import ConfigError, KcError, OutputError
 from kc_batch.read.files import file_sha256
+from kc_batch.store import Store
 
 XLSX_MAIN, XLSX_SUB = "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLACEHOLDER_FROM = "kc_batch@localhost"
@@ -410,42 +410,19 @@ def _reply_text(exc: Exception) -> str:
 
 # ---------------------------------------------------------------- sent-mail log
 
-SENT_MAIL_DDL = """CREATE TABLE IF NOT EXISTS sent_mail(
-    period TEXT NOT NULL, unit TEXT NOT NULL, report TEXT NOT NULL, workbook_sha256 TEXT NOT NULL,
-    recipients TEXT NOT NULL, message_id TEXT NOT NULL, sent_at TEXT NOT NULL)"""
-
-
-def _connect(log_db: Path) -> sqlite3.Connection:
-    Path(log_db).parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(str(log_db), timeout=30)
-    con.execute(SENT_MAIL_DDL)
-    return con
-
-
 def previous_sends(log_db: Path, period: str, unit: str, report: str) -> list[tuple[str, str]]:
     """(sent_at, workbook_sha256) of earlier sends of this report, oldest first."""
     if not Path(log_db).exists():
         return []
-    con = _connect(log_db)
-    try:
-        return con.execute(
-            "SELECT sent_at, workbook_sha256 FROM sent_mail WHERE period=? AND unit=? AND report=? "
-            "ORDER BY sent_at", (period, unit, report)).fetchall()
-    finally:
-        con.close()
+    with Store(log_db) as store:
+        return store.previous_sends(period, unit, report)
 
 
 def log_sent(log_db: Path, period: str, unit: str, report: str, sha256: str, recipients: list[str],
              message_id: str, sent_at: dt.datetime) -> None:
-    con = _connect(log_db)
-    try:
-        with con:
-            con.execute("INSERT INTO sent_mail(period, unit, report, workbook_sha256, recipients, "
-                        "message_id, sent_at) VALUES (?,?,?,?,?,?,?)",
-                        (period, unit, report, sha256, ", ".join(recipients), message_id,
-                         sent_at.isoformat(timespec="seconds")))
-    finally:
-        con.close()
+    Path(log_db).parent.mkdir(parents=True, exist_ok=True)
+    with Store(log_db) as store:
+        store.log_sent(period, unit, report, sha256, recipients, message_id, sent_at)
 
 
 def append_send_log(outbox: Path, line: str) -> None:

@@ -13,7 +13,15 @@ import json
 import sqlite3
 from pathlib import Path
 
-SCHEMA = """
+from kc_batch.errors import StoreError
+
+
+# §10.2: the store's schema grows by numbered steps. `PRAGMA user_version` says which steps a
+# kc.sqlite has had; opening it applies the missing ones in order, each inside one transaction.
+# A kc.sqlite written before migrations existed (user_version 0) holds exactly the tables of step 1
+# (created then with CREATE TABLE IF NOT EXISTS), which is why step 1 keeps IF NOT EXISTS.
+# Append new steps; never edit one that has shipped.
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS files(
     id INTEGER PRIMARY KEY, rel TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size INTEGER,
     fmt TEXT, imported_at TEXT, summary TEXT);
@@ -56,6 +64,54 @@ CREATE TABLE IF NOT EXISTS runs(
 """
 
 
+# step 2: the kc send log, which mail.py used to create for itself (IF NOT EXISTS: a store that
+# logged an SMTP send already has it)
+SENT_MAIL_V2 = """
+CREATE TABLE IF NOT EXISTS sent_mail(
+    period TEXT NOT NULL, unit TEXT NOT NULL, report TEXT NOT NULL, workbook_sha256 TEXT NOT NULL,
+    recipients TEXT NOT NULL, message_id TEXT NOT NULL, sent_at TEXT NOT NULL);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, SCHEMA_V1),
+    (2, SENT_MAIL_V2),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> list[int]:
+    """Bring a store up to SCHEMA_VERSION; → the steps applied. Each step and its new
+    user_version commit together, so a killed upgrade leaves the store at a whole step."""
+    applied = []
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"数据库 {path} 由更新版本的 kc 写入（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}），"
+                         "请升级 kc 后再运行。")
+    for number, script in MIGRATIONS:
+        if number <= version:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(script):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number:d}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -63,7 +119,11 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
-        self.db.executescript(SCHEMA)
+        try:
+            self.migrated = migrate(self.db, self.path)
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self):
         self.db.close()
@@ -202,3 +262,17 @@ class Store:
         self.db.execute("INSERT INTO runs(command, started_at, finished_at, files_new, errors) VALUES (?,?,?,?,?)",
                         (command, started.isoformat(timespec="seconds"),
                          dt.datetime.now().isoformat(timespec="seconds"), files_new, errors))
+
+    # ---- kc send log (§12)
+    def previous_sends(self, period: str, unit: str, report: str) -> list[tuple[str, str]]:
+        """(sent_at, workbook_sha256) of earlier sends of this report, oldest first."""
+        return self.db.execute(
+            "SELECT sent_at, workbook_sha256 FROM sent_mail WHERE period=? AND unit=? AND report=? "
+            "ORDER BY sent_at", (period, unit, report)).fetchall()
+
+    def log_sent(self, period: str, unit: str, report: str, sha256: str, recipients: list[str],
+                 message_id: str, sent_at: dt.datetime) -> None:
+        self.db.execute("INSERT INTO sent_mail(period, unit, report, workbook_sha256, recipients, "
+                        "message_id, sent_at) VALUES (?,?,?,?,?,?,?)",
+                        (period, unit, report, sha256, ", ".join(recipients), message_id,
+                         sent_at.isoformat(timespec="seconds")))

@@ -1,0 +1,140 @@
+"""`PRAGMA user_version` migrations of kc.sqlite (SPEC §10.2).
+
+tests/fixtures/kc_ac5a16a.sqlite.gz is the kc.sqlite that the code of commit ac5a16a (the last one
+before the restructure, no migrations: CREATE TABLE IF NOT EXISTS only, user_version 0) wrote for
+sample_data/, made with
+
+    git worktree add /tmp/old ac5a16a
+    cp -r sample_data /tmp/s && cd /tmp/s && PYTHONPATH=/tmp/old python -m kc_batch.cli weekly
+    sqlite3 kc.sqlite 'PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE; VACUUM' && gzip -9 kc.sqlite
+
+(if sample_data/inbox changes, remake it the same way: the test needs the stored files to be the
+inbox's files). Opening it with today's code must upgrade it in place, and weekly/monthly on it
+must give the same workbooks as on a fresh store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import shutil
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from kc_batch.cli import main
+from kc_batch.errors import StoreError
+from kc_batch.read.files import file_sha256, list_inbox
+from kc_batch.store import MIGRATIONS, SCHEMA_VERSION, Store
+
+REPO = Path(__file__).resolve().parent.parent
+OLD_STORE = Path(__file__).parent / "fixtures" / "kc_ac5a16a.sqlite.gz"
+
+
+def _sample(tmp_path: Path, name: str, old_store: bool) -> Path:
+    target = tmp_path / name
+    shutil.copytree(REPO / "sample_data", target, ignore=shutil.ignore_patterns("out", "outbox", "kc.sqlite*"))
+    if old_store:
+        (target / "kc.sqlite").write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    return target
+
+
+def _tables(path: Path) -> dict[str, list[str]]:
+    db = sqlite3.connect(path)
+    try:
+        names = [n for n, in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {n: [c[1] for c in db.execute(f"PRAGMA table_info({n})")] for n in names}
+    finally:
+        db.close()
+
+
+def _version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _cells(folder: Path) -> dict:
+    out = {}
+    for path in sorted((folder / "out").rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path, data_only=True)
+        out[path.relative_to(folder).as_posix()] = {
+            ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    return out
+
+
+def test_fixture_is_an_unmigrated_store_of_the_old_code(tmp_path):
+    """The fixture has user_version 0, no sent_mail table, and holds exactly the sample inbox's files
+    (by SHA-256), so that a run on it imports nothing new."""
+    path = tmp_path / "kc.sqlite"
+    path.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    assert _version(path) == 0
+    assert "sent_mail" not in _tables(path)
+    db = sqlite3.connect(path)
+    stored = {sha for sha, in db.execute("SELECT sha256 FROM files")}
+    db.close()
+    inbox = {file_sha256(p) for p in list_inbox(REPO / "sample_data" / "inbox")}
+    assert stored == inbox and len(stored) == 30
+
+
+def test_old_store_is_upgraded_in_place_to_the_fresh_schema(tmp_path):
+    """Opening the old kc.sqlite applies steps 1..N: afterwards it has user_version N and exactly the
+    tables and columns of a store created fresh, and its rows are kept (600 roster rows)."""
+    old = tmp_path / "old.sqlite"
+    old.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    with Store(old) as store:
+        assert store.migrated == [n for n, _ in MIGRATIONS]
+    with Store(tmp_path / "fresh.sqlite") as fresh:
+        assert fresh.migrated == [n for n, _ in MIGRATIONS]
+    assert _version(old) == SCHEMA_VERSION == _version(tmp_path / "fresh.sqlite")
+    assert _tables(old) == _tables(tmp_path / "fresh.sqlite")
+    assert "sent_mail" in _tables(old)
+    with Store(old) as store:
+        assert store.migrated == []  # a second open changes nothing
+        assert store.query("SELECT COUNT(*) FROM roster_rows")[0][0] == 600
+
+
+def test_weekly_and_monthly_on_the_old_store_match_a_fresh_store(tmp_path):
+    """Same inbox, one folder with the old store (every file already imported: nothing new is read)
+    and one fresh: every cell of the weekly and monthly workbooks is the same."""
+    old, fresh = _sample(tmp_path, "old", True), _sample(tmp_path, "fresh", False)
+    for folder in (old, fresh):
+        for args in (["weekly"], ["monthly", "--month", "2026-11"]):
+            res = CliRunner().invoke(main, [*args, "--dir", str(folder)], env={"KC_NO_PROGRESS": "1"})
+            assert res.exit_code == 0, res.output
+    with Store(old / "kc.sqlite") as store:
+        # the old store's 30 files were not imported again (one run row from the old code, two new)
+        assert store.query("SELECT COUNT(*) FROM files")[0][0] == 30
+        assert store.query("SELECT COUNT(*) FROM runs")[0][0] == 3
+    old_cells, fresh_cells = _cells(old), _cells(fresh)
+    assert sorted(old_cells) == sorted(fresh_cells) and len(old_cells) == 2
+    assert old_cells == fresh_cells
+
+
+def test_a_failed_step_leaves_the_store_at_the_last_whole_step(tmp_path, monkeypatch):
+    """A step that fails half-way rolls back with its user_version: the store stays at step 1 and a
+    later open (with the step fixed) completes it."""
+    path = tmp_path / "kc.sqlite"
+    path.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    broken = [MIGRATIONS[0], (2, "CREATE TABLE sent_mail(x TEXT); CREATE TABLE oops(")]
+    monkeypatch.setattr("kc_batch.store.MIGRATIONS", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        Store(path)
+    assert _version(path) == 1
+    assert "sent_mail" not in _tables(path)
+    monkeypatch.undo()
+    with Store(path) as store:
+        assert store.migrated == [2]
+
+
+def test_a_store_from_a_newer_kc_is_refused(tmp_path):
+    path = tmp_path / "kc.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="由更新版本的 kc 写入"):
+        Store(path)
