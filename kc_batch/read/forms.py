@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.read import identity
 from kc_batch.calendar import SchoolCalendar, week_of
-from kc_batch.read.values import (GRADE_NAMES, Mark, cell_text, column_letter, grade_class_from_text, is_blank, nfkc, norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark)
+from kc_batch.read.values import (GRADE_NAMES, Mark, cell_text, column_letter, disability_kind, grade_class_from_text, is_blank, nfkc, norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark, parse_study_mode)
 from kc_batch.read.files import RawFile, RawSheet
 from kc_batch.model import InputError, Notice, Source
 from kc_batch.schemas import (ALIASES, CHANGE, CHANGE_TYPE_ALIASES, CHANGE_TYPES, CHECK, FIELD_CN, POPULATION,
@@ -448,7 +448,7 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
 
 def _roster_attrs(row, h, src, person: Person, out) -> dict:
     a = {}
-    for f in ("sex", "guardian", "phone", "address", "hukou", "teacher", "study_mode", "status"):
+    for f in ("sex", "guardian", "phone", "address", "hukou", "teacher", "status"):
         v = cell_text(_get(row, h, f))
         if v:
             a[f] = identity.normalise_name(v) if f == "guardian" else v
@@ -467,14 +467,15 @@ def _roster_attrs(row, h, src, person: Person, out) -> dict:
         v = parse_flag(_get(row, h, f))
         if v is not None:
             a[f] = v
-    dis = cell_text(_get(row, h, "disability"))
-    if dis and parse_flag(dis):
+    dis = disability_kind(_get(row, h, "disability"))  # §3.1: an unknown type is kept as text
+    if dis:
         a["disability"] = dis
     lb = cell_text(_get(row, h, "left_behind"))
     if lb and parse_flag(lb):
         a["left_behind"] = lb
-    if cell_text(_get(row, h, "study_mode")) == "送教上门":
-        a["study_mode"] = "送教上门"
+    mode = parse_study_mode(_get(row, h, "study_mode"))
+    if mode:
+        a["study_mode"] = mode
     _check_identity_agreement(person, a, src, out)
     return a
 

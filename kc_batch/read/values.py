@@ -217,3 +217,73 @@ def parse_mark(value) -> Mark | None | str:
         kind = _HALF_KIND[word[0]]
         return Mark(present=0.5, **{kind: 0.5})
     return "error"
+
+
+# ---------------------------------------------------------------- roster categories (§3.1, §20)
+
+STUDY_MODES = ("普通", "随班就读", "送教上门")  # §3.1 就读方式
+DISABILITY_TYPES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")  # 残疾类型 (GB/T 26341)
+DISABILITY_UNSPECIFIED = "未注明类型"
+
+
+def parse_study_mode(value) -> str:
+    """就读方式: 普通 / 随班就读 / 送教上门 from any §3.5 form; a yes in a “随班就读” column is 随班就读,
+    a no is 普通; other text is kept as written (''  when blank)."""
+    s = re.sub(r"\s+", "", nfkc(cell_text(value)))
+    if not s:
+        return ""
+    if "送教" in s:
+        return "送教上门"
+    if "随班" in s:
+        return "随班就读"
+    if s.startswith("普通") or s == "正常":
+        return "普通"
+    flag = parse_flag(s)
+    if s in ("是", "√", "✓", "✔", "1", "Y", "y", "yes"):
+        return "随班就读"
+    return "普通" if flag is False else cell_text(value)
+
+
+def disability_kind(value) -> str | None:
+    """残疾 cell → None (no disability), the type (“视力残疾”), 未注明类型 (是/✓/1), or the text as written
+    when it is neither 是/否 nor a known type (kept, not an error)."""
+    s = re.sub(r"\s+", "", nfkc(cell_text(value)))
+    if not s or parse_flag(s) is False:
+        return None
+    if s in ("是", "有", "√", "✓", "✔", "1", "Y", "y", "yes", "残疾"):
+        return DISABILITY_UNSPECIFIED
+    for kind in DISABILITY_TYPES:
+        if s.startswith(kind):
+            return s if s.startswith(kind + "残疾") else kind + "残疾"
+    return cell_text(value)
+
+
+NO_VILLAGE = "未注明村"
+# administrative units that may come before the village in an address
+_ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "街道办事处", "办事处", "街道", "省", "市", "县", "区",
+                   "镇", "乡")
+_NOT_A_VILLAGE_AFTER = ("镇", "乡", "街", "县", "市", "区")  # “新村镇”: the 村 is part of a township's name
+
+
+def village_of(text: str) -> str | None:
+    """§20: the village an address names — the part after its last township-or-higher unit, up to and
+    including the first 村 or 社区: “广西北流市新圩镇河村村3队”, “新圩镇河村”, “河村村委会” → 河村;
+    “城南社区3栋” → 城南社区; None when the address names no village."""
+    s = re.sub(r"\s+", "", nfkc(text or ""))
+    start, i = 0, 0
+    while i < len(s):
+        if s.startswith("社区", i) and i > start:
+            return s[start:i + 2]
+        if s[i] == "村" and i > start and not s.startswith(_NOT_A_VILLAGE_AFTER, i + 1):
+            return s[start:i + 1]
+        suffix = next((a for a in _ADMIN_SUFFIXES if s.startswith(a, i)), None)
+        if suffix and i > start:
+            start = i = i + len(suffix)
+            continue
+        i += 1
+    return None
+
+
+def student_village(hukou: str, address: str) -> str | None:
+    """§20: the village of 户籍所在地, else of 家庭住址."""
+    return village_of(hukou) or village_of(address)
