@@ -60,10 +60,11 @@ Policy = _make_class("Policy", _section("policy"), [
     ("rates", Any, field(default_factory=RateOptions)),
     ("escalation", Any, field(default_factory=lambda: list(DEFAULT_LADDER))),
 ])
+Responsibility = _make_class("Responsibility", _section("responsibility"))
 Mail = _make_class("Mail", _section("mail"))
 Limits = _make_class("Limits", _section("limits"))
 _CLASSES = {"unit": Unit, "calendar": CalendarConfig, "policy": Policy, "policy.rates": RateOptions, "mail": Mail,
-            "limits": Limits}
+            "limits": Limits, "responsibility": Responsibility}
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Config:
     mail: Any = field(default_factory=Mail)
     units: list[ExpectedUnit] = field(default_factory=list)
     limits: Any = field(default_factory=Limits)
+    responsibility: Any = field(default_factory=Responsibility)
     path: Path | None = None
     notices: list[str] = field(default_factory=list)   # Chinese lines to show (e.g. the file was GBK)
 
@@ -244,11 +246,22 @@ def _as_stage_rates(v, key):
     return {**key.default, **{k: float(x) for k, x in v.items()}}
 
 
+def _as_names(v, key):
+    """{学段 or 年级: name} (§19 分管领导): 小学/初中, or a grade 一年级…九年级 / 初一…初三."""
+    from kc_batch.read.values import parse_grade
+    if not isinstance(v, dict) or any(not isinstance(x, str) or (k not in STAGES and parse_grade(k) is None)
+                                      for k, x in v.items()):
+        return _BAD
+    return dict(v)
+
+
 _CONVERT = {"str": _as_str, "code": _as_code, "int": _as_int, "float": _as_float, "bool": _as_bool,
-            "date": _as_date, "dates": _as_dates, "strs": _as_strs, "stage_rates": _as_stage_rates}
+            "date": _as_date, "dates": _as_dates, "strs": _as_strs, "stage_rates": _as_stage_rates,
+            "names": _as_names}
 _EXPECTED = {"str": "文字（加英文双引号）", "code": "文字", "int": "整数", "float": "数字", "bool": "true 或 false",
              "date": "日期，如 2026-09-01", "dates": "日期列表，如 [2026-10-01, 2026-10-02]",
-             "strs": "文字列表，如 [\"小学\", \"初中\"]", "stage_rates": "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }"}
+             "strs": "文字列表，如 [\"小学\", \"初中\"]", "stage_rates": "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }",
+             "names": "表，键为学段或年级、值为姓名，如 { \"小学\" = \"王副校长\", \"七年级\" = \"李主任\" }"}
 
 
 def config_from_dict(data: dict, lines: _KeyLines | None = None, path: Path | None = None) -> Config:

@@ -2,7 +2,8 @@
 
 To add a setting, add one `Key` to its section here — the loader (config.py) checks it, the dataclass
 gets the attribute, and `kc init` writes it with its comment. Kinds: str, code (text or number, kept as
-text), int, float, bool, date, dates, strs, stage_rates (a {学段: rate} table merged over the default).
+text), int, float, bool, date, dates, strs, stage_rates (a {学段: rate} table merged over the default),
+names (a {学段 or 年级: name} table).
 """
 from __future__ import annotations
 
@@ -100,6 +101,10 @@ SECTIONS: list[Section] = [
         Key("denominator", "str", "学年初在校生", "辍学率分母：\"学年初在校生\" 或 \"调整基数\"", choices=DENOMINATORS,
             expected="“学年初在校生”或“调整基数”"),
     ), comment="指标口径（SPEC §8）"),
+    Section("responsibility", (
+        Key("principal", "str", "", "校长（包全校；空则用 [unit] principal）"),
+        Key("leaders", "names", {}, "分管领导，按学段 { \"小学\" = \"王副校长\" } 或按年级 { \"一年级\" = \"…\" }"),
+    ), comment="责任落实（SPEC §19）：班主任在 [[classes]] 中填写，包保教师写在花名册的“包保教师”列"),
     Section("mail", (
         Key("to", "strs", [], "收件人，如 [\"zxx@example.cn\"]", expected="邮箱地址列表，如 [\"zxx@example.cn\"]"),
         Key("from", "str", "", "发件邮箱", attr="from_", expected="邮箱地址"),

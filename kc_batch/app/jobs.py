@@ -164,6 +164,7 @@ def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
 def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunOutcome:
     from kc_batch.reconcile.monthly import compute_month, rate_limit_breaches
     from kc_batch.reports.monthly_book import write_monthly
+    from kc_batch.app.duties import duties_and_sheet, write_ledger_book
     ws = open_workspace(work_dir)
     month = normalise_month(month) or default_month(ws.cal)
     start, cutoff = ws.cal.month_period(month)
@@ -174,9 +175,11 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
         started = dt.datetime.now()
         out, errors = _import_for_report(ws, store, None, progress)
         res = compute_month(store, ws.cfg, ws.cal, month)
-        path = write_monthly(ws.dir, ws.cfg, res)
+        _, duty = duties_and_sheet(ws.cfg, res)
+        path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty])
+        ledger_book = write_ledger_book(ws.dir, ws.cfg, res)
         store.log_run(f"monthly {month}", started, out.new_files, len(errors))
-    out.outputs.append(path)
+    out.outputs += [path, ledger_book]
     total = res.rows[-1]
     c = total.figures.counts
     rates = {k: v.value for k, v in total.rates.items()}

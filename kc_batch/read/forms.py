@@ -448,7 +448,7 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
 
 def _roster_attrs(row, h, src, person: Person, out) -> dict:
     a = {}
-    for f in ("sex", "guardian", "phone", "address", "hukou", "teacher", "status"):
+    for f in ("sex", "guardian", "phone", "address", "hukou", "teacher", "status", "note"):
         v = cell_text(_get(row, h, f))
         if v:
             a[f] = identity.normalise_name(v) if f == "guardian" else v

@@ -80,6 +80,8 @@ class MonthlyResult:
     weekly_rates: list       # (week, expected, present)
     state: SchoolState
     options_text: str
+    atts: dict = field(default_factory=dict)              # key → Attendance at the cutoff
+    student_figures: dict = field(default_factory=dict)   # key → Figures of each student counted
 
 
 def compute_month(store: Store, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:
@@ -93,6 +95,7 @@ def compute_month(store: Store, cfg: Config, cal: SchoolCalendar, month: str) ->
     suspects = _suspect_list(state, atts, cfg, cutoff)
     suspect_keys = {s.key for s, *_ in suspects}
     by_grade: dict[int, Figures] = {}
+    per_student: dict[str, Figures] = {}
     for s in state.students.values():
         grade = _grade_of(s, cutoff)
         if grade is None:
@@ -100,6 +103,7 @@ def compute_month(store: Store, cfg: Config, cal: SchoolCalendar, month: str) ->
         f = _student_figures(s, cal, cfg, first_day, prev, cutoff, s.key in suspect_keys)
         if f is not None:
             by_grade.setdefault(grade, Figures()).add(f)
+            per_student[s.key] = f
     rows = _rows(by_grade, cfg)
     for row in rows:
         row.rates = rates_of(row.figures, cfg)
@@ -109,7 +113,7 @@ def compute_month(store: Store, cfg: Config, cal: SchoolCalendar, month: str) ->
              for e in s.applied_events(cutoff) if e.type in ("转入", "转出") and start <= e.date <= cutoff]
     flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
     return MonthlyResult(month, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
-                         _weekly_rates(atts, first_day, cutoff), state, options_text(cfg))
+                         _weekly_rates(atts, first_day, cutoff), state, options_text(cfg), atts, per_student)
 
 
 def _grade_of(s: Student, cutoff: dt.date) -> int | None:

@@ -210,10 +210,10 @@ def _alerts(state: SchoolState, atts: dict[str, Attendance], cfg: Config, cal, a
             step = ladder[top.index - 1]
             deadline = cal.add_school_days(top.date, step.deadline_days)
             out.append(Alert(s, a.streak, a.streak_start, a.unexcused_total, a.absence_rate,
-                             f"第{top.index}级（连续{attendance._fmt_days(top.days)}天）", step.action,
+                             attendance.step_label(top), step.action,
                              responsible_text(step.responsible, s, heads), deadline, a.steps))
         elif a.absence_rate is not None and a.absence_rate >= cfg.policy.chronic_absence_rate:
-            out.append(Alert(s, a.streak, a.streak_start, a.unexcused_total, a.absence_rate, "长期缺勤预警",
+            out.append(Alert(s, a.streak, a.streak_start, a.unexcused_total, a.absence_rate, attendance.CHRONIC_LABEL,
                              "班主任家访了解缺勤原因，制定帮扶措施", responsible_text("班主任", s, heads), None, []))
     out.sort(key=lambda al: (-(al.steps[-1].index if al.steps else 0), -al.streak, al.student.grade or 0,
                              _class_sort(al.student.class_no or ""), al.student.name))

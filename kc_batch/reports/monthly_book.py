@@ -124,11 +124,12 @@ def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", CHART_DATA_COLUMNS, rows, period=period_text(res), charts=charts, footer=False, empty_text="本学年尚无周查表数据")
 
 
-def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult) -> Path:
+def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets: list[Sheet] = ()) -> Path:
+    """extra_sheets (责任落实, §19) follow 学生流动."""
     cases_by_key = {}
     for s, c in res.cases:
         cases_by_key[s.key] = c
     sheets = [report_sheet(res, cfg), dropout_sheet(res, cfg), suspect_sheet(res, cfg, cases_by_key),
-              ledger_sheet(res, cfg), flow_sheet(res, cfg), indicator_sheet(res, cfg), chart_sheet(res, cfg)]
+              ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, indicator_sheet(res, cfg), chart_sheet(res, cfg)]
     meta = ReportMeta(cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.cutoff)
     return write_workbook(monthly_path(work_dir, cfg.unit.name, res.month), sheets, meta)

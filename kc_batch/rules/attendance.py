@@ -81,6 +81,7 @@ class Attendance:
     absent_total: float = 0.0
     days_with_data: int = 0
     cases: list[Case] = field(default_factory=list)
+    suspect_spells: list = field(default_factory=list)  # (first day 疑似辍学, day it ended | None), §6.3
 
     @property
     def absence_rate(self) -> float | None:
@@ -175,7 +176,9 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
         case.history.append((day, "已销号"))
         case, pending_close, close_day = None, False, None
 
-    def reset_streak():
+    def reset_streak(day):
+        if att.suspect_since is not None:
+            att.suspect_spells.append((att.suspect_since, day))
         att.streak, att.streak_start, att.steps, att.suspect_since = 0.0, None, [], None
 
     def check_close(before: dt.date):
@@ -192,7 +195,7 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
         if kind == "mark":
             m: DayMark = item
             if m.breaks_streak:
-                reset_streak()
+                reset_streak(m.day)
                 if m.is_back and case and case.state == "在办":
                     case.state, case.back_since = "观察中", m.day
                     case.history.append((m.day, "观察中"))
@@ -216,7 +219,7 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
         elif kind == "event":
             e = item
             if e.type != "调班":
-                reset_streak()  # §6.3: a change event ends 疑似辍学 (a class move does not end a streak)
+                reset_streak(e.date)  # §6.3: a change event ends 疑似辍学 (a class move does not end a streak)
             if e.type == "辍学":
                 if case is None:
                     open_case(e.date, "辍学", e.reason or "辍学", e.responsible)
@@ -245,6 +248,8 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
             if target is not None:
                 target.log.append((item.date, item.responsible, item.note or item.reason))
     check_close(as_of + dt.timedelta(days=1))
+    if att.suspect_since is not None:
+        att.suspect_spells.append((att.suspect_since, None))
     if s.status_at(as_of) != READING:
         att.streak, att.streak_start, att.steps, att.suspect_since = 0.0, None, [], None
 
@@ -295,6 +300,23 @@ def suspects(state: SchoolState, atts: dict[str, Attendance], policy: Policy, as
             out.append((s, "转出未接收（去向不明）", 0))
             seen.add(s.key)
     return out
+
+
+def step_label(step: StepReached) -> str:
+    """预警级别 of a ladder step reached (§6.2): 第N级（连续N天）."""
+    return f"第{step.index}级（连续{_fmt_days(step.days)}天）"
+
+
+CHRONIC_LABEL = "长期缺勤预警"
+
+
+def warning_label(a: Attendance, policy: Policy) -> str:
+    """The student's 预警 at the as-of date: the highest ladder step, else 长期缺勤预警 (§6.2), else ''."""
+    if a.top_step is not None:
+        return step_label(a.top_step)
+    if a.absence_rate is not None and a.absence_rate >= policy.chronic_absence_rate:
+        return CHRONIC_LABEL
+    return ""
 
 
 def _fmt_days(x: float) -> str:
