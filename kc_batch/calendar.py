@@ -166,3 +166,16 @@ class SchoolCalendar:
         else:
             y, m = day.year, day.month
         return month_label(y, m)
+
+
+def normalise_week(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return week_label(*parse_iso_week(text))
+
+
+def normalise_month(text: str | None) -> str | None:
+    """'2026-11' (or '2026-1') → '2026-11'; None stays None; UsageError otherwise (§13.19)."""
+    if text is None:
+        return None
+    return month_label(*parse_month(text))

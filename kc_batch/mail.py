@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import importlib.resources
 import io
 import os
 import re
-import shutil
 import smtplib
 import socket
 import ssl
@@ -84,12 +84,9 @@ class ReportSummary:
 
 # ---------------------------------------------------------------- templates
 
-def package_template_dirs() -> list[Path]:
-    """The templates shipped with the package (kc_batch/templates), and the repo's top-level
-    templates/ when running from a source checkout without the package symlink."""
-    here = Path(__file__).resolve().parent
-    candidates = [here / "templates", here.parent / "templates"]
-    return [d for d in candidates if d.is_dir()]
+def package_templates():
+    """The templates shipped inside the package (kc_batch/templates), as an importlib.resources tree."""
+    return importlib.resources.files("kc_batch") / "templates"
 
 
 def template_env(work_dir: Path | None) -> jinja2.Environment:
@@ -97,7 +94,7 @@ def template_env(work_dir: Path | None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if work_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(Path(work_dir) / "templates"), encoding="utf-8"))
-    loaders.extend(jinja2.FileSystemLoader(str(d), encoding="utf-8") for d in package_template_dirs())
+    loaders.append(jinja2.PackageLoader("kc_batch", "templates", encoding="utf-8"))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -114,12 +111,11 @@ def copy_default_templates(work_dir: Path) -> list[Path]:
     target = Path(work_dir) / "templates"
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for source_dir in package_template_dirs()[:1]:
-        for src in sorted(source_dir.glob("*.j2")):
-            dst = target / src.name
-            if not dst.exists():
-                shutil.copyfile(src, dst)
-                written.append(dst)
+    for src in sorted(package_templates().iterdir(), key=lambda t: t.name):
+        dst = target / src.name
+        if src.is_file() and not dst.exists():
+            dst.write_bytes(src.read_bytes())
+            written.append(dst)
     return written
 
 

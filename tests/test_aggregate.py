@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kc_batch.reconcile.aggregate import aggregate_summary, compute_aggregate, run_aggregate
+from kc_batch.app.aggregate import aggregate_summary, compute_aggregate, run_aggregate
 from kc_batch.cli.aggregate import aggregate_cmd
 from kc_batch.config import load_config
 from kc_batch.errors import ConfigError, NoInputError, UsageError

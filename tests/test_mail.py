@@ -21,7 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kc_batch.config import Config, Mail
 from kc_batch.errors import ConfigError, KcError
-from kc_batch.mail import (ReportSummary, build_message, copy_default_templates, message_bytes, package_template_dirs, send_report, send_smtp, write_eml)
+from kc_batch.mail import (ReportSummary, build_message, copy_default_templates, message_bytes, package_templates, send_report, send_smtp, write_eml)
 
 WORKBOOK_NAME = "控辍保学月报_杉树完小_2026-11.xlsx"
 SUBJECT = "【控辍保学月报】杉树完小 2026年11月"
@@ -338,7 +338,9 @@ def test_no_id_number_in_subject_body_or_sender(tmp_path):
 # ---------------------------------------------------------------- templates
 
 def test_package_ships_the_templates():
-    names = {p.name for d in package_template_dirs() for p in d.glob("*.j2")}
+    """Real files inside the package (no symlink), found through importlib.resources."""
+    names = {p.name for p in package_templates().iterdir()}
+    assert not Path(__file__).resolve().parents[1].joinpath("kc_batch", "templates").is_symlink()
     assert {"email_subject.txt.j2", "email_body.txt.j2", "email_body_aggregate.txt.j2"} <= names
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kc_batch.app import importer
-from kc_batch.calendar import SchoolCalendar, parse_iso_week, parse_month, week_label
+from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week  # noqa: F401  (used by the commands)
 from kc_batch.config import Config, load_config
 from kc_batch.errors import NoInputError, UsageError
 from kc_batch.model import InputError
@@ -51,12 +51,6 @@ class RunOutcome:
     @property
     def error_count(self) -> int:
         return len(self.errors)
-
-
-def normalise_week(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return week_label(*parse_iso_week(text))
 
 
 def import_all(ws: Workspace, store: Store, default_week: str | None, progress=None):
@@ -141,14 +135,6 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     if result.readable_count == 0:
         raise NoInputError("收件箱中没有可读取的文件。" + _unreadable_hint(out))
     return out
-
-
-def normalise_month(text: str | None) -> str | None:
-    """'2026-11' (or '2026-1') → '2026-11'; None stays None; UsageError otherwise (§13.19)."""
-    from kc_batch.calendar import month_label
-    if text is None:
-        return None
-    return month_label(*parse_month(text))
 
 
 def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:

@@ -32,7 +32,7 @@ def report_workbooks(work_dir: Path, cfg: Config, month: str) -> list[Path]:
 def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
     """The figures of a 月报 (or of the 合计 of a 汇总表) as written in the workbook, read the way
     kc aggregate reads received workbooks (aggregate.read_main_table: by sheet name and header text)."""
-    from kc_batch.reconcile.aggregate import read_main_table
+    from kc_batch.read.books import read_main_table
     from kc_batch.read.files import read_file
     raw = read_file(path, path.parent)
     table = next((t for t, _ in (read_main_table(sh) for sh in raw.sheets if sh.name in ("月报表", "汇总表"))
@@ -58,7 +58,7 @@ KEY_FIGURES = ("enrolled_start", "enrolled_now", "dropouts_now", "suspected")
 
 def aggregate_summary_checked(work_dir: Path, path: Path, cfg: Config, month: str) -> ReportSummary:
     """The 汇总 email's figures, refusing a workbook made before the inbox last changed."""
-    from kc_batch.reconcile.aggregate import aggregate_summary, compute_aggregate
+    from kc_batch.app.aggregate import aggregate_summary, compute_aggregate
     summary = aggregate_summary(compute_aggregate(work_dir, month), cfg)
     on_file = summary_from_workbook(path, cfg, month)
     if any(getattr(summary, f) != getattr(on_file, f) for f in KEY_FIGURES):
@@ -81,7 +81,8 @@ def _stage_of(label: str, cfg: Config) -> str | None:
 
 
 def run_send(work_dir: Path, month: str, smtp: bool = False, resend: bool = False, ssl_context=None) -> list[str]:
-    from kc_batch.app.jobs import normalise_month, open_workspace
+    from kc_batch.app.jobs import open_workspace
+    from kc_batch.calendar import normalise_month
     month = normalise_month(month)
     ws = open_workspace(work_dir)
     books = report_workbooks(ws.dir, ws.cfg, month)

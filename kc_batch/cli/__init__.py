@@ -111,7 +111,7 @@ def check_cmd(dirs, week, strict):
 @click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def weekly_cmd(dirs, week, strict):
-    from kc_batch.app.jobs import normalise_week
+    from kc_batch.calendar import normalise_week
     check_option(normalise_week, week)
     _run_command("weekly", dirs_of(dirs), strict, week=week)
 
@@ -121,7 +121,7 @@ def weekly_cmd(dirs, week, strict):
 @click.option("--month", default=None, help="统计月份（如 2026-11，统计 10月21日至11月20日）；默认为最近一个已过截止日的月份")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
 def monthly_cmd(dirs, month, strict):
-    from kc_batch.app.jobs import normalise_month
+    from kc_batch.calendar import normalise_month
     check_option(normalise_month, month)
     _run_command("monthly", dirs_of(dirs), strict, month=month)
 
@@ -132,7 +132,8 @@ def monthly_cmd(dirs, month, strict):
 @click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
 @click.option("--resend", is_flag=True, help="同一月份已发送过时仍再次发送")
 def send_cmd(dirs, month, smtp, resend):
-    from kc_batch.app.jobs import RunOutcome, normalise_month
+    from kc_batch.app.jobs import RunOutcome
+    from kc_batch.calendar import normalise_month
     from kc_batch.app.send import run_send
     check_option(normalise_month, month)
     for_each_dir(dirs_of(dirs), lambda d: RunOutcome(lines=run_send(d, month, smtp, resend)))

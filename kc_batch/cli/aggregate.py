@@ -13,7 +13,7 @@ from kc_batch.cli.common import CONTEXT, DIR_HELP, check_option, dirs_of, for_ea
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--month", required=True, help="统计月份，写成 2026-11 这样的 年-月（截至当月 20 日）")
 def aggregate_cmd(dirs, month):
-    from kc_batch.reconcile.aggregate import run_aggregate
-    from kc_batch.app.jobs import normalise_month
+    from kc_batch.app.aggregate import run_aggregate
+    from kc_batch.calendar import normalise_month
     check_option(normalise_month, month)
     for_each_dir(dirs_of(dirs), lambda d: run_aggregate(d, month))

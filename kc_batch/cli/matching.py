@@ -20,7 +20,8 @@ from kc_batch.errors import UsageError
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="统计日期（默认今天），决定适龄和学籍状态")
 def census_cmd(file, dirs, as_of):
-    from kc_batch.reconcile.census import parse_as_of, run_census
+    from kc_batch.app.census import run_census
+    from kc_batch.reconcile.census import parse_as_of
     day = check_option(parse_as_of, as_of)
     if not Path(file).is_file():
         raise KcExit(f"找不到适龄儿童名册文件 {file}。", UsageError.exit_code)
@@ -37,7 +38,8 @@ def census_cmd(file, dirs, as_of):
               help="毕业生名册（每校一个工作表，或带“学校”列）；不给出时取库中登记了“毕业”变动的六年级学生")
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 def transition_cmd(year, graduates, dirs):
-    from kc_batch.reconcile.transition import parse_year, run_transition
+    from kc_batch.app.transition import run_transition
+    from kc_batch.reconcile.transition import parse_year
     target = check_option(parse_year, year)
     if graduates is not None and not Path(graduates).is_file():
         raise KcExit(f"找不到毕业生名册文件 {graduates}。", UsageError.exit_code)

@@ -1,26 +1,6 @@
 """`kc aggregate`: a township's or county's monthly report built from the workbooks it received
-(SPEC §9.3, §13.16, §13.27).
-
-Input. Every file under inbox/ (any sub-folder, read with readers.read_file) is looked at. A file is a
-monthly workbook when one of its visible sheets holds the §9.2 table: a header (one or two rows, found
-by its text within the first 15 rows, never by cell address) with 年级 and the 23 leaf columns of
-月报表 — a school's `kc monthly` output or the same layout re-typed by hand — or with 单位 and the same
-leaves, which is the 汇总表 of a township's own `kc aggregate` output (valid input one level up: it
-counts as ONE unit, the township, through its 合计 row; its merged lists keep their 学校 column).
-The sheet named 月报表 / 汇总表 is preferred; otherwise any sheet with that header is taken. The other
-sheets are found by name (辍学学生名单, 疑似辍学名单, 学生流动, 指标说明; a name containing these words
-is enough) and read by their header text. Files that are not monthly workbooks are skipped and counted
-in one console line; unreadable files get one console line each (§10.1).
-
-Unit and month. The unit is the name in the 填报单位 line or in the title (“X控辍保学动态管理月报表”,
-“X控辍保学月报汇总表”); when one of them names a unit of [[units]] that name is used (§13.27), else the
-填报单位 text, else the file name. The month of a workbook is the month of the last date of its
-统计时段 (a period ends on the cutoff of its month, §1); with no 统计时段 the YYYY-MM in the file name is
-used. A workbook of another month, or of unknown month, is named in 报表校验 and NOT counted. A
-workbook whose period ends on another day than this unit's cutoff_day is counted and named. Two
-workbooks of the same unit and month: the most recently modified file counts, the other is named in
-报表校验 as not counted. A workbook from a unit not in [[units]] is counted and named
-(“不在应报单位名单中”); the unit's own aggregate output (same name, 汇总表) is ignored.
+(SPEC §9.3, §13.16, §13.27). The workbooks are read by kc_batch/read/books.py; this module checks them
+and makes the figures, from the Book records alone (no files).
 
 Checks (报表校验, one row per failing cell; a failing workbook's figures are still counted):
 合计 = sum of the grade rows (for a 汇总表: of the unit rows), 小学小计/初中小计 = sum of their grades,
@@ -53,80 +33,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from kc_batch.calendar import month_label
 from kc_batch.config import Config
-from kc_batch.errors import ConfigError, NoInputError, UnreadableFile
-from kc_batch.read.identity import normalise_name, parse_xjh, validate_id
-from kc_batch.app.jobs import RunOutcome, normalise_month, open_workspace
-from kc_batch.mail import ReportSummary
-from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
-from kc_batch.read.values import cell_text, column_letter, norm_header, parse_date, parse_grade
-from kc_batch.read.files import RawFile, RawSheet, list_inbox, read_file
+from kc_batch.read.books import (STAGE_ROWS, TOTAL, Book, Indicator, MainTable, Problem, TableRow, _cn_date,  # noqa: F401
+                                 cell_name, unit_key)
+from kc_batch.read.identity import parse_xjh, validate_id
+from kc_batch.read.values import cell_text, norm_header, parse_date, parse_grade
+from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 
-TOTAL = "合计"
-STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
 STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
 INCREASES = ["本月新生入学", "本月转入", "本月复学", "本月劝返复学"]
 DECREASES = ["本月转出", "本月休学", "本月死亡", "本月辍学"]
 RATE_TOLERANCE = 0.00005
-HEADER_SEARCH_ROWS = 15
-FOOTER_WORDS = ("单位负责人", "填表人", "报出日期")
-
-MONTHLY_SHEET, AGGREGATE_SHEET = "月报表", "汇总表"
-DROPOUT_SHEET, SUSPECT_SHEET, FLOW_SHEET, INDICATOR_SHEET = "辍学学生名单", "疑似辍学名单", "学生流动", "指标说明"
-
-_TITLE_RE = re.compile(r"^(.+?)控辍保学(?:动态管理)?月报(?:汇总)?表")
-_FILLER_RE = re.compile(r"填报单位\s*[:：]\s*(\S+?)(?=\s|统计时段|单位\s*[:：]|$)")
-_DATE_RE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
-_FILE_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
-_FILE_UNIT_RE = re.compile(r"控辍保学月报(?:汇总)?_(.+)_\d{4}-\d{2}")
-
-
-# ---------------------------------------------------------------- data
-
-
-@dataclass
-class Problem:
-    """One row of 报表校验."""
-    unit: str
-    file: str
-    sheet: str
-    cell: str
-    issue: str
-    expected: str = ""
-    actual: str = ""
-
-
-@dataclass
-class TableRow:
-    label: str
-    excel_row: int                      # as Excel shows it (1-based)
-    values: dict[str, float | None]     # leaf → number; counts are 0 when blank
-
-
-@dataclass
-class MainTable:
-    sheet: str
-    kind: str                           # 'monthly' (年级 rows) | 'aggregate' (单位 rows)
-    columns: dict[str, int]             # leaf → 0-based column
-    rows: list[TableRow]                # grade / unit rows
-    subtotals: dict[str, TableRow]      # 小学小计 / 初中小计
-    total: TableRow | None
-    context: list[str]                  # the text lines above the header
-
-
-@dataclass
-class Indicator:
-    scope: str
-    name: str
-    numerator: float | None
-    denominator: float | None
-    formula: str = ""
-    basis: str = ""
 
 
 @dataclass
@@ -139,25 +58,6 @@ class RatePart:
     @property
     def value(self) -> float | None:
         return self.numerator / self.denominator if self.denominator else None
-
-
-@dataclass
-class Book:
-    """One received monthly (or township 汇总) workbook."""
-    rel: str
-    mtime: float
-    unit: str
-    table: MainTable
-    period_end: dt.date | None
-    indicators: dict[tuple[str, str], Indicator] = field(default_factory=dict)
-    dropouts: list[dict] = field(default_factory=list)   # normalised header → value, plus 学校
-    suspects: list[dict] = field(default_factory=list)
-    flows: list[dict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def month(self) -> str | None:
-        return month_label(self.period_end.year, self.period_end.month) if self.period_end else None
 
 
 @dataclass
@@ -213,43 +113,6 @@ class AggregateResult:
 # ---------------------------------------------------------------- small helpers
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cell_name(col: int, excel_row: int) -> str:
-    return f"{column_letter(col)}{excel_row}"
-
-
-def unit_key(name: str) -> str:
-    return normalise_name(name or "")
-
-
-_DASHES = {"-", "—", "－", "/", "／", "——", "--", "无"}
-
-
-def parse_number(value, rate: bool = False) -> tuple[float | None, bool]:
-    """A cell as a number → (number or None for blank, ok). Text such as “0.60%”, “1,234” is read;
-    a rate typed as text without % and above 1 is taken as a percentage (“98.5” → 0.985)."""
-    if value is None or isinstance(value, bool):
-        return (None, True) if value is None else (float(value), True)
-    if isinstance(value, (int, float)):
-        return float(value), value == value
-    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
-    if not text or text in _DASHES:
-        return None, True
-    scale = 1.0
-    if text.endswith("%"):
-        text, scale = text[:-1], 0.01
-    try:
-        number = float(text) * scale
-    except ValueError:
-        return None, False
-    if rate and scale == 1.0 and number > 1:
-        number /= 100
-    return number, True
-
-
 def show_number(value: float | None) -> str:
     if value is None:
         return "（空）"
@@ -267,232 +130,6 @@ def show_rate(value: float | None, other: float | None = None) -> str:
 def default_basis(basis: str) -> bool:
     """The default 口径 of §8: denominator 学年初在校生, 休学 not counted as dropout."""
     return "调整基数" not in basis and not re.search(r"休学(?:已)?计入", basis) and "两基" not in basis
-
-
-# ---------------------------------------------------------------- reading sheets
-
-
-def _labels_at(rows: list[list], r: int) -> dict[str, int]:
-    """Header labels of row r; an empty cell takes the text above it (a vertically merged header)."""
-    labels: dict[str, int] = {}
-    for col, value in enumerate(rows[r]):
-        text = norm_header(value)
-        if not text and r > 0 and col < len(rows[r - 1]):
-            text = norm_header(rows[r - 1][col])
-        if text and text not in labels:
-            labels[text] = col
-    return labels
-
-
-def find_header(rows: list[list], required: list[str], one_of: tuple[str, ...] = ()) -> tuple[int, dict[str, int]] | None:
-    """The first row (within the first 15) whose labels hold every required text (and one of one_of)."""
-    for r in range(min(HEADER_SEARCH_ROWS, len(rows))):
-        labels = _labels_at(rows, r)
-        if all(name in labels for name in required) and (not one_of or any(n in labels for n in one_of)):
-            return r, labels
-    return None
-
-
-def _row_text(row: list) -> str:
-    return " ".join(cell_text(v) for v in row if cell_text(v))
-
-
-def _is_footer(row: list) -> bool:
-    text = _row_text(row)
-    return any(word in text for word in FOOTER_WORDS)
-
-
-def read_main_table(sheet: RawSheet) -> tuple[MainTable | None, list[tuple[str, str, str]]]:
-    """The 月报表 / 汇总表 table of a sheet → (table or None, [(cell, issue, actual)] for bad cells)."""
-    found = find_header(sheet.rows, LEAF_COLUMNS, ("年级", "单位", "单位名称"))
-    if found is None:
-        return None, []
-    header, labels = found
-    kind = "monthly" if "年级" in labels else "aggregate"
-    label_col = labels["年级"] if kind == "monthly" else labels.get("单位", labels.get("单位名称"))
-    columns = {leaf: labels[leaf] for leaf in LEAF_COLUMNS}
-    context = [_row_text(row) for row in sheet.rows[:header] if _row_text(row)]
-    table = MainTable(sheet.name, kind, columns, [], {}, None, context)
-    bad: list[tuple[str, str, str]] = []
-    for r in range(header + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        if _is_footer(row):
-            break
-        label = norm_header(row[label_col] if label_col < len(row) else None)
-        values = [row[c] if c < len(row) else None for c in columns.values()]
-        if not label or all(not cell_text(v) for v in values):
-            continue  # blank rows, a 零报告/empty-text line, notes
-        table_row = TableRow(label, r + 1, _row_values(row, columns, r + 1, bad))
-        if label in (TOTAL, "总计"):
-            table.total = table_row
-            break
-        if label in STAGE_ROWS:
-            table.subtotals[label] = table_row
-        elif kind == "aggregate" or parse_grade(label) is not None:
-            table.rows.append(table_row)
-    return table, bad
-
-
-def _row_values(row: list, columns: dict[str, int], excel_row: int, bad: list) -> dict[str, float | None]:
-    values: dict[str, float | None] = {}
-    for leaf, col in columns.items():
-        raw = row[col] if col < len(row) else None
-        is_rate = leaf in RATE_COLUMNS
-        number, ok = parse_number(raw, rate=is_rate)
-        if not ok:
-            bad.append((cell_name(col, excel_row), f"“{leaf}”不是数字，按 0 计", cell_text(raw)))
-        values[leaf] = number if is_rate else (number or 0.0)
-    return values
-
-
-def read_records(sheet: RawSheet, required: list[str]) -> list[dict]:
-    """A list sheet (名单, 学生流动) → one dict per student row, keyed by normalised header."""
-    found = find_header(sheet.rows, required)
-    if found is None:
-        return []
-    header, labels = found
-    records = []
-    for r in range(header + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        if _is_footer(row):
-            break
-        record = {name: row[col] if col < len(row) else None for name, col in labels.items()}
-        if not cell_text(record.get("学籍号")) and not cell_text(record.get("姓名")):
-            continue  # blank row, the 零报告 line, a note
-        record["_row"] = r + 1
-        records.append(record)
-    return records
-
-
-def read_indicators(sheet: RawSheet) -> dict[tuple[str, str], Indicator]:
-    found = find_header(sheet.rows, ["范围", "指标", "分子", "分母"])
-    if found is None:
-        return {}
-    header, labels = found
-    out: dict[tuple[str, str], Indicator] = {}
-    scope = ""
-    for r in range(header + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        if _is_footer(row):
-            break
-
-        def get(name):
-            col = labels.get(name)
-            return row[col] if col is not None and col < len(row) else None
-
-        scope = unit_key(cell_text(get("范围"))) or scope  # a merged 范围 cell covers the rows below
-        name = norm_header(get("指标"))
-        if not scope or name not in RATE_COLUMNS:
-            continue
-        numerator, _ = parse_number(get("分子"))
-        denominator, _ = parse_number(get("分母"))
-        out[(scope, name)] = Indicator(scope, name, numerator, denominator,
-                                       cell_text(get("公式")), cell_text(get("口径")))
-    return out
-
-
-# ---------------------------------------------------------------- one workbook
-
-
-def _sheet_role(name: str) -> str | None:
-    n = norm_header(name)
-    if "疑似" in n:
-        return "suspects"
-    if "辍学" in n and "名单" in n:
-        return "dropouts"
-    if "流动" in n:
-        return "flows"
-    if "指标" in n:
-        return "indicators"
-    if n in (MONTHLY_SHEET, AGGREGATE_SHEET) or "月报表" in n or "汇总表" in n:
-        return "main"
-    return None
-
-
-def _main_table(raw: RawFile) -> tuple[MainTable | None, list]:
-    visible = [s for s in raw.sheets if not s.hidden]
-    preferred = [s for s in visible if _sheet_role(s.name) == "main"]
-    for sheet in preferred + [s for s in visible if s not in preferred]:
-        table, bad = read_main_table(sheet)
-        if table is not None:
-            return table, bad
-    return None, []
-
-
-def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
-    """A received workbook, or None when it holds no 月报表/汇总表 (not a monthly workbook)."""
-    table, bad = _main_table(raw)
-    if table is None:
-        return None
-    unit, unit_found = _unit_of(table, raw.rel, expected)
-    book = Book(raw.rel, mtime, unit, table, _period_end(table.context, raw.rel))
-    if not unit_found:
-        book.problems.append(Problem(unit, raw.rel, table.sheet, "", "未找到填报单位或标题中的单位名称，按文件名确定单位"))
-    for cell, issue, actual in bad:
-        book.problems.append(Problem(unit, raw.rel, table.sheet, cell, issue, "数字", actual))
-    for sheet in raw.sheets:
-        if sheet.hidden:
-            continue
-        role = _sheet_role(sheet.name)
-        if role == "indicators":
-            book.indicators = read_indicators(sheet)
-        elif role == "dropouts":
-            book.dropouts = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
-        elif role == "suspects":
-            book.suspects = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
-        elif role == "flows":
-            book.flows = _with_school(read_records(sheet, ["学籍号", "姓名", "变动类型"]), unit)
-    return book
-
-
-def _with_school(records: list[dict], unit: str) -> list[dict]:
-    for record in records:
-        if not cell_text(record.get("学校")):
-            record["学校"] = unit
-    return records
-
-
-def _unit_of(table: MainTable, rel: str, expected: list[str]) -> tuple[str, bool]:
-    """The unit name from 填报单位 or the title (§13.27); an expected unit's spelling wins."""
-    candidates = []
-    for line in table.context:
-        m = _FILLER_RE.search(line)
-        if m:
-            candidates.append(m.group(1))
-    for line in table.context:
-        for part in line.split(" "):
-            m = _TITLE_RE.match(part.strip())
-            if m:
-                candidates.append(m.group(1))
-    by_key = {unit_key(name): name for name in expected}
-    for name in candidates:
-        if unit_key(name) in by_key:
-            return by_key[unit_key(name)], True
-    if candidates:
-        return unit_key(candidates[0]), True
-    m = _FILE_UNIT_RE.search(Path(rel).stem)
-    return (m.group(1) if m else Path(rel).stem), False
-
-
-def _period_end(context: list[str], rel: str) -> dt.date | None:
-    for line in context:
-        if "统计时段" in line or "至" in line:
-            text = line.split("统计时段", 1)[-1]
-            dates = [_valid_date(*m.groups()) for m in _DATE_RE.finditer(text)]
-            dates = [d for d in dates if d]
-            if dates:
-                return dates[-1]
-    m = _FILE_MONTH_RE.search(Path(rel).name)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return dt.date(int(m.group(1)), int(m.group(2)), 1)  # the month only; its day is not checked
-    return None
-
-
-def _valid_date(y, m, d) -> dt.date | None:
-    try:
-        return dt.date(int(y), int(m), int(d))
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------- checks of one workbook
@@ -751,38 +388,6 @@ def _duplicates(books: list[Book], moves: list[_Move]) -> list[CrossRow]:
 # ---------------------------------------------------------------- the whole aggregate
 
 
-def compute_aggregate(work_dir: Path, month: str) -> AggregateResult:
-    """Read the inbox and build the aggregate, without writing anything."""
-    ws = open_workspace(work_dir)
-    cfg = ws.cfg
-    if cfg.unit.level == "school":
-        raise ConfigError(f"kc aggregate 只用于乡镇（township）或县（county）：{cfg.path} 中 [unit] level 为 "
-                          f"school。学校请使用 kc monthly。")
-    month = normalise_month(month)  # §13.29: usage errors before the inbox is read
-    start, cutoff = ws.cal.month_period(month)
-    inbox = ws.dir / "inbox"
-    paths = list_inbox(inbox) if inbox.is_dir() else []
-    expected = [u.name for u in cfg.units]
-    books, unreadable, skipped = [], [], []
-    for path in paths:
-        try:
-            raw = read_file(path, inbox, cfg.limits)
-        except UnreadableFile as exc:
-            unreadable.append(str(exc))
-            continue
-        book = read_book(raw, path.stat().st_mtime, expected)
-        if book is None:
-            skipped.append(raw.rel)
-        else:
-            books.append(book)
-    if not books:  # §10.1, §13.22: a file without a recognisable form is not input that could be read
-        hint = ("无法读取的文件：" + "；".join(unreadable)) if unreadable else ""
-        raise NoInputError(f"收件箱 {inbox} 中没有找到任何月报工作簿（含“月报表”或“汇总表”的工作簿），未生成汇总表。" + hint)
-    result = combine(cfg, month, start, cutoff, books)
-    result.unreadable, result.skipped = unreadable, skipped
-    return result
-
-
 def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: list[Book]) -> AggregateResult:
     problems: list[Problem] = []
     counted = _select_books(cfg, month, cutoff, books, problems)
@@ -862,55 +467,6 @@ def _notes(lines: list[UnitLine]) -> list[str]:
     if len(bases) > 1:
         notes.append("各单位的指标口径不一致（" + "；".join(sorted(bases)) + "），合计比率按各单位报送的分子、分母相加计算。")
     return notes
-
-
-# ---------------------------------------------------------------- command and email
-
-
-def run_aggregate(work_dir: Path, month: str) -> RunOutcome:
-    from kc_batch.reports.aggregate_book import write_aggregate
-    cfg = open_workspace(work_dir).cfg
-    res = compute_aggregate(work_dir, month)
-    path = write_aggregate(Path(work_dir), cfg, res)
-    out = RunOutcome(outputs=[path], unreadable=list(res.unreadable))
-    out.lines += summary_lines(res)
-    return out
-
-
-def summary_lines(res: AggregateResult) -> list[str]:
-    c = res.total_counts
-    rate = res.total_rates
-    lines = [f"{res.unit_name} {res.month}（{res.period_text}）：已报单位 {len(res.lines)} 个，未报 {len(res.missing)} 个；"
-             f"学年初在校生 {show_number(c['学年初在校生'])} 人，本月末在校生 {show_number(c['本月末在校生'])} 人，"
-             f"当前辍学 {show_number(c['当前辍学'])} 人，疑似辍学 {show_number(c['疑似辍学'])} 人，"
-             f"年辍学率 {_rate_text(rate['年辍学率'])}，巩固率 {_rate_text(rate['巩固率'])}。"]
-    if res.missing:
-        lines.append("未报单位：" + "、".join(u.name for u in res.missing))
-    failing = sorted({p.file for p in res.problems})
-    if failing:
-        lines.append(f"报表校验有问题的工作簿 {len(failing)} 个（详见“报表校验”表）：" + "、".join(failing))
-    counts = {k: sum(1 for r in res.cross if r.result == k) for k in ("已接收", "辖区外接收", "去向不明", "重复学籍")}
-    lines.append("跨校核对：" + "，".join(f"{k} {v} 人" for k, v in counts.items()) + "。")
-    if res.skipped:
-        shown = "、".join(res.skipped[:10]) + ("等" if len(res.skipped) > 10 else "")
-        lines.append(f"跳过 {len(res.skipped)} 个不是月报工作簿的文件：{shown}")
-    return lines
-
-
-def _rate_text(part: RatePart | None) -> str:
-    return f"{part.value:.2%}" if part is not None and part.value is not None else "—"
-
-
-def aggregate_summary(res: AggregateResult, cfg: Config) -> ReportSummary:
-    """Key figures for the email upward (§9.4)."""
-    c = res.total_counts
-    rates = {n: (p.value if p is not None else None) for n, p in res.total_rates.items()}
-    return ReportSummary(
-        unit_name=res.unit_name, month=res.month, level=res.level, period_text=res.period_text,
-        enrolled_start=int(c["学年初在校生"]), enrolled_now=int(c["本月末在校生"]), dropouts_now=int(c["当前辍学"]),
-        suspected=int(c["疑似辍学"]), dropout_rate=rates["年辍学率"], retention_rate=rates["巩固率"],
-        over_limit=limit_breaches(res, cfg), units_reported=len(res.lines),
-        units_missing=[u.name for u in res.missing], clerk=cfg.unit.clerk, phone=cfg.unit.phone)
 
 
 def limit_breaches(res: AggregateResult, cfg: Config) -> list[str]:

@@ -33,7 +33,7 @@ import pandas as pd
 from kc_batch.read import forms
 from kc_batch.read import identity
 from kc_batch.read import files as readers
-from kc_batch.reconcile.census import (AnswerSheet, answer_keys, check_answer, harvest_answers, id_of_key, roster_rows_frame, school_of, with_schools)
+from kc_batch.reconcile.census import (AnswerSheet, answer_keys, check_answer, id_of_key, roster_rows_frame, school_of, with_schools)
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
 from kc_batch.model import InputError
@@ -178,11 +178,6 @@ class TransitionResult:
         return self.graduates[self.graduates["outcome"] == outcome]
 
 
-def transition_path(work_dir: Path, unit: str, year: int) -> Path:
-    from kc_batch.reports.xlsxform import safe_filename
-    return Path(work_dir) / "out" / "transition" / f"小升初对接_{safe_filename(unit)}_{year}.xlsx"
-
-
 TRANSITION_ANSWER_SHEETS = [AnswerSheet("未升学", DESTINATION_COLUMN, TRANSITION_KIND),
                             AnswerSheet("外地就读", DESTINATION_COLUMN, TRANSITION_KIND)]
 
@@ -229,41 +224,5 @@ def _remark(gid, answer, outcome, several, cands) -> str:
     return "；".join(p for p in parts if p)
 
 
-def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path | None = None, progress=None):
-    from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
-    from kc_batch.reports.census_book import write_transition
-    ws = open_workspace(work_dir)
-    year = year or ws.cfg.calendar.year_start.year
-    errors: list[InputError] = []
-    exclude, source = set(), f"学籍变动登记表中 {year - 1}—{year} 学年登记“毕业”的六年级学生"
-    if graduates_file is not None:   # read before the import: a bad file stops the run untouched
-        file_grads, errors, sha = graduates_from_file(graduates_file, ws.cfg, ws.cal)
-        exclude, source = {sha}, f"毕业生名册 {Path(graduates_file).name}"
-    with ws.open_store() as store:
-        started = dt.datetime.now()
-        result, import_errors = import_all(ws, store, None, progress)
-        grads = file_grads if graduates_file is not None else graduates_from_store(store, ws.cfg, year, exclude)
-        if grads.empty:
-            raise NoInputError(f"没有找到 {year - 1}—{year} 学年的六年级毕业生：请在学籍变动登记表中登记“毕业”"
-                               "（年级填六年级），或用 --graduates 给出毕业生名册。")
-        problems = harvest_answers(store, Path(ws.dir) / "out" / "transition", "小升初对接_*.xls*",
-                                   TRANSITION_ANSWER_SHEETS)
-        res = compute_transition(store, ws.cfg, year, grads, exclude)
-        res.errors, res.source = errors + import_errors, source
-        path = write_transition(ws.dir, ws.cfg, res)
-        store.log_run(f"transition {year}", started, len(result.new_files), len(res.errors))
-    out = RunOutcome(outputs=[path], errors=res.errors, new_files=len(result.new_files))
-    out.unreadable = [f.message for f in result.unreadable]
-    out.lines = problems + transition_summary_lines(res)
-    return out
-
-
-def transition_summary_lines(res: TransitionResult) -> list[str]:
-    total, enrolled = len(res.graduates), len(res.of(ENROLLED))
-    rate = f"{enrolled / total:.2%}" if total else "—"
-    return [f"{res.unit} {res.year - 1}—{res.year} 学年小学毕业生 {total} 人：已升学 {enrolled} 人（升学率 {rate}），"
-            f"外地就读 {len(res.of(AWAY))} 人，未升学 {len(res.of(MISSING))} 人。"]
-
-
-__all__ = ["run_transition", "parse_year", "match_graduates", "graduates_from_store", "graduates_from_file",
+__all__ = ["parse_year", "match_graduates", "graduates_from_store", "graduates_from_file",
            "compute_transition", "TransitionResult"]

@@ -24,7 +24,7 @@ def write_blank_forms(work_dir: Path, week: str | None = None) -> list[Path]:
     cfg = load_config(work_dir)
     cal = SchoolCalendar(cfg.calendar)
     week = week or week_of(dt.date.today())
-    from kc_batch.app.jobs import normalise_week
+    from kc_batch.calendar import normalise_week
     week = normalise_week(week)
     out = work_dir / "out" / "forms"
     out.mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from kc_batch.reconcile.census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY, ROSTER_CHECK_COLUMN, TAXONOMY, CensusResult, census_path, check_answer, school_year_start)
+from kc_batch.reconcile.census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY, ROSTER_CHECK_COLUMN, TAXONOMY, CensusResult, check_answer, school_year_start)
 from kc_batch.config import Config
 from kc_batch.read.values import GRADE_NAMES
-from kc_batch.reconcile.transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult, transition_path)
-from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, write_workbook
+from kc_batch.reconcile.transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult)
+from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
 
 ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如“省外就读无学籍：广东东莞”。请直接在本工作簿中填写并保存，"
                "下次运行时读回并保留。")
@@ -248,3 +248,11 @@ def write_transition(work_dir: Path, cfg: Config, res: TransitionResult) -> Path
               error_sheet(res.errors, res.unit, f"小升初对接 {res.year}")]
     meta = ReportMeta(res.unit, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, dt.date.today())
     return write_workbook(transition_path(work_dir, res.unit, res.year), sheets, meta)
+
+
+def census_path(work_dir: Path, unit: str, as_of: dt.date) -> Path:
+    return Path(work_dir) / "out" / "census" / f"人籍比对_{safe_filename(unit)}_{as_of.isoformat()}.xlsx"
+
+
+def transition_path(work_dir: Path, unit: str, year: int) -> Path:
+    return Path(work_dir) / "out" / "transition" / f"小升初对接_{safe_filename(unit)}_{year}.xlsx"
