@@ -95,7 +95,8 @@ KINDS = ("text", "int", "num", "percent", "date")
 @dataclass
 class Column:
     """One leaf column of an output table: header text, value kind, optional group header above it
-    (a two-row header) and width."""
+    (a two-row header) and, for a text column, the width it wraps within (the writer sizes every column
+    to its content; reports/print_layout.py)."""
     header: str
     kind: str = "text"
     group: str | None = None
@@ -111,15 +112,15 @@ WEEKLY_SUMMARY_COLUMNS = [
 ] + [Column(f"本周{t}", "int") for t in WEEKLY_EVENT_TYPES] + [Column("疑似辍学人数", "int")]
 ALERT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("连续旷课天数", "num"),
                  Column("首次旷课日期", "date"), Column("累计旷课天数", "num"), Column("缺勤率", "percent"),
-                 Column("预警级别"), Column("应采取措施", width=40), Column("责任人"), Column("截止日期", "date"),
+                 Column("预警级别"), Column("应采取措施", width=24), Column("责任人"), Column("截止日期", "date"),
                  Column("监护人"), Column("联系电话"), Column("类别")]
 FINDING_COLUMNS = [Column("代码"), Column("问题"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
-                   Column("说明", width=60), Column("来源", width=50)]
+                   Column("说明", width=36), Column("来源", width=30)]
 ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
-                 Column("错误说明", width=60)]
+                 Column("错误说明", width=36)]
 LEDGER_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("开立日期", "date"),
                   Column("类别"), Column("原因"), Column("责任人"), Column("状态"), Column("返校日期", "date"),
-                  Column("劝返次数", "int"), Column("劝返记录", width=50), Column("监护人"), Column("联系电话")]
+                  Column("劝返次数", "int"), Column("劝返记录", width=30), Column("监护人"), Column("联系电话")]
 
 # §9.2 月报: the 23 leaf headers of 月报表, in order, and the group header above each
 MONTHLY_COUNT_COLUMNS = ["学年初在校生", "上月末在校生", "本月新生入学", "本月转入", "本月复学", "本月劝返复学",
@@ -137,19 +138,17 @@ MONTHLY_GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
     "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
     "年辍学率": "指标", "可能辍学率": "指标", "巩固率": "指标",
 }
-# narrow count columns (headers wrap) so that 24 columns print legibly on one A4 landscape width
-MONTHLY_REPORT_COLUMNS = [Column("年级", width=9)] + [
-    Column(c, "percent" if c in MONTHLY_RATE_COLUMNS else "int", MONTHLY_GROUPS[c],
-           width=8 if c in MONTHLY_RATE_COLUMNS else 6) for c in MONTHLY_LEAF_COLUMNS]
+MONTHLY_REPORT_COLUMNS = [Column("年级")] + [
+    Column(c, "percent" if c in MONTHLY_RATE_COLUMNS else "int", MONTHLY_GROUPS[c]) for c in MONTHLY_LEAF_COLUMNS]
 DROPOUT_LIST_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"),
                         Column("班级"), Column("辍学日期", "date"), Column("辍学原因"), Column("监护人"),
                         Column("联系电话"), Column("家庭住址", width=24), Column("类别"), Column("劝返责任人"),
-                        Column("劝返次数", "int"), Column("劝返情况", width=40)]
+                        Column("劝返次数", "int"), Column("劝返情况", width=30)]
 SUSPECT_LIST_COLUMNS = DROPOUT_LIST_COLUMNS + [Column("连续旷课天数", "num"), Column("疑似原因")]
 CASE_COLUMNS = LEDGER_COLUMNS[:10] + [Column("销号日期", "date"), Column("销号原因")] + LEDGER_COLUMNS[10:]
 FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("变动类型"),
                 Column("变动日期", "date"), Column("对方学校", width=24), Column("回执日期", "date"), Column("状态")]
-INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=60), Column("分子", "num"),
-                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40)]
+INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=36), Column("分子", "num"),
+                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=30)]
 CHART_DATA_COLUMNS = [Column("周次"), Column("应出勤人次", "num"), Column("实出勤人次", "num"),
                       Column("出勤率", "percent")]

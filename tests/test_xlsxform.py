@@ -20,7 +20,7 @@ PERIOD = "2026年10月21日至2026年11月20日"
 LONG_TEXT = "长" * 40000
 META = ReportMeta(unit_name=UNIT, principal="张校长", clerk="李老师", phone="0851-1234567",
                   report_date=datetime.date(2026, 11, 21))
-FOOTER = "单位负责人：张校长    填表人：李老师    联系电话：0851-1234567    报出日期：2026年11月21日"
+FOOTER = "单位负责人：张校长    审核人：    填表人：李老师    联系电话：0851-1234567    报出日期：2026年11月21日"
 
 
 def main_sheet() -> Sheet:
@@ -85,11 +85,12 @@ def test_title_row_merged_and_styled(wb):
 
 def test_info_line(wb):
     ws = wb["月报表"]
-    # 7 columns: 填报单位 over A:C, 统计时段 over D:F, 单位 in G
+    # 7 columns sized to their texts: 填报单位 over A:B (9 CJK = 99 pt + padding ≤ A + B), 统计时段 over
+    # C:F, 单位：人 in G
     assert ws["A2"].value == "填报单位：杉树完小"
-    assert ws["D2"].value == "统计时段：" + PERIOD
+    assert ws["C2"].value == "统计时段：" + PERIOD
     assert ws["G2"].value == "单位：人"
-    assert {"A2:C2", "D2:F2"} <= merged(ws)
+    assert {"A2:B2", "C2:F2"} <= merged(ws)
 
 
 def test_two_level_header(wb):
@@ -289,20 +290,59 @@ def test_renders_through_libreoffice(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, timeout=60,
                           capture_output=True).stdout.decode("utf-8")
     assert "杉树完小控辍保学动态管理月报表" in text
-    assert "在册人数" in text and "单位负责人" in text
+    assert "在册" in text and "人数" in text and "单位负责人" in text  # 在册/人数 wraps at the word
     assert "###" not in text
     keep = os.environ.get("KC_KEEP_PDF")
     if keep:
         shutil.copy(pdf, keep)
 
 
-def test_column_widths_count_cjk_double(wb):
-    ws = wb["月报表"]
-    # 年级: longest content 一年级小计 = 5 CJK chars = 10 cells, + 2 padding
-    assert ws.column_dimensions["A"].width == pytest.approx(12, abs=1)
-    # 首次旷课日期: a yyyy-mm-dd date (10) + 2 is wider than the header wrapped on two lines (6 + 2)
-    assert ws.column_dimensions["F"].width == pytest.approx(12, abs=1)
+def wide_sheet(columns: int) -> Sheet:
+    headers = ["序号", "学籍号", "姓名"] + ["本月劝返复学"] * (columns - 3)
+    cols = [Column("序号", "int"), Column("学籍号"), Column("姓名")] + [Column(h, "int") for h in headers[3:]]
+    row = [1, "G450923201206259850", "杨宇鹏"] + [0] * (columns - 3)
+    return Sheet(name="宽表", title="宽表", columns=cols, rows=[row], period=PERIOD)
+
+
+def test_column_widths_from_content_and_headers(tmp_path):
+    """Widths in pixels (xlsxwriter stores (px)/7 characters; Excel draws 0.75 pt a pixel, CJK 11 pt wide):
+    年级 holds 一年级小计: (5 × 11 + 4 pt) / 0.75 = 78.7 → 79 px → 79/7 = 11.29.
+    本月劝返复学 over one-digit counts breaks at words, two characters a line (本月/劝返/复学):
+    (2 × 11 + 4) / 0.75 = 34.7 → 35 px = 5.0; LibreOffice (0.811 pt a pixel) fits no third character.
+    学年初在校生 cannot break after 2 (学年|初 would split 年初), so three a line: (33 + 4) / 0.75 = 49.3
+    → 50 px = 7.14."""
+    columns = [Column("年级"), Column("本月劝返复学", "int"), Column("学年初在校生", "int")] + [
+        Column(f"列{i}", "int") for i in range(20)]
+    sheet = Sheet(name="表", title="表", columns=columns, rows=[["一年级小计", 0, 66] + [0] * 20], unit_line=False)
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "w.xlsx", [sheet], META))["表"]
+    assert ws.column_dimensions["A"].width == pytest.approx(79 / 7, abs=0.01)
+    assert ws.column_dimensions["B"].width == pytest.approx(35 / 7, abs=0.01)
+    assert ws.column_dimensions["C"].width == pytest.approx(50 / 7, abs=0.01)
     assert xlsxform.display_width("一年级ab") == 8
+
+
+def test_narrow_sheet_is_widened_to_its_title(wb):
+    """A 7-column table is widened to 60 % of the printable A4 width, 0.6 × (841.89 − 57.6) = 470.6 pt
+    at 0.811 pt a pixel in LibreOffice ≥ 580 px, so that the title and 统计时段 print on one line."""
+    ws = wb["月报表"]
+    px = sum(d.width * 7 * (min(d.max, 7) - d.min + 1) for d in ws.column_dimensions.values() if d.min <= 7)
+    assert 575 <= px <= 600
+
+
+def test_sheet_too_wide_for_9pt_prints_two_pages_wide(tmp_path):
+    """40 columns: 序号 35 px + 学籍号 (19 × 0.72 × 11 + 4) / 0.811 = 191 px + 姓名 46 px + 37 counts of 35 px
+    (本月/劝返/复学/N…) ≈ 1567 px = 1271 pt; one page wide would print at 784.3 / 1271 = 62 % (6.8 pt).
+    Two strips with 序号, 学籍号, 姓名 repeated on the second: ≤ 784.3 / 0.836 = 938 pt each."""
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "w.xlsx", [wide_sheet(40)], META))["宽表"]
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert 82 <= int(ws.page_setup.scale or 100) <= 100  # two strips of ≈ 700 pt print at 100 %
+    assert ws.print_title_cols.replace("$", "") == "A:C"
+    assert ws.page_setup.pageOrder == "overThenDown"
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert len(breaks) == 1 and 15 <= breaks[0] <= 25
+    assert ws["A1"].value is None or ws["A1"].value == "宽表"
+    titles = [c.value for c in ws[1] if c.value]
+    assert titles == ["宽表", "宽表（续表）"]
 
 
 def test_column_chart_for_counts(tmp_path):

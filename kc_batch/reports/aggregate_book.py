@@ -33,10 +33,10 @@ FLOW_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("年级", "text"), ("
                ("变动日期", "date"), ("对方学校", "text"), ("回执日期", "date"), ("状态", "text")]
 MISSING_COLUMNS = [Column("序号", "int"), Column("单位名称"), Column("单位代码"), Column("学段")]
 CROSS_COLUMNS = [Column("序号", "int"), Column("核对结果"), Column("学籍号"), Column("姓名"), Column("年级"),
-                 Column("单位一"), Column("单位一记录", width=36), Column("单位二"), Column("单位二记录", width=36),
-                 Column("说明", width=40)]
+                 Column("单位一"), Column("单位一记录", width=28), Column("单位二"), Column("单位二记录", width=28),
+                 Column("说明", width=30)]
 PROBLEM_COLUMNS = [Column("单位"), Column("文件", width=36), Column("工作表"), Column("单元格"),
-                   Column("问题", width=50), Column("应为"), Column("实际")]
+                   Column("问题", width=36), Column("应为"), Column("实际")]
 INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=40), Column("分子", "num"),
                      Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40)]
 TOTAL_FORMULA = "Σ各单位分子 ÷ Σ各单位分母（{}）"

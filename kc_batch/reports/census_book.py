@@ -18,7 +18,7 @@ ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如�
 
 
 ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
-                 Column("错误说明", width=60)]
+                 Column("错误说明", width=36)]
 
 
 def error_sheet(errors, unit: str, title_suffix: str) -> Sheet:
@@ -73,7 +73,7 @@ NOT_LISTED_COLUMNS = [Column("序号", "int"), Column("学校"), Column("年级"
                       Column(ROSTER_CHECK_COLUMN, width=20)]
 AMBIGUOUS_COLUMNS = [Column("序号", "int"), Column("户籍所在地"), Column("姓名"), Column("身份证号"),
                      Column("出生日期", "date"), Column("适龄学段"), Column("候选人数", "int"),
-                     Column("候选学生", width=50), Column(ANSWER_COLUMN, width=18), Column("说明", width=40)]
+                     Column("候选学生", width=36), Column(ANSWER_COLUMN, width=18), Column("说明", width=40)]
 RATE_GROUPS = (PRIMARY, JUNIOR, "合计")
 RATE_LEAVES = (("适龄儿童", "int"), ("在校", "int"), ("未入学", "int"), ("入学率", "percent"))
 RATE_COLUMNS = [Column("户籍所在地")] + [Column(leaf, kind, group=g) for g in RATE_GROUPS for leaf, kind in RATE_LEAVES]

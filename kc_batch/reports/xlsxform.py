@@ -25,18 +25,20 @@ from xlsxwriter.exceptions import XlsxFileError
 
 from kc_batch.errors import OutputError
 from kc_batch.schemas import KINDS, Column  # noqa: F401  (Column: re-exported for the book modules)
+from kc_batch.reports import print_layout as layout
+from kc_batch.reports.print_layout import BODY_SIZE, TITLE_SIZE
 
 EXCEL_CELL_LIMIT = 32767
 TRUNCATION_MARK = "…（已截断）"
 SHEET_NAME_LIMIT = 31
 FONT_NAME = "宋体"
-BODY_SIZE = 11
-TITLE_SIZE = 16
 HEADER_FILL = "#D9D9D9"
 HIGHLIGHT_FILL = "#FFC7CE"
 HIGHLIGHT_FONT = "#C00000"
-MIN_WIDTH = 6.0
+MIN_WIDTH = 4.0
 MAX_WIDTH = 40.0
+TEXT_WRAP_WIDTH = 24.0      # a text column wraps inside this many character widths unless told otherwise
+CENTRED_HEADERS = ("序号", "行号")
 WIDTH_SAMPLE_ROWS = 2000
 LINE_HEIGHT = 15.0          # points per text line at 11 pt
 TITLE_HEIGHT = 28.0
@@ -78,6 +80,13 @@ class ReportMeta:
     clerk: str = ""
     phone: str = ""
     report_date: datetime.date | None = None
+    unit_code: str = ""
+    reviewer: str = ""
+    form_no: str = ""          # 表号 and the rest of the official form block (kc.toml [report]; issue 13)
+    issuer: str = ""           # 制表机关
+    approver: str = ""         # 批准机关
+    approval_no: str = ""      # 批准文号
+    valid_until: str = ""      # 有效期至
 
 
 # ---------------------------------------------------------------- public API
@@ -225,8 +234,17 @@ def format_report_date(day: datetime.date | None) -> str:
 
 
 def footer_text(meta: ReportMeta) -> str:
-    return (f"单位负责人：{meta.principal}    填表人：{meta.clerk}    "
+    return (f"单位负责人：{meta.principal}    审核人：{meta.reviewer}    填表人：{meta.clerk}    "
             f"联系电话：{meta.phone}    报出日期：{format_report_date(meta.report_date)}")
+
+
+FORM_BLOCK = (("表号", "form_no"), ("制表机关", "issuer"), ("批准机关", "approver"), ("批准文号", "approval_no"),
+              ("有效期至", "valid_until"))
+
+
+def form_block_lines(meta: ReportMeta) -> list[str]:
+    """The official form block, one line per key that is set (none when all are empty)."""
+    return [f"{label}：{getattr(meta, attr)}" for label, attr in FORM_BLOCK if getattr(meta, attr)]
 
 
 # ---------------------------------------------------------------- value conversion
@@ -331,18 +349,19 @@ class _Formats:
     def header(self):
         return self.get(bold=True, border=1, text_wrap=True, align="center", bg_color=HEADER_FILL)
 
-    def cell(self, kind: str, bold: bool = False, highlight: bool = False, number_format: str | None = None):
-        key = ("cell", kind, bold, highlight, number_format)
+    def cell(self, kind: str, bold: bool = False, highlight: bool = False, number_format: str | None = None,
+             align: str | None = None):
+        key = ("cell", kind, bold, highlight, number_format, align)
         if key not in self.cell_cache:
-            self.cell_cache[key] = self._cell_format(kind, bold, highlight, number_format)
+            self.cell_cache[key] = self._cell_format(kind, bold, highlight, number_format, align)
         return self.cell_cache[key]
 
-    def _cell_format(self, kind: str, bold: bool, highlight: bool, number_format: str | None):
+    def _cell_format(self, kind: str, bold: bool, highlight: bool, number_format: str | None, align: str | None):
         props = {"border": 1}
         if kind == "text":
-            props.update(text_wrap=True, align="left")
+            props.update(text_wrap=True, align=align or "left")
         else:
-            props.update(align="center" if kind == "date" else "right")
+            props.update(align=align or ("center" if kind == "date" else "right"))
             props["num_format"] = number_format or self.NUMBER_FORMATS[kind]
         if bold or highlight:
             props["bold"] = True
@@ -367,7 +386,9 @@ class _SheetWriter:
         self.meta = meta
         self.formats = formats
         self.ncols = len(sheet.columns)
-        self.widths = self._column_widths()
+        self.widths = self._widened(self._column_widths())
+        self.plan = layout.plan_pages(self.widths, [c.header for c in sheet.columns])
+        self.line_last = self.plan.strips[0][1]   # notes and one-cell lines stay on the first strip
         self.two_level = any(column.group is not None for column in sheet.columns)
         self.row = 0
         self.header_top = 0
@@ -375,6 +396,7 @@ class _SheetWriter:
     def write(self) -> None:
         self._set_widths()
         self._write_title()
+        self._write_form_block()
         self._write_info_line()
         self._write_header()
         first_data_row = self.row
@@ -385,32 +407,42 @@ class _SheetWriter:
         self._write_charts()
         self._set_print_setup(first_data_row, last_row)
 
-    # -- widths
+    # -- widths (issue 13: from content, text wrapped inside a bound, headers broken at a word)
 
     def _column_widths(self) -> list[float]:
-        return [column.width if column.width else self._auto_width(index, column)
-                for index, column in enumerate(self.sheet.columns)]
+        return [self._auto_width(index, column) for index, column in enumerate(self.sheet.columns)]
 
     def _auto_width(self, index: int, column: Column) -> float:
-        header = display_width(column.header)
-        header_need = header + 2 if header <= 8 else math.ceil(header / 2) + 2  # long headers wrap on two lines
         sample = list(self.sheet.rows[:WIDTH_SAMPLE_ROWS])
         if self.sheet.total_row is not None:
             sample.append(self.sheet.total_row)
-        content = max((display_width(_shown_text(row[index], column.kind)[:200])
-                       for row in sample if index < len(row)), default=0)
-        return float(min(MAX_WIDTH, max(MIN_WIDTH, header_need, content + 2)))
+        texts = {_shown_text(row[index], column.kind)[:200] for row in sample if index < len(row)}
+        content = max((layout.px_to_fit(line) for text in texts for line in text.split("\n")), default=0.0)
+        if column.kind == "text":
+            content = min(content, layout.px_of_width(column.width or TEXT_WRAP_WIDTH))
+        px = layout.header_px(column.header, content)
+        return min(MAX_WIDTH, max(MIN_WIDTH, layout.width_of_px(px)))
+
+    def _widened(self, widths: list[float]) -> list[float]:
+        """A narrow table is widened so that its title and 统计时段 line print on one line (issue 13)."""
+        needed = min(layout.PRINTABLE_PT, max(layout.MIN_PRINT_FRACTION * layout.PRINTABLE_PT,
+                                              TITLE_SIZE * layout.text_em(self.sheet.title) + 24,
+                                              sum(BODY_SIZE * layout.text_em(t) + 24 for t, _ in self._info_parts())))
+        have = layout.sheet_pt(widths)
+        if have >= needed:
+            return widths
+        factor = needed / have
+        return [layout.width_of_px(layout.px_of_width(w) * factor) for w in widths]
 
     def _set_widths(self) -> None:
         for index, width in enumerate(self.widths):
             self.ws.set_column(index, index, width)
 
-    def _span_width(self, first: int, last: int) -> float:
-        return sum(self.widths[first:last + 1])
+    def _span_px(self, first: int, last: int) -> float:
+        return sum(layout.px_of_width(w) for w in self.widths[first:last + 1])
 
-    def _lines_needed(self, text: str, width: float) -> int:
-        usable = max(width - 1, 1)
-        return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
+    def _lines_needed(self, text: str, first: int, last: int, size: float = BODY_SIZE) -> int:
+        return layout.lines_needed(text, self._span_px(first, last), size)
 
     # -- merged lines
 
@@ -420,51 +452,108 @@ class _SheetWriter:
             self.ws.merge_range(row, first, row, last, "", fmt)
         self.ws.write_string(row, first, text, fmt)
 
-    def _write_full_line(self, text: str, fmt, base_height: float = LINE_HEIGHT, scale: float = 1.0) -> None:
-        lines = self._lines_needed(text[:2000], self._span_width(0, self.ncols - 1) / scale)
-        self._merged(self.row, 0, self.ncols - 1, text, fmt)
+    def _set_lines_height(self, lines: int, base_height: float = LINE_HEIGHT, cap: int = 20) -> None:
         if lines > 1 or base_height != LINE_HEIGHT:
-            self.ws.set_row(self.row, base_height * min(lines, 20) + (4 if lines > 1 else 0))
+            self.ws.set_row(self.row, base_height * min(lines, cap) + (4 if lines > 1 else 0))
+
+    def _write_full_line(self, text: str, fmt, base_height: float = LINE_HEIGHT, size: float = BODY_SIZE) -> None:
+        """One merged line over the first strip (the whole table when it prints one page wide)."""
+        self._merged(self.row, 0, self.line_last, text, fmt)
+        self._set_lines_height(self._lines_needed(text[:2000], 0, self.line_last, size), base_height)
         self.row += 1
 
     def _write_title(self) -> None:
-        self._write_full_line(self.sheet.title, self.formats.title(), TITLE_HEIGHT, TITLE_SIZE / BODY_SIZE)
+        fmt, title = self.formats.title(), self.sheet.title
+        lines = 1
+        for number, (first, last) in enumerate(self._title_spans()):
+            text = title if number == 0 else f"{title}（续表）"
+            self._merged(self.row, first, last, text, fmt)
+            lines = max(lines, self._lines_needed(text, first, last, TITLE_SIZE))
+        self._set_lines_height(lines, TITLE_HEIGHT)
+        self.row += 1
+
+    def _title_spans(self) -> list[tuple[int, int]]:
+        plan = self.plan
+        if not plan.wide:
+            return [(0, self.ncols - 1)]
+        first_last = plan.strips[0][1]
+        title_px = (TITLE_SIZE * layout.text_em(self.sheet.title) + 8) / layout.EXCEL_PT_PER_PX
+        keys_px = self._span_px(0, plan.repeat - 1)
+        # centred over the whole first strip unless the title would reach into the repeated key columns
+        first = 0 if self._span_px(0, first_last) - title_px >= 2 * keys_px else plan.repeat
+        return [(first, first_last)] + [(a, b) for a, b in plan.strips[1:]]
+
+    def _write_form_block(self) -> None:
+        """表号 / 制表机关 / 批准机关 / 批准文号 / 有效期至 at the top right, when kc.toml sets them (issue 13)."""
+        lines = form_block_lines(self.meta)
+        if not lines:
+            return
+        last = self.plan.strips[-1][1] if not self.plan.wide else self.line_last
+        first = self._right_block_first(last, max(layout.text_em(t) for t in lines))
+        fmt = self.formats.line("left")
+        for text in lines:
+            self._merged(self.row, first, last, text, fmt)
+            self.row += 1
+
+    def _right_block_first(self, last: int, em: float) -> int:
+        needed = (BODY_SIZE * em + 8) / layout.EXCEL_PT_PER_PX
+        first = last
+        while first > 0 and self._span_px(first, last) < needed:
+            first -= 1
+        return first
 
     def _info_parts(self) -> list[tuple[str, str]]:
         parts = []
         if self.sheet.unit_line:
-            parts.append((f"填报单位：{self.meta.unit_name}", "left"))
+            unit = f"填报单位：{self.meta.unit_name}"
+            if self.meta.unit_code:
+                unit += f"（单位代码：{self.meta.unit_code}）"
+            parts.append((unit, "left"))
         if self.sheet.period:
             parts.append((f"统计时段：{self.sheet.period}", "center"))
         if self.sheet.unit_line:
             parts.append(("单位：人", "right"))
         return parts
 
-    def _info_spans(self, count: int) -> list[tuple[int, int]]:
-        n = self.ncols
-        if count == 1 or n == 1:
-            return [(0, n - 1)]
-        if count == 2 or n == 2:
-            right = max(1, n // 4)
-            return [(0, n - right - 1), (n - right, n - 1)]
-        left, right = max(1, round(n * 0.4)), max(1, n // 5)
-        return [(0, left - 1), (left, n - right - 1), (n - right, n - 1)]
+    def _info_spans(self, parts: list[tuple[str, str]], first: int, last: int) -> list[tuple[int, int]] | None:
+        """Column spans for the parts, sized to their text: left part from the left, right part from
+        the right, the middle takes the rest. None when there are too few columns."""
+        n = last - first + 1
+        if len(parts) == 1:
+            return [(first, last)]
+        if n < len(parts):
+            return None
+        left_end = first
+        while left_end < last - len(parts) + 1 and self._span_px(first, left_end) < layout.px_to_fit(parts[0][0]):
+            left_end += 1
+        right_start = self._right_block_first(last, layout.text_em(parts[-1][0]))
+        right_start = max(right_start, left_end + len(parts) - 1)
+        if len(parts) == 2:
+            return [(first, right_start - 1), (right_start, last)]
+        return [(first, left_end), (left_end + 1, right_start - 1), (right_start, last)]
 
     def _write_info_line(self) -> None:
         parts = self._info_parts()
         if not parts:
             return
-        spans = self._info_spans(len(parts))
-        if len(spans) < len(parts):  # too few columns: one cell holds everything
-            parts = [("    ".join(text for text, _ in parts), "left")]
-        elif len(spans) == 2 and len(parts) == 3:
-            parts = [(parts[0][0] + "    " + parts[1][0], "left"), parts[2]]
-        lines = 1
-        for (text, align), (first, last) in zip(parts, spans):
-            self._merged(self.row, first, last, text, self.formats.line(align))
-            lines = max(lines, self._lines_needed(text, self._span_width(first, last)))
-        if lines > 1:
-            self.ws.set_row(self.row, LINE_HEIGHT * min(lines, 10) + 4)
+        first, last = 0, self.line_last
+        if self.plan.wide and self.plan.repeat and self.sheet.unit_line:
+            # 填报单位 in the key columns, so it prints on every page; the rest over the first strip
+            self._merged(self.row, 0, self.plan.repeat - 1, parts[0][0], self.formats.line("left"))
+            lines = self._lines_needed(parts[0][0], 0, self.plan.repeat - 1)
+            parts, first = parts[1:], self.plan.repeat
+        else:
+            lines = 1
+        spans = self._info_spans(parts, first, last)
+        if spans is None:  # too few columns: one cell holds everything
+            parts, spans = [("    ".join(text for text, _ in parts), "left")], [(first, last)]
+        for (text, align), (a, b) in zip(parts, spans):
+            self._merged(self.row, a, b, text, self.formats.line(align))
+            lines = max(lines, self._lines_needed(text, a, b))
+        for a, b in self.plan.strips[1:]:
+            if self.sheet.period:
+                self._merged(self.row, a, b, f"统计时段：{self.sheet.period}", self.formats.line("center"))
+        self._set_lines_height(lines, cap=10)
         self.row += 1
 
     # -- header
@@ -484,9 +573,10 @@ class _SheetWriter:
             if group is None:
                 self.ws.merge_range(top, first, leaf, first, "", fmt)
                 self.ws.write_string(top, first, clip_text(self.sheet.columns[first].header), fmt)
+                leaf_lines.append(self._leaf_lines(first) - 1)
                 continue
             self._merged(top, first, last, group, fmt)
-            group_lines.append(self._lines_needed(group, self._span_width(first, last)))
+            group_lines.append(self._lines_needed(group, first, last))
             for index in range(first, last + 1):
                 self.ws.write_string(leaf, index, clip_text(self.sheet.columns[index].header), fmt)
                 leaf_lines.append(self._leaf_lines(index))
@@ -505,7 +595,7 @@ class _SheetWriter:
         return runs
 
     def _leaf_lines(self, index: int) -> int:
-        return self._lines_needed(self.sheet.columns[index].header, self.widths[index])
+        return self._lines_needed(self.sheet.columns[index].header, index, index)
 
     def _set_header_height(self, row: int, lines: list[int]) -> None:
         self.ws.set_row(row, LINE_HEIGHT * min(max(lines, default=1), 10) + 6)
@@ -523,7 +613,7 @@ class _SheetWriter:
 
     def _write_empty_text(self, text: str) -> None:
         fmt = self.formats.get(border=1, align="center", text_wrap=True)
-        self._merged(self.row, 0, self.ncols - 1, text, fmt)
+        self._merged(self.row, 0, self.ncols - 1 if not self.plan.wide else self.line_last, text, fmt)
         self.row += 1
 
     def _write_data_row(self, values: list, row_index: int, bold: bool) -> None:
@@ -531,34 +621,35 @@ class _SheetWriter:
         for col, column in enumerate(self.sheet.columns):
             value = values[col] if col < len(values) else None
             highlight = (row_index, col) in self.sheet.highlight
-            self._write_cell(self.row, col, value, column.kind, bold, highlight)
+            self._write_cell(self.row, col, value, column.kind, bold, highlight, _align(column))
             if column.kind == "text" and isinstance(value, str) and 2 * len(value) > self.widths[col] - 1:
-                lines = max(lines, self._lines_needed(value[:2000], self.widths[col]))
+                lines = max(lines, self._lines_needed(value[:2000], col, col))
         if lines > 1:  # wrapped text: no spreadsheet program grows a row whose height the file leaves out
             self.ws.set_row(self.row, LINE_HEIGHT * min(lines, 15) + 4)
         self.row += 1
 
-    def _write_cell(self, row: int, col: int, value, kind: str, bold: bool, highlight: bool) -> None:
+    def _write_cell(self, row: int, col: int, value, kind: str, bold: bool, highlight: bool,
+                    align: str | None = None) -> None:
         ws, formats = self.ws, self.formats
         if _is_missing(value):
-            ws.write_blank(row, col, None, formats.cell(kind, bold, highlight))
+            ws.write_blank(row, col, None, formats.cell(kind, bold, highlight, align=align))
             return
         if kind in ("int", "num", "percent"):
             number = _as_number(value)
             if number is not None:
                 number_format = "General" if kind == "int" and number != int(number) else None
-                ws.write_number(row, col, number, formats.cell(kind, bold, highlight, number_format))
+                ws.write_number(row, col, number, formats.cell(kind, bold, highlight, number_format, align))
                 return
             if isinstance(value, (int, float)):  # inf: no finite value to show
-                ws.write_blank(row, col, None, formats.cell(kind, bold, highlight))
+                ws.write_blank(row, col, None, formats.cell(kind, bold, highlight, align=align))
                 return
         elif kind == "date":
             day = _as_date(value)
             if day is not None:
                 ws.write_datetime(row, col, datetime.datetime(day.year, day.month, day.day),
-                                  formats.cell(kind, bold, highlight))
+                                  formats.cell(kind, bold, highlight, align=align))
                 return
-        ws.write_string(row, col, clip_text(_as_text(value)), formats.cell("text", bold, highlight))
+        ws.write_string(row, col, clip_text(_as_text(value)), formats.cell("text", bold, highlight, align=align))
 
     # -- notes and footer
 
@@ -569,10 +660,15 @@ class _SheetWriter:
             self._write_full_line(note, self.formats.line())
 
     def _write_footer(self) -> None:
+        """单位负责人 / 审核人 / 填表人 / 联系电话 / 报出日期 under the table: on the last page (issue 13)."""
         if not self.sheet.footer:
             return
         self.row += 1
-        self._write_full_line(footer_text(self.meta), self.formats.line())
+        first, last = self.plan.strips[-1] if self.plan.wide else (0, self.ncols - 1)
+        text = footer_text(self.meta)
+        self._merged(self.row, first, last, text, self.formats.line())
+        self._set_lines_height(self._lines_needed(text, first, last))
+        self.row += 1
 
     # -- charts
 
@@ -640,13 +736,21 @@ class _SheetWriter:
     # -- print setup
 
     def _set_print_setup(self, first_data_row: int, last_row: int) -> None:
-        ws = self.ws
+        ws, plan = self.ws, self.plan
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        if plan.wide:  # issue 13: side by side pages, key columns repeated, ≥ 9 pt
+            ws.set_print_scale(plan.scale)
+            ws.set_v_pagebreaks([first for first, _ in plan.strips[1:]])
+            if plan.repeat:
+                ws.repeat_columns(0, plan.repeat - 1)
+            ws.print_across()
+        else:
+            ws.fit_to_pages(1, 0)
+        side = layout.SIDE_MARGIN_IN
+        ws.set_margins(left=side, right=side, top=0.5, bottom=0.6)
         ws.center_horizontally()
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.set_footer("&L&A&C第 &P 页，共 &N 页")  # the sheet's name on every page: which form a page is
         ws.repeat_rows(0, first_data_row - 1)
         ws.print_area(0, 0, last_row, self.ncols - 1)  # the form only; chart blocks stay on screen
         ws.freeze_panes(first_data_row, self._frozen_columns())
@@ -654,9 +758,8 @@ class _SheetWriter:
     def _frozen_columns(self) -> int:
         if self.ncols <= 8:
             return 0
-        count = 0
-        for column in self.sheet.columns[:2]:
-            if column.kind != "text":
-                break
-            count += 1
-        return count
+        return self.plan.repeat or layout.key_columns([c.header for c in self.sheet.columns]) or 1
+
+
+def _align(column: Column) -> str | None:
+    return "center" if column.header in CENTRED_HEADERS else None
