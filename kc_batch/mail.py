@@ -30,7 +30,7 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 
 import jinja2
@@ -240,6 +240,21 @@ def address_header(display_name: str, address: str) -> str:
     return f"{encoded_header(display_name)} <{address}>"
 
 
+def recipient_pairs(cfg) -> list[tuple[str, str]]:
+    """[mail].to as (display name, address) pairs; an entry may be "县教育局 <jyj@example.cn>"."""
+    return [(name.strip(), address.strip())
+            for name, address in getaddresses([a for a in cfg.mail.to if a.strip()]) if address.strip()]
+
+
+def recipient_addresses(cfg) -> list[str]:
+    return [address for _, address in recipient_pairs(cfg)]
+
+
+def to_header(cfg) -> str:
+    """Each address formatted on its own (RFC 5322 address-list), folded one per line."""
+    return ",\r\n ".join(address_header(name, address) for name, address in recipient_pairs(cfg))
+
+
 def from_address(cfg) -> str:
     address = (cfg.mail.from_ or "").strip()
     if not address and "@" in (cfg.mail.user or ""):
@@ -269,8 +284,8 @@ def build_message(cfg, workbook: Path, summary: ReportSummary, work_dir: Path | 
 
     msg = MIMEMultipart(policy=compat32)
     msg["From"] = address_header(mask_id_numbers(summary.unit_name), sender)
-    if cfg.mail.to:
-        msg["To"] = ",\r\n ".join(a.strip() for a in cfg.mail.to)
+    if recipient_pairs(cfg):
+        msg["To"] = to_header(cfg)
     msg["Subject"] = encoded_header(subject)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(idstring="kc", domain=message_id_domain(sender))
@@ -334,7 +349,7 @@ def send_smtp(cfg, msg: Message, password: str, timeout: float = 30, *,
     if not host:
         raise ConfigError("kc.toml 的 [mail] smtp_host 为空：用 --smtp 发送需要填写邮件服务器地址，"
                           "例如 smtp.qq.com 或 smtp.163.com。")
-    recipients = [a.strip() for a in cfg.mail.to if a.strip()]
+    recipients = recipient_addresses(cfg)
     if not recipients:
         raise ConfigError("kc.toml 的 [mail] to 为空：请填写收件人邮箱。")
     sender = from_address(cfg)
@@ -438,7 +453,7 @@ def send_report(cfg, work_dir: Path, workbook: Path, summary: ReportSummary, *, 
     Returns a Chinese one-line result."""
     now = _aware(now)
     workbook = Path(workbook)
-    recipients = [a.strip() for a in cfg.mail.to if a.strip()]
+    recipients = recipient_addresses(cfg)
     if not recipients:
         raise ConfigError("kc.toml 的 [mail] to 为空：请填写收件人邮箱，例如 to = [\"zxx@example.cn\"]。")
     if smtp:

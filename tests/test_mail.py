@@ -406,3 +406,35 @@ def test_write_eml_keeps_the_name_inside_the_outbox(tmp_path):
     path = write_eml(msg, tmp_path / "outbox", "../../逃逸/报表")
     assert path.parent == tmp_path / "outbox"
     assert parse(path.read_bytes())["Subject"] == SUBJECT
+
+
+# ---------------------------------------------------------------- recipients (issue 11 item 3)
+
+TWO_RECIPIENTS = ["zxx@example.cn", "县教育局 控辍办 <jyj@example.cn>"]
+
+
+def test_to_header_lists_each_recipient_with_its_chinese_name(tmp_path):
+    """Two recipients, one with a Chinese display name: the To: header parses back into exactly those
+    two addresses (not one encoded word holding the whole list)."""
+    cfg = config(to=TWO_RECIPIENTS)
+    raw = message_bytes(build_message(cfg, make_workbook(tmp_path), summary(), None, NOW))
+    addresses = parse(raw)["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in addresses] == [
+        ("", "zxx@example.cn"), ("县教育局 控辍办", "jyj@example.cn")]
+    legacy_to = email.message_from_bytes(raw)["To"]
+    assert "jyj@example.cn" in legacy_to and "zxx@example.cn" in legacy_to  # addresses stay plain
+
+
+def test_smtp_delivers_to_each_address_of_a_named_recipient(server, tmp_path):
+    """The envelope carries the bare addresses; the delivered message's To: names both."""
+    cfg = config(port=server["port"], starttls=server["starttls"], to=TWO_RECIPIENTS)
+    result = send_report(cfg, tmp_path, make_workbook(tmp_path), summary(), smtp=True, resend=False,
+                         password=GOOD_PASSWORD, log_db=tmp_path / "kc.sqlite",
+                         ssl_context=server["client_ctx"], now=NOW)
+    [envelope] = server["inbox"].envelopes
+    assert envelope.rcpt_tos == ["zxx@example.cn", "jyj@example.cn"]
+    delivered = parse(envelope.original_content)["To"].addresses
+    assert [a.display_name for a in delivered] == ["", "县教育局 控辍办"]
+    assert "zxx@example.cn" in result and "jyj@example.cn" in result
+    [row] = sent_rows(tmp_path / "kc.sqlite")
+    assert "jyj@example.cn" in row[4]
