@@ -483,8 +483,9 @@ def _send_by_smtp(cfg, work_dir, workbook, summary, resend, password, log_db, ss
     if earlier and not resend:
         last_at, last_sha = earlier[-1]
         changed = "；报表内容此后已有变化" if last_sha != sha256 else ""
-        raise KcError(f"{summary.unit_name} {month_text(summary.month)}的报表 {workbook.name} "
-                      f"已于 {last_at} 发送过{changed}。如需再次发送，请加 --resend。")
+        # a harmless re-run: said, not an error (exit 0)
+        return (f"{summary.unit_name} {month_text(summary.month)}的报表 {workbook.name} "
+                f"已于 {last_at} 发送过{changed}，本次未再发送。如需再次发送，请加 --resend。")
     msg = build_message(cfg, workbook, summary, work_dir, now)
     refused = send_smtp(cfg, msg, password, ssl_context=ssl_context)
     accepted = [a for a in recipients if a not in refused]

@@ -159,3 +159,62 @@ def test_send_without_report_says_what_to_do(tmp_path):
     w = make_workdir(tmp_path / "w")
     res = invoke("send", "--dir", str(w), "--month", "2026-11")
     assert res.exit_code == 2 and "kc monthly" in res.output
+
+
+# ---------------------------------------------------------------- kc send (issue 11 item 12)
+
+def _point_mail_at(demo: Path, port: int):
+    toml = demo / "kc.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('smtp_host = "smtp.example.cn"', 'smtp_host = "127.0.0.1"')
+    text = text.replace("smtp_port = 465", f"smtp_port = {port}")
+    text = text.replace('from = "shanshu@example.cn"', 'from = "xx@example.cn"')
+    toml.write_text(text, encoding="utf-8")
+
+
+def test_send_without_month_takes_the_latest_reported_month(tmp_path):
+    """Reports for 2026-10 and 2026-11 in out/: `kc send` without --month mails 2026-11 only."""
+    demo = sample_copy(tmp_path)
+    for month in ("2026-10", "2026-11"):
+        assert invoke("monthly", "--dir", str(demo), "--month", month).exit_code == 0
+    res = invoke("send", "--dir", str(demo))
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (demo / "outbox").glob("*.eml")) == [
+        "控辍保学月报_杉树九年一贯制学校_2026-11.eml"]
+
+
+def test_send_without_any_report_names_kc_monthly(tmp_path):
+    w = make_workdir(tmp_path / "w")
+    res = invoke("send", "--dir", str(w))
+    assert res.exit_code == 2 and "kc monthly" in res.output
+
+
+def test_second_smtp_send_is_a_harmless_rerun_with_exit_0(tmp_path, monkeypatch):
+    """`kc send --smtp` twice: one mail arrives; the second run says 已发送过 and exits 0."""
+    import ssl
+    import trustme
+    from aiosmtpd.controller import Controller
+    from test_mail import GOOD_PASSWORD, Inbox, authenticator, free_port
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # the default context trusts the test CA
+    monkeypatch.setenv("KC_SMTP_PASSWORD", GOOD_PASSWORD)
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_ctx,
+                            authenticator=authenticator, auth_require_tls=False)
+    controller.start()
+    try:
+        demo = sample_copy(tmp_path)
+        _point_mail_at(demo, port)
+        assert invoke("monthly", "--dir", str(demo), "--month", "2026-11").exit_code == 0
+        first = invoke("send", "--dir", str(demo), "--smtp")
+        assert first.exit_code == 0, first.output
+        second = invoke("send", "--dir", str(demo), "--smtp")
+    finally:
+        controller.stop()
+    assert second.exit_code == 0, second.output
+    assert "发送过" in second.output and "--resend" in second.output
+    assert len(inbox.envelopes) == 1

@@ -192,9 +192,9 @@ def test_sent_message_arrives_intact(server, tmp_path):
 
 
 def test_second_send_refused_unless_resend(server, tmp_path):
+    """A second send of the same month is a harmless re-run: a sentence, no error (issue 11 item 12)."""
     smtp_send(server, tmp_path)
-    with pytest.raises(KcError, match="已于.*发送过.*--resend"):
-        smtp_send(server, tmp_path)
+    assert re.search("已于.*发送过.*本次未再发送.*--resend", smtp_send(server, tmp_path))
     assert len(server["inbox"].envelopes) == 1
     assert len(sent_rows(tmp_path / "kc.sqlite")) == 1
 

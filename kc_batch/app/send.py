@@ -29,6 +29,15 @@ def report_workbooks(work_dir: Path, cfg: Config, month: str) -> list[Path]:
     return [folder / n for n in names if (folder / n).is_file()]
 
 
+def latest_report_month(work_dir: Path, cfg: Config) -> str | None:
+    """§11: `kc send` without --month sends the latest month under out/ holding this unit's report."""
+    from kc_batch.calendar import MONTH_RE
+    out = Path(work_dir) / "out"
+    months = sorted((p.name for p in out.iterdir() if p.is_dir() and MONTH_RE.fullmatch(p.name)),
+                    reverse=True) if out.is_dir() else []
+    return next((m for m in months if report_workbooks(work_dir, cfg, m)), None)
+
+
 def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
     """The figures of a 月报 (or of the 合计 of a 汇总表) as written in the workbook, read the way
     kc aggregate reads received workbooks (aggregate.read_main_table: by sheet name and header text)."""
@@ -80,11 +89,15 @@ def _stage_of(label: str, cfg: Config) -> str | None:
     return None
 
 
-def run_send(work_dir: Path, month: str, smtp: bool = False, resend: bool = False, ssl_context=None) -> list[str]:
+def run_send(work_dir: Path, month: str | None = None, smtp: bool = False, resend: bool = False, ssl_context=None) -> list[str]:
     from kc_batch.app.jobs import open_workspace
     from kc_batch.calendar import normalise_month
     month = normalise_month(month)
     ws = open_workspace(work_dir)
+    if month is None:
+        month = latest_report_month(ws.dir, ws.cfg)
+        if month is None:
+            raise UsageError(f"out/ 下没有本单位的月报或汇总工作簿，请先运行 kc monthly（或 kc aggregate）。")
     books = report_workbooks(ws.dir, ws.cfg, month)
     if not books:
         raise UsageError(f"out/{month}/ 下没有本单位 {month} 的月报或汇总工作簿，请先运行 kc monthly（或 kc aggregate）--month {month}。")

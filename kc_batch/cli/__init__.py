@@ -65,7 +65,8 @@ def _run_command(name: str, dirs, strict=False, echo_errors=False, **kwargs):
 
 @click.group(context_settings=CONTEXT, help="kc — 控辍保学周报、月报、汇总批处理工具。\n\n"
              "常用流程：kc init 目录 → 把花名册、周查表、学籍变动登记表放入 目录/inbox → "
-             "kc weekly --dir 目录（每周）→ kc monthly --dir 目录（每月20日后）→ kc send --dir 目录。")
+             "kc weekly --dir 目录（每周）→ kc monthly --dir 目录（每月20日后）→ kc send --dir 目录"
+             "（发送最近一个月的月报；也可加 --month 2026-11）。")
 @click.version_option(package_name="kc_batch", message="kc_batch %(version)s")
 def main():
     pass
@@ -128,7 +129,7 @@ def monthly_cmd(dirs, month, strict):
 
 @main.command("send", context_settings=CONTEXT, help="把本月的月报（或汇总）工作簿做成邮件：默认生成 outbox/*.eml；加 --smtp 直接发送。")
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
-@click.option("--month", required=True, help="月份，如 2026-11")
+@click.option("--month", default=None, help="月份，如 2026-11；默认为 out/ 下已有本单位报表的最近一个月")
 @click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
 @click.option("--resend", is_flag=True, help="同一月份已发送过时仍再次发送")
 def send_cmd(dirs, month, smtp, resend):
