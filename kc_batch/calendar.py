@@ -47,6 +47,11 @@ def _week_days(label: str) -> tuple[dt.date, ...]:
     return tuple(monday + dt.timedelta(days=i) for i in range(7))
 
 
+def chinese_date(day: dt.date | None) -> str:
+    """2026年11月20日 (报出日期 in every footer and in the email body)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
 def parse_month(text: str) -> tuple[int, int]:
     m = MONTH_RE.match((text or "").strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
@@ -78,10 +83,7 @@ class SchoolCalendar:
     @cached_property
     def first_school_day(self) -> dt.date:
         """学年初: the first school day on or after year_start (SPEC §1)."""
-        d = self.year_start
-        while not self.is_school_day(d):
-            d += dt.timedelta(days=1)
-        return d
+        return self.first_school_day_on_or_after(self.year_start)
 
     @cached_property
     def year_end(self) -> dt.date:
@@ -167,6 +169,27 @@ class SchoolCalendar:
             y, m = day.year, day.month
         return month_label(y, m)
 
+    # ---- 报出日期 (SPEC §13.18)
+    def report_date(self, period: str | dt.date) -> dt.date:
+        """The one 报出日期 rule, for every workbook's footer and the email sent with it: the report's
+        as-of date, never the run day, so a re-run gives the same cells. A week (2026-W47) → its last
+        school day; a month (2026-11) → its cutoff; a 小升初 year (2027) → 学年初 of the 学年 the
+        graduates enter (the first school day on or after 2027-09-01); a date (census --as-of) → itself."""
+        if isinstance(period, dt.date):
+            return period
+        text = str(period).strip()
+        if WEEK_RE.match(text):
+            return self.week_end(text)
+        if MONTH_RE.match(text):
+            return self.month_period(text)[1]
+        if text.isdigit() and len(text) == 4:
+            return self.first_school_day_on_or_after(dt.date(int(text), 9, 1))
+        raise ValueError(f"not a report period: {period!r}")
+
+    def first_school_day_on_or_after(self, day: dt.date) -> dt.date:
+        while not self.is_school_day(day):
+            day += dt.timedelta(days=1)
+        return day
 
 def normalise_week(text: str | None) -> str | None:
     if text is None:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import jinja2
 
+from kc_batch.calendar import chinese_date
 from kc_batch.errors import ConfigError, KcError, OutputError
 from kc_batch.read.files import file_sha256
 from kc_batch.store import Store
@@ -76,6 +77,7 @@ class ReportSummary:
     units_missing: list[str] = field(default_factory=list)  # aggregate only
     clerk: str = ""
     phone: str = ""
+    report_date: dt.date | None = None  # the workbook's 报出日期 (calendar.report_date, §13.18)
 
     @property
     def is_aggregate(self) -> bool:
@@ -155,7 +157,7 @@ def template_context(summary: ReportSummary, workbook_name: str, now: dt.datetim
         dropout_rate_text=format_rate(summary.dropout_rate),
         retention_rate_text=format_rate(summary.retention_rate),
         workbook_name=mask_id_numbers(workbook_name),
-        date_text=f"{now.year}年{now.month}月{now.day}日",
+        date_text=chinese_date(summary.report_date),  # dated like the attached workbook (§13.18)
     )
     return context
 

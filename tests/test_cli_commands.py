@@ -218,3 +218,19 @@ def test_second_smtp_send_is_a_harmless_rerun_with_exit_0(tmp_path, monkeypatch)
     assert second.exit_code == 0, second.output
     assert "发送过" in second.output and "--resend" in second.output
     assert len(inbox.envelopes) == 1
+
+
+def test_email_is_dated_like_its_workbook(tmp_path):
+    """§13.18 (issue 11 item 10): the 月报 for 2026-11 has 报出日期 = the cutoff 2026-11-20; the email
+    body signs off with that same date, whatever day `kc send` runs."""
+    import re
+    demo = sample_copy(tmp_path)
+    assert invoke("monthly", "--dir", str(demo), "--month", "2026-11").exit_code == 0
+    assert invoke("send", "--dir", str(demo), "--month", "2026-11").exit_code == 0
+    book = demo / "out" / "2026-11" / "控辍保学月报_杉树九年一贯制学校_2026-11.xlsx"
+    footers = {m for ws in openpyxl.load_workbook(book).worksheets for r in ws.iter_rows(values_only=True)
+               for v in r if isinstance(v, str) for m in re.findall(r"报出日期：(\S+)", v)}
+    assert footers == {"2026年11月20日"}
+    eml = demo / "outbox" / "控辍保学月报_杉树九年一贯制学校_2026-11.eml"
+    body = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert body.rstrip().splitlines()[-1] == "2026年11月20日"

@@ -48,7 +48,7 @@ def summary(dropouts_now: int = 0, **changes) -> ReportSummary:
     values = dict(unit_name="杉树完小", month="2026-11", level="school",
                   period_text="2026年10月21日至2026年11月20日", enrolled_start=120, enrolled_now=117,
                   dropouts_now=dropouts_now, suspected=1, dropout_rate=0.0125, retention_rate=0.98333,
-                  over_limit=[], clerk="李四", phone="0775-1234567")
+                  over_limit=[], clerk="李四", phone="0775-1234567", report_date=dt.date(2026, 11, 20))
     values.update(changes)
     return ReportSummary(**values)
 
@@ -438,3 +438,11 @@ def test_smtp_delivers_to_each_address_of_a_named_recipient(server, tmp_path):
     assert "zxx@example.cn" in result and "jyj@example.cn" in result
     [row] = sent_rows(tmp_path / "kc.sqlite")
     assert "jyj@example.cn" in row[4]
+
+
+def test_body_is_dated_with_the_report_date_not_the_run_day(tmp_path):
+    """§13.18: sent on 2026-11-21 (NOW), the body signs with the workbook's 报出日期 2026-11-20;
+    only the Date: header is the sending time."""
+    msg = parse(message_bytes(build_message(config(), make_workbook(tmp_path), summary(), None, NOW)))
+    assert body_text(msg).rstrip().splitlines()[-1] == "2026年11月20日"
+    assert parsedate_to_datetime(msg["Date"]) == NOW

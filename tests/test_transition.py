@@ -175,3 +175,18 @@ def test_two_seventh_graders_with_the_same_name_and_birth_are_not_a_match():
     matched, ambiguous = match_graduates(grads, g7)
     assert matched[["gid", "key", "method"]].values.tolist() == [[1, "C", "姓名+出生日期"]]
     assert sorted(ambiguous["key"]) == ["A", "B"] and set(ambiguous["gid"]) == {0}
+
+
+def footer_dates(path):
+    """Every 报出日期 written in the workbook's footers."""
+    import re
+    wb = openpyxl.load_workbook(path)
+    return {m for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for v in r
+            if isinstance(v, str) for m in re.findall(r"报出日期：(\S+)", v)}
+
+
+def test_report_date_is_the_new_years_start_not_the_run_day(tmp_path):
+    """§13.18 (issue 11 item 10): --year 2027 reports on the 七年级 rosters of 学年 2027—2028, whose
+    学年初 is Wednesday 2027-09-01 (weekday rule; no holiday then) — the same on every run day."""
+    path, _ = run(build(tmp_path))
+    assert footer_dates(path) == {"2027年9月1日"}

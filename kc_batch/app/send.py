@@ -108,6 +108,7 @@ def run_send(work_dir: Path, month: str | None = None, smtp: bool = False, resen
             summary = aggregate_summary_checked(ws.dir, book, ws.cfg, month)
         else:
             summary = summary_from_workbook(book, ws.cfg, month)
+        summary.report_date = ws.cal.report_date(month)  # the date in the workbook's footer
         lines.append(send_report(ws.cfg, ws.dir, book, summary, smtp=smtp, resend=resend, password=password,
                                  log_db=ws.store_path, ssl_context=ssl_context))
     return lines

@@ -11,7 +11,7 @@ from kc_batch.reconcile.aggregate import DEFAULT_FORMULAS, AggregateResult, Rate
 from kc_batch.config import Config
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
-from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
 
 GROUPS = {
     "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
@@ -181,5 +181,5 @@ def _with_basis(res: AggregateResult, parts: dict[str, RatePart | None]) -> dict
 def write_aggregate(work_dir: Path, cfg: Config, res: AggregateResult) -> Path:
     sheets = [summary_sheet(res, cfg), dropout_sheet(res), suspect_sheet(res), missing_sheet(res), cross_sheet(res),
               problem_sheet(res), flow_sheet(res), indicator_sheet(res)]
-    meta = ReportMeta(cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.cutoff)
+    meta = report_meta(cfg, res.month)
     return write_workbook(aggregate_path(work_dir, cfg.unit.name, res.month), sheets, meta)

@@ -11,7 +11,7 @@ from kc_batch.reconcile.census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY,
 from kc_batch.config import Config
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult)
-from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import Column, Sheet, report_meta, safe_filename, write_workbook
 
 ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如“省外就读无学籍：广东东莞”。请直接在本工作簿中填写并保存，"
                "下次运行时读回并保留。")
@@ -176,7 +176,7 @@ def write_census(work_dir: Path, cfg: Config, res: CensusResult) -> Path:
     sheets = [unenrolled_sheet(res, period), matched_sheet(res, period), not_listed_sheet(res, period),
               ambiguous_sheet(res, period), rate_sheet(res, period),
               error_sheet(res.errors, res.unit, f"人籍比对 {res.as_of.isoformat()}")]
-    meta = ReportMeta(res.unit, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.as_of)
+    meta = report_meta(cfg, res.as_of, res.unit)
     return write_workbook(census_path(work_dir, res.unit, res.as_of), sheets, meta)
 
 
@@ -246,7 +246,7 @@ def write_transition(work_dir: Path, cfg: Config, res: TransitionResult) -> Path
               graduate_list_sheet(res, AWAY, "外地就读", f"{res.unit}外地就读的小学毕业生名单", "没有外地就读的毕业生", period),
               enrolled_sheet(res, period),
               error_sheet(res.errors, res.unit, f"小升初对接 {res.year}")]
-    meta = ReportMeta(res.unit, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, dt.date.today())
+    meta = report_meta(cfg, str(res.year), res.unit)
     return write_workbook(transition_path(work_dir, res.unit, res.year), sheets, meta)
 
 

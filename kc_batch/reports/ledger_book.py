@@ -12,7 +12,7 @@ from kc_batch.reconcile.responsibility import PRINCIPAL, Duties
 from kc_batch.read.values import NO_VILLAGE
 from kc_batch.reports.monthly_book import ledger_sheet, period_text
 from kc_batch.reports.weekly_book import student_cells
-from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import Column, Sheet, report_meta, safe_filename, write_workbook
 
 VISITS_MISSING = "未接入"
 DUTY_COLUMNS = [Column("层级"), Column("责任范围"), Column("责任人"), Column("在册/包保人数", "int"),
@@ -109,5 +109,5 @@ def write_ledgers(work_dir: Path, cfg: Config, res: MonthlyResult, ledgers: Ledg
               village_summary_sheet(res, cfg, ledgers)]
     sheets[2].name = "劝返复学台账"
     sheets += [village_sheet(res, cfg, v, members) for v, members in ledgers.villages.items()]
-    meta = ReportMeta(cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.cutoff)
+    meta = report_meta(cfg, res.month)
     return write_workbook(ledger_path(work_dir, cfg.unit.name, res.month), sheets, meta)

@@ -8,7 +8,7 @@ from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS
 from kc_batch.reports.weekly_book import case_log_text, student_cells
 from kc_batch.schemas import (CASE_COLUMNS, CHART_DATA_COLUMNS, DROPOUT_LIST_COLUMNS, FLOW_COLUMNS, INDICATOR_COLUMNS,
                               MONTHLY_REPORT_COLUMNS, SUSPECT_LIST_COLUMNS)
-from kc_batch.reports.xlsxform import ChartSpec, ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import ChartSpec, Sheet, safe_filename, report_meta, write_workbook
 
 LIST_COLUMNS, SUSPECT_COLUMNS = DROPOUT_LIST_COLUMNS, SUSPECT_LIST_COLUMNS
 ZERO_REPORT = "本月无辍学学生（零报告）"
@@ -131,5 +131,5 @@ def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets:
         cases_by_key[s.key] = c
     sheets = [report_sheet(res, cfg), dropout_sheet(res, cfg), suspect_sheet(res, cfg, cases_by_key),
               ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, indicator_sheet(res, cfg), chart_sheet(res, cfg)]
-    meta = ReportMeta(cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.cutoff)
+    meta = report_meta(cfg, res.month)
     return write_workbook(monthly_path(work_dir, cfg.unit.name, res.month), sheets, meta)

@@ -8,7 +8,7 @@ from kc_batch.model import InputError
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
 from kc_batch.schemas import ALERT_COLUMNS, ERROR_COLUMNS, FINDING_COLUMNS, LEDGER_COLUMNS, WEEKLY_SUMMARY_COLUMNS
-from kc_batch.reports.xlsxform import ReportMeta, Sheet, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import Sheet, safe_filename, report_meta, write_workbook
 
 SUMMARY_COLUMNS = WEEKLY_SUMMARY_COLUMNS
 
@@ -104,5 +104,5 @@ def write_weekly(work_dir: Path, cfg: Config, res: WeeklyResult, errors: list[In
     period = f"{first.year}年{first.month}月{first.day}日至{days.year}年{days.month}月{days.day}日"
     sheets = [summary_sheet(res, unit, period), alert_sheet(res, unit, period), finding_sheet(res, unit, period),
               error_sheet(errors, unit, res.week), ledger_sheet(res, unit, period)]
-    meta = ReportMeta(unit, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone, res.as_of)
+    meta = report_meta(cfg, res.week, unit)
     return write_workbook(weekly_path(work_dir, unit, res.week), sheets, meta)

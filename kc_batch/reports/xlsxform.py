@@ -23,6 +23,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxFileError
 
+from kc_batch.calendar import SchoolCalendar, chinese_date
 from kc_batch.errors import OutputError
 from kc_batch.schemas import KINDS, Column  # noqa: F401  (Column: re-exported for the book modules)
 from kc_batch.reports import print_layout as layout
@@ -229,13 +230,16 @@ def unique_sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def format_report_date(day: datetime.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+def report_meta(cfg, period, unit_name: str | None = None) -> ReportMeta:
+    """The footer of a report of `period` (a week, a month, a 小升初 year or an as-of date); its
+    报出日期 follows the one rule SchoolCalendar.report_date (§13.18)."""
+    return ReportMeta(unit_name or cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone,
+                      SchoolCalendar(cfg.calendar).report_date(period))
 
 
 def footer_text(meta: ReportMeta) -> str:
     return (f"单位负责人：{meta.principal}    审核人：{meta.reviewer}    填表人：{meta.clerk}    "
-            f"联系电话：{meta.phone}    报出日期：{format_report_date(meta.report_date)}")
+            f"联系电话：{meta.phone}    报出日期：{chinese_date(meta.report_date)}")
 
 
 FORM_BLOCK = (("表号", "form_no"), ("制表机关", "issuer"), ("批准机关", "approver"), ("批准文号", "approval_no"),
