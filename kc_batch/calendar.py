@@ -191,6 +191,7 @@ class SchoolCalendar:
             day += dt.timedelta(days=1)
         return day
 
+
 def normalise_week(text: str | None) -> str | None:
     if text is None:
         return None
