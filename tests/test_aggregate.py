@@ -457,3 +457,39 @@ def test_county_email_uses_the_aggregate_and_refuses_a_stale_workbook(tmp_path):
         old.unlink()
     res = CliRunner().invoke(main, ["send", "--dir", str(top), "--month", "2026-10", "--resend"])
     assert res.exit_code == 1 and "kc aggregate --month 2026-10" in res.output
+
+
+def test_townships_missing_school_is_missing_at_the_county(tmp_path):
+    """§21.4 (issue 11 item 4): 城关镇 expects 杉树完小, 松林小学 and 第9完小 and receives only the first two,
+    so its 未报单位 lists 第9完小. The county expects 城关镇 and 河口乡 and receives both 汇总 workbooks:
+    its 未报单位 must still list 第9完小 (所属乡镇 城关镇), and so must the county's email summary."""
+    town1 = aggregator(tmp_path, "城关镇", "township",
+                       {"杉树完小": ("小学",), "松林小学": ("小学",), "第9完小": ("小学",)})
+    town2 = aggregator(tmp_path, "河口乡", "township", {"红星初中": ("初中",), "青山小学": ("小学",)})
+    write_a(town1 / "inbox"), write_b(town1 / "inbox"), write_c(town2 / "inbox"), write_d(town2 / "inbox")
+    top = aggregator(tmp_path, "示例县", "county", {"城关镇": (), "河口乡": ()})
+    for town in (town1, town2):
+        run_aggregate(town, MONTH)
+        shutil.copy(output_path(town), top / "inbox")
+    assert [r["单位名称"] for r in read_sheet(output_path(town1), "未报单位", "单位名称")] == ["第9完小"]
+    outcome = run_aggregate(top, MONTH)
+    missing = read_sheet(output_path(top), "未报单位", "单位名称")
+    assert [(r["单位名称"], r["学段"], r["所属乡镇"]) for r in missing] == [("第9完小", "小学", "城关镇")]
+    assert "未报单位：第9完小（城关镇）" in outcome.lines
+    summary = aggregate_summary(compute_aggregate(top, MONTH), load_config(top))
+    assert summary.units_missing == ["第9完小（城关镇）"]
+    # the townships themselves reported: the county's own 已报单位 count is 2
+    assert summary.units_reported == 2
+
+
+def test_a_school_missing_at_its_township_but_sent_to_the_county_is_not_missing(tmp_path):
+    """第9完小 is missing at 城关镇 but its own 月报 reached the county's inbox: it reported."""
+    town1 = aggregator(tmp_path, "城关镇", "township", {"杉树完小": ("小学",), "第9完小": ("小学",)})
+    write_a(town1 / "inbox")
+    run_aggregate(town1, MONTH)
+    top = aggregator(tmp_path, "示例县", "county", {"城关镇": (), "第9完小": ("小学",)})
+    shutil.copy(output_path(town1), top / "inbox")
+    rows = school_rows(D_GRADES, D_RETENTION)
+    write_monthly_workbook(school_file(top / "inbox", "第9完小"), "第9完小", MONTH, rows, (), D_SUSPECTS, (),
+                           indicators_for(rows, D_RETENTION))
+    assert compute_aggregate(top, MONTH).missing == []

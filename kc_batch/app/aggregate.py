@@ -68,7 +68,7 @@ def summary_lines(res: AggregateResult) -> list[str]:
              f"当前辍学 {show_number(c['当前辍学'])} 人，疑似辍学 {show_number(c['疑似辍学'])} 人，"
              f"年辍学率 {_rate_text(rate['年辍学率'])}，巩固率 {_rate_text(rate['巩固率'])}。"]
     if res.missing:
-        lines.append("未报单位：" + "、".join(u.name for u in res.missing))
+        lines.append("未报单位：" + "、".join(u.label for u in res.missing))
     failing = sorted({p.file for p in res.problems})
     if failing:
         lines.append(f"报表校验有问题的工作簿 {len(failing)} 个（详见“报表校验”表）：" + "、".join(failing))
@@ -93,4 +93,4 @@ def aggregate_summary(res: AggregateResult, cfg: Config) -> ReportSummary:
         enrolled_start=int(c["学年初在校生"]), enrolled_now=int(c["本月末在校生"]), dropouts_now=int(c["当前辍学"]),
         suspected=int(c["疑似辍学"]), dropout_rate=rates["年辍学率"], retention_rate=rates["巩固率"],
         over_limit=limit_breaches(res, cfg), units_reported=len(res.lines),
-        units_missing=[u.name for u in res.missing], clerk=cfg.unit.clerk, phone=cfg.unit.phone)
+        units_missing=[u.label for u in res.missing], clerk=cfg.unit.clerk, phone=cfg.unit.phone)

@@ -47,6 +47,8 @@ FOOTER_WORDS = ("单位负责人", "填表人", "报出日期")
 
 MONTHLY_SHEET, AGGREGATE_SHEET = "月报表", "汇总表"
 DROPOUT_SHEET, SUSPECT_SHEET, FLOW_SHEET, INDICATOR_SHEET = "辍学学生名单", "疑似辍学名单", "学生流动", "指标说明"
+MISSING_SHEET = "未报单位"
+MISSING_UNIT, MISSING_CODE, MISSING_STAGES, MISSING_VIA = "单位名称", "单位代码", "学段", "所属乡镇"
 
 _TITLE_RE = re.compile(r"^(.+?)控辍保学(?:动态管理)?月报(?:汇总)?表")
 _FILLER_RE = re.compile(r"填报单位\s*[:：]\s*(\S+?)(?=\s|统计时段|单位\s*[:：]|$)")
@@ -110,6 +112,7 @@ class Book:
     dropouts: list[dict] = field(default_factory=list)   # normalised header → value, plus 学校
     suspects: list[dict] = field(default_factory=list)
     flows: list[dict] = field(default_factory=list)
+    missing: list[dict] = field(default_factory=list)    # a 汇总's 未报单位 rows (§21.4)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -233,8 +236,9 @@ def _row_values(row: list, columns: dict[str, int], excel_row: int, bad: list) -
     return values
 
 
-def read_records(sheet: RawSheet, required: list[str]) -> list[dict]:
-    """A list sheet (名单, 学生流动) → one dict per student row, keyed by normalised header."""
+def read_records(sheet: RawSheet, required: list[str], key: str | None = None) -> list[dict]:
+    """A list sheet (名单, 学生流动, 未报单位) → one dict per row, keyed by normalised header; a row
+    counts when it has a 学籍号 or 姓名 (or, given `key`, that column)."""
     found = find_header(sheet.rows, required)
     if found is None:
         return []
@@ -245,7 +249,7 @@ def read_records(sheet: RawSheet, required: list[str]) -> list[dict]:
         if _is_footer(row):
             break
         record = {name: row[col] if col < len(row) else None for name, col in labels.items()}
-        if not cell_text(record.get("学籍号")) and not cell_text(record.get("姓名")):
+        if not any(cell_text(record.get(k)) for k in ([key] if key else ["学籍号", "姓名"])):
             continue  # blank row, the 零报告 line, a note
         record["_row"] = r + 1
         records.append(record)
@@ -290,6 +294,8 @@ def _sheet_role(name: str) -> str | None:
         return "dropouts"
     if "流动" in n:
         return "flows"
+    if "未报" in n:
+        return "missing"
     if "指标" in n:
         return "indicators"
     if n in (MONTHLY_SHEET, AGGREGATE_SHEET) or "月报表" in n or "汇总表" in n:
@@ -330,6 +336,8 @@ def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
             book.suspects = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
         elif role == "flows":
             book.flows = _with_school(read_records(sheet, ["学籍号", "姓名", "变动类型"]), unit)
+        elif role == "missing" and table.kind == "aggregate":
+            book.missing = read_records(sheet, [MISSING_UNIT], key=MISSING_UNIT)
     return book
 
 

@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass, field
 
 from kc_batch.config import Config
-from kc_batch.read.books import (STAGE_ROWS, TOTAL, Book, Indicator, MainTable, Problem, TableRow, _cn_date,  # noqa: F401
-                                 cell_name, unit_key)
+from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
+                                 Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
 from kc_batch.read.identity import parse_xjh, validate_id
 from kc_batch.read.values import cell_text, norm_header, parse_date, parse_grade
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
@@ -72,6 +72,19 @@ class UnitLine:
 
 
 @dataclass
+class MissingUnit:
+    """One row of 未报单位: an expected unit with no workbook, here or at a township below (§21.4)."""
+    name: str
+    code: str = ""
+    stages: list[str] = field(default_factory=list)
+    via: str = ""          # the township whose 汇总 lists it as 未报 ("" for our own [[units]])
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.via}）" if self.via else self.name
+
+
+@dataclass
 class CrossRow:
     result: str            # 已接收 | 去向不明 | 辖区外接收 | 重复学籍
     xjh: str
@@ -98,7 +111,7 @@ class AggregateResult:
     dropouts: list[dict]
     suspects: list[dict]
     flows: list[dict]
-    missing: list                       # config.ExpectedUnit
+    missing: list[MissingUnit]
     cross: list[CrossRow]
     problems: list[Problem]
     notes: list[str]
@@ -406,14 +419,29 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
         having = [l.stages[stage] for l in lines if stage in l.stages]
         if having:
             stage_rates[stage] = {n: sum_parts([h[n] for h in having]) for n in RATE_COLUMNS}
-    reported = {unit_key(b.unit) for b in counted}
-    missing = [u for u in cfg.units if unit_key(u.name) not in reported]
+    missing = missing_units(cfg, counted)
     notes = _notes(lines)
     file_order = {b.rel: i for i, b in enumerate(sorted(books, key=lambda b: b.rel))}
     problems.sort(key=lambda p: file_order.get(p.file, -1))
     return AggregateResult(cfg.unit.name, cfg.unit.level, month, start, cutoff, lines, total_counts, total_rates,
                            stage_rates, _merged(counted, "dropouts"), _merged(counted, "suspects"),
                            _merged(counted, "flows"), missing, cross_check(counted), problems, notes)
+
+
+def missing_units(cfg: Config, counted: list[Book]) -> list[MissingUnit]:
+    """Our [[units]] without a workbook, then the 未报单位 of every township 汇总 received (§21.4),
+    each named with its township, unless that unit's own workbook reached us."""
+    reported = {unit_key(b.unit) for b in counted}
+    out = [MissingUnit(u.name, u.code, list(u.stages)) for u in cfg.units if unit_key(u.name) not in reported]
+    for book in counted:
+        for r in book.missing:
+            name = cell_text(r.get(MISSING_UNIT))
+            if unit_key(name) in reported:
+                continue
+            stages = [s for s in re.split(r"[、,，\s]+", cell_text(r.get(MISSING_STAGES))) if s]
+            via = cell_text(r.get(MISSING_VIA)) or book.unit   # a county's list read further up keeps its township
+            out.append(MissingUnit(name, cell_text(r.get(MISSING_CODE)), stages, via))
+    return out
 
 
 def _select_books(cfg: Config, month: str, cutoff: dt.date, books: list[Book], problems: list[Problem]) -> list[Book]:

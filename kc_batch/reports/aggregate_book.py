@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kc_batch.reconcile.aggregate import DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
+from kc_batch.reconcile.aggregate import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
 from kc_batch.config import Config
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
@@ -31,7 +31,8 @@ LIST_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("性别", "text"), ("
 SUSPECT_FIELDS = LIST_FIELDS + [("连续旷课天数", "num"), ("疑似原因", "text")]
 FLOW_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("年级", "text"), ("班级", "text"), ("变动类型", "text"),
                ("变动日期", "date"), ("对方学校", "text"), ("回执日期", "date"), ("状态", "text")]
-MISSING_COLUMNS = [Column("序号", "int"), Column("单位名称"), Column("单位代码"), Column("学段")]
+MISSING_COLUMNS = [Column("序号", "int"), Column(MISSING_UNIT), Column(MISSING_CODE), Column(MISSING_STAGES),
+                   Column(MISSING_VIA)]  # read back one level up by read/books.py (§21.4)
 CROSS_COLUMNS = [Column("序号", "int"), Column("核对结果"), Column("学籍号"), Column("姓名"), Column("年级"),
                  Column("单位一"), Column("单位一记录", width=28), Column("单位二"), Column("单位二记录", width=28),
                  Column("说明", width=30)]
@@ -122,7 +123,7 @@ def flow_sheet(res: AggregateResult) -> Sheet:
 
 
 def missing_sheet(res: AggregateResult) -> Sheet:
-    rows = [[i, *_blank_none([u.name, u.code, "、".join(u.stages)])] for i, u in enumerate(res.missing, start=1)]
+    rows = [[i, *_blank_none([u.name, u.code, "、".join(u.stages), u.via])] for i, u in enumerate(res.missing, start=1)]
     return Sheet("未报单位", f"{res.unit_name}未报送月报单位", MISSING_COLUMNS, rows, period=res.period_text,
                  empty_text="应报单位均已报送", footer=False)
 
