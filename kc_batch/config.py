@@ -246,10 +246,12 @@ def _as_stage_rates(v, key):
     return {**key.default, **{k: float(x) for k, x in v.items()}}
 
 
+_GRADE_KEY = re.compile(r"[一二三四五六七八九1-9]年级|初[一二三]|[1-9]")
+
+
 def _as_names(v, key):
     """{学段 or 年级: name} (§19 分管领导): 小学/初中, or a grade 一年级…九年级 / 初一…初三."""
-    from kc_batch.read.values import parse_grade
-    if not isinstance(v, dict) or any(not isinstance(x, str) or (k not in STAGES and parse_grade(k) is None)
+    if not isinstance(v, dict) or any(not isinstance(x, str) or (k not in STAGES and not _GRADE_KEY.fullmatch(k))
                                       for k, x in v.items()):
         return _BAD
     return dict(v)

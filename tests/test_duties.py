@@ -152,3 +152,13 @@ def test_month_report_does_not_list_a1_as_suspect_at_the_cutoff(month):
     rows, _ = sheet_rows(month / "控辍保学月报_示例小学_2026-11.xlsx", "月报表", "学年初在校生")
     total = next(r for r in rows if r["年级"] == "合计")
     assert total["疑似辍学"] == 0 and total["学年初在校生"] == 9
+
+
+def test_leader_scope_that_is_no_stage_or_grade_is_refused(tmp_path):
+    """[responsibility] leaders keyed by something that is neither 学段 nor 年级: exit 2 naming key and line."""
+    wd = make_workdir(tmp_path / "bad", extra_toml='\n[responsibility]\nleaders = { "高一" = "王老师" }\n')
+    res = CliRunner().invoke(main, ["monthly", "--dir", str(wd), "--month", "2026-11"])
+    assert res.exit_code == 2
+    line = next(i for i, t in enumerate((wd / "kc.toml").read_text(encoding="utf-8").splitlines(), 1)
+                if t.startswith("leaders"))
+    assert f"第 {line} 行" in res.output and "[responsibility] leaders" in res.output
