@@ -493,3 +493,30 @@ def test_a_school_missing_at_its_township_but_sent_to_the_county_is_not_missing(
     write_monthly_workbook(school_file(top / "inbox", "第9完小"), "第9完小", MONTH, rows, (), D_SUSPECTS, (),
                            indicators_for(rows, D_RETENTION))
     assert compute_aggregate(top, MONTH).missing == []
+
+
+def test_transfer_inside_its_receipt_deadline_is_waiting_not_unknown(tmp_path):
+    """§13.6 (issue 11 item 8), cutoff 2026-11-20, transfer_receipt_days 10, weekdays only:
+    王甲 转出 2026-11-16, 状态 待回执 (deadline = 10th school day after = 2026-11-30)  → 待接收;
+    李乙 转出 2026-11-18, 状态 left blank by hand (deadline 2026-12-02 > cutoff)       → 待接收;
+    赵丙 转出 2026-10-26, 状态 blank (deadline 2026-11-09 < cutoff: overdue)            → 去向不明;
+    刘二 (红星初中) 逾期未回执                                                           → 去向不明."""
+    d = aggregator(tmp_path, "示例县", "county", {"杉树完小": ("小学",), "红星初中": ("初中",)})
+    flows = [
+        {"学籍号": "G" + S4, "姓名": "王甲", "年级": "一年级", "班级": "1班", "变动类型": "转出", "变动日期": D(2026, 11, 16),
+         "对方学校": "外县某小学", "状态": "待回执"},
+        {"学籍号": "G" + S5, "姓名": "李乙", "年级": "一年级", "班级": "1班", "变动类型": "转出", "变动日期": D(2026, 11, 18),
+         "对方学校": "外县某小学"},
+        {"学籍号": "G" + S6, "姓名": "赵丙", "年级": "一年级", "班级": "1班", "变动类型": "转出", "变动日期": D(2026, 10, 26),
+         "对方学校": "外县某小学"},
+    ]
+    rows = school_rows(A_GRADES, A_RETENTION)
+    write_monthly_workbook(school_file(d / "inbox", "杉树完小"), "杉树完小", MONTH, rows, (), (), flows,
+                           indicators_for(rows, A_RETENTION))
+    write_c(d / "inbox")
+    outcome = run_aggregate(d, MONTH)
+    cross = {r["姓名"]: r for r in read_sheet(output_path(d), "跨校核对", "核对结果")}
+    assert {n: r["核对结果"] for n, r in cross.items()} == {
+        "王甲": "待接收", "李乙": "待接收", "赵丙": "去向不明", "刘二": "去向不明", "孙十": "辖区外接收"}
+    assert "2026年11月30日" in cross["王甲"]["说明"]
+    assert any("待接收 2 人" in line and "去向不明 2 人" in line for line in outcome.lines)

@@ -72,7 +72,7 @@ def summary_lines(res: AggregateResult) -> list[str]:
     failing = sorted({p.file for p in res.problems})
     if failing:
         lines.append(f"报表校验有问题的工作簿 {len(failing)} 个（详见“报表校验”表）：" + "、".join(failing))
-    counts = {k: sum(1 for r in res.cross if r.result == k) for k in ("已接收", "辖区外接收", "去向不明", "重复学籍")}
+    counts = {k: sum(1 for r in res.cross if r.result == k) for k in ("已接收", "待接收", "辖区外接收", "去向不明", "重复学籍")}
     lines.append("跨校核对：" + "，".join(f"{k} {v} 人" for k, v in counts.items()) + "。")
     if res.skipped:
         shown = "、".join(res.skipped[:10]) + ("等" if len(res.skipped) > 10 else "")

@@ -24,7 +24,9 @@ by the 身份证号 it carries). The 学校 of a list row is its 学校 column (
 workbook's unit. A 转出 in one school matched to a 转入 of the same student in another school → 已接收.
 An unmatched 转出 → 去向不明, except when its 状态 is 已接收 and its 对方学校 is not a unit whose
 workbook was received: then 辖区外接收 (the receiving school is outside this aggregate and has sent a
-receipt). A 疑似辍学名单 row whose 疑似原因 names 转出 (转出未接收, §13.7) is treated as a 转出 too, so an
+receipt); and except while it is inside its 回执 deadline (§13.6): then 待接收. Inside the deadline
+means 状态 待回执 as the school wrote it, or, with no 状态 given, a cutoff not after the
+transfer_receipt_days-th school day after 变动日期 (rules.attendance.receipt_deadline_after). A 疑似辍学名单 row whose 疑似原因 names 转出 (转出未接收, §13.7) is treated as a 转出 too, so an
 overdue transfer of an earlier month is still matched or reported. A student is enrolled (在读) in a
 school when it lists them in its 疑似辍学名单 for another reason than 转出, or when their last 学生流动
 row there is a 转入; enrolled in two or more schools → 重复学籍.
@@ -35,11 +37,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
                                  Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
 from kc_batch.read.identity import parse_xjh, validate_id
 from kc_batch.read.values import cell_text, norm_header, parse_date, parse_grade
+from kc_batch.rules.attendance import receipt_deadline_after
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 
 STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
@@ -86,7 +90,7 @@ class MissingUnit:
 
 @dataclass
 class CrossRow:
-    result: str            # 已接收 | 去向不明 | 辖区外接收 | 重复学籍
+    result: str            # 已接收 | 待接收 | 去向不明 | 辖区外接收 | 重复学籍
     xjh: str
     name: str
     grade: str
@@ -338,7 +342,17 @@ def _move_text(m: _Move) -> str:
     return text
 
 
-def cross_check(books: list[Book]) -> list[CrossRow]:
+def _waiting_deadline(out: _Move, cal: SchoolCalendar, policy, cutoff: dt.date) -> dt.date | None:
+    """The 回执 deadline of an unmatched 转出 still inside it at the cutoff (§13.6), else None."""
+    if out.from_suspects or out.date is None or out.status in ("逾期未回执", "已接收"):
+        return None
+    deadline = receipt_deadline_after(out.date, cal, policy)
+    if out.status == "待回执" or (not out.status and cutoff <= deadline):
+        return deadline
+    return None
+
+
+def cross_check(books: list[Book], cal: SchoolCalendar, policy, cutoff: dt.date) -> list[CrossRow]:
     moves = _moves(books)
     reporting = {unit_key(b.unit) for b in books} | {unit_key(cell_text(r["学校"])) for b in books
                                                      for r in b.flows + b.suspects + b.dropouts}
@@ -358,11 +372,14 @@ def cross_check(books: list[Book]) -> list[CrossRow]:
         elif out.status == "已接收" and unit_key(out.other) not in reporting:
             rows.append(CrossRow("辖区外接收", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
                                  "对方学校不在本次汇总范围内，已有接收回执"))
+        elif (deadline := _waiting_deadline(out, cal, policy, cutoff)) is not None:
+            rows.append(CrossRow("待接收", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
+                                 f"尚在回执期限内（{_cn_date(deadline)}前），待接收学校登记转入"))
         else:
             rows.append(CrossRow("去向不明", out.xjh, out.name, out.grade, out.school, _move_text(out), "", "",
                                  "收到的各单位月报中没有该生的转入记录，请核实去向"))
     rows += _duplicates(books, moves)
-    order = {"重复学籍": 0, "去向不明": 1, "辖区外接收": 2, "已接收": 3}
+    order = {"重复学籍": 0, "去向不明": 1, "待接收": 2, "辖区外接收": 3, "已接收": 4}
     rows.sort(key=lambda r: (order[r.result], r.unit1, r.grade, r.name))
     return rows
 
@@ -425,7 +442,8 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
     problems.sort(key=lambda p: file_order.get(p.file, -1))
     return AggregateResult(cfg.unit.name, cfg.unit.level, month, start, cutoff, lines, total_counts, total_rates,
                            stage_rates, _merged(counted, "dropouts"), _merged(counted, "suspects"),
-                           _merged(counted, "flows"), missing, cross_check(counted), problems, notes)
+                           _merged(counted, "flows"), missing,
+                           cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes)
 
 
 def missing_units(cfg: Config, counted: list[Book]) -> list[MissingUnit]:

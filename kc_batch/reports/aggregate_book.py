@@ -133,7 +133,8 @@ def cross_sheet(res: AggregateResult) -> Sheet:
             for i, r in enumerate(res.cross, start=1)]
     return Sheet("跨校核对", f"{res.unit_name}跨校学籍核对", CROSS_COLUMNS, rows, period=res.period_text,
                  empty_text="本月没有跨校转学或重复学籍", footer=False,
-                 notes=["已接收：一校转出、另一校转入，记录一致；去向不明：转出后收到的月报中没有对应转入；"
+                 notes=["已接收：一校转出、另一校转入，记录一致；待接收：转出尚在回执期限内，还没有对应转入；"
+                        "去向不明：转出已逾期未回执，收到的月报中没有对应转入；"
                         "辖区外接收：对方学校不在本次汇总范围内且已有接收回执；重复学籍：同一学生在两个单位同时在读。"])
 
 

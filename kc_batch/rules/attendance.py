@@ -258,7 +258,11 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
 
 def receipt_deadline(e, cal, policy: Policy) -> dt.date:
     """§13.6: the transfer_receipt_days-th school day after the transfer date."""
-    return cal.add_school_days(e.date, policy.transfer_receipt_days)
+    return receipt_deadline_after(e.date, cal, policy)
+
+
+def receipt_deadline_after(transfer_date: dt.date, cal, policy: Policy) -> dt.date:
+    return cal.add_school_days(transfer_date, policy.transfer_receipt_days)
 
 
 def overdue_since(e, cal, policy: Policy) -> dt.date:
