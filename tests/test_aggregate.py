@@ -520,3 +520,14 @@ def test_transfer_inside_its_receipt_deadline_is_waiting_not_unknown(tmp_path):
         "王甲": "待接收", "李乙": "待接收", "赵丙": "去向不明", "刘二": "去向不明", "孙十": "辖区外接收"}
     assert "2026年11月30日" in cross["王甲"]["说明"]
     assert any("待接收 2 人" in line and "去向不明 2 人" in line for line in outcome.lines)
+
+
+def test_without_month_the_latest_received_month_is_aggregated(county):
+    """§11: `kc aggregate` without --month takes the latest month of the received workbooks: with an
+    October workbook of 青山小学 added, 2026-11 (the four November ones) is still the one chosen."""
+    rows = school_rows(D_GRADES, D_RETENTION)
+    write_monthly_workbook(school_file(county / "inbox", "青山小学", "2026-10"), "青山小学", "2026-10", rows, (),
+                           D_SUSPECTS, (), indicators_for(rows, D_RETENTION))
+    res = CliRunner().invoke(aggregate_cmd, ["--dir", str(county)])
+    assert res.exit_code == 0, res.output
+    assert summary_rows(county)["合计"]["学年初在校生"] == TOTAL["学年初在校生"]

@@ -167,3 +167,16 @@ def test_check_says_a_hidden_sheet_was_ignored(tmp_path):
     assert "  旧名单：隐藏工作表，未读取" in result.output.splitlines()
     assert "花名册，三年级1班，1 行" in result.output
 
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_no_english_required_marker_in_help(name):
+    """§11: --month is optional for send and aggregate; click's English "[required]" never shows."""
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert "required" not in result.output.lower()
+
+
+def test_send_and_aggregate_month_is_optional():
+    for name in ("send", "aggregate"):
+        [month] = [p for p in main.commands[name].params if p.name == "month"]
+        assert not month.required, name

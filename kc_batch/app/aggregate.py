@@ -17,15 +17,15 @@ from kc_batch.reconcile.aggregate import AggregateResult, RatePart, combine, lim
 from kc_batch.reports.aggregate_book import write_aggregate
 
 
-def compute_aggregate(work_dir: Path, month: str) -> AggregateResult:
-    """Read the inbox and build the aggregate, without writing anything."""
+def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResult:
+    """Read the inbox and build the aggregate, without writing anything. Without a month (§11): the
+    latest month of the received workbooks."""
     ws = open_workspace(work_dir)
     cfg = ws.cfg
     if cfg.unit.level == "school":
         raise ConfigError(f"kc aggregate 只用于乡镇（township）或县（county）：{cfg.path} 中 [unit] level 为 "
                           f"school。学校请使用 kc monthly。")
     month = normalise_month(month)  # §13.29: usage errors before the inbox is read
-    start, cutoff = ws.cal.month_period(month)
     inbox = ws.dir / "inbox"
     paths = list_inbox(inbox) if inbox.is_dir() else []
     expected = [u.name for u in cfg.units]
@@ -44,6 +44,8 @@ def compute_aggregate(work_dir: Path, month: str) -> AggregateResult:
     if not books:  # §10.1, §13.22: a file without a recognisable form is not input that could be read
         hint = ("无法读取的文件：" + "；".join(unreadable)) if unreadable else ""
         raise NoInputError(f"收件箱 {inbox} 中没有找到任何月报工作簿（含“月报表”或“汇总表”的工作簿），未生成汇总表。" + hint)
+    month = month or latest_book_month(books)
+    start, cutoff = ws.cal.month_period(month)
     result = combine(cfg, month, start, cutoff, books)
     result.unreadable, result.skipped = unreadable, skipped
     return result
@@ -51,7 +53,14 @@ def compute_aggregate(work_dir: Path, month: str) -> AggregateResult:
 
 
 
-def run_aggregate(work_dir: Path, month: str) -> RunOutcome:
+def latest_book_month(books) -> str:
+    months = [b.month for b in books if b.month]
+    if not months:
+        raise NoInputError("收到的月报工作簿都无法确定统计月份（没有统计时段），请用 --month 指定月份，如 --month 2026-11。")
+    return max(months)
+
+
+def run_aggregate(work_dir: Path, month: str | None = None) -> RunOutcome:
     cfg = open_workspace(work_dir).cfg
     res = compute_aggregate(work_dir, month)
     path = write_aggregate(Path(work_dir), cfg, res)
