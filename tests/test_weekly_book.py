@@ -226,3 +226,21 @@ def test_strict_exit_codes(tmp_path):
     good = small_school(tmp_path / "good", "病")
     assert invoke(good, "2026-W42", "--strict").exit_code == 0
     assert (good / "out" / "2026-W42" / "周查汇总_示例小学_2026-W42.xlsx").exists()
+
+
+def test_monthly_book_has_the_same_input_error_sheet(sample):
+    """Issue 11 item 11: `kc monthly` says “详见工作簿“输入错误”表”, so its 月报 carries that sheet, with
+    the §9.1 columns and the same rows as the weekly book: the sample's three errors (“？”, “出”, “退学”),
+    each naming file, sheet, row and column."""
+    res = CliRunner().invoke(main, ["monthly", "--dir", str(sample["wd"]), "--month", "2026-11"])
+    assert res.exit_code == 0, res.output
+    assert "输入错误 3 处（详见工作簿“输入错误”表）" in res.output
+    monthly = sample["wd"] / "out" / "2026-11" / f"控辍保学月报_{UNIT}_2026-11.xlsx"
+    assert "输入错误" in openpyxl.load_workbook(monthly).sheetnames
+    in_month, in_week = table(monthly, "输入错误", "文件"), table(sample["2026-W47"], "输入错误", "文件")
+    assert list(in_month[0]) == LEAF_HEADERS["输入错误"]
+    assert sorted(e["原值"] for e in in_month) == sorted(["？", "出", "退学"])
+    assert all(e["文件"] and e["工作表"] and e["行号"] for e in in_month)
+    assert all(e["列"] for e in in_month if e["原值"] != "退学")
+    key = lambda rows: sorted(tuple(r.values()) for r in rows)
+    assert key(in_month) == key(in_week)

@@ -162,7 +162,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
         out, errors = _import_for_report(ws, store, None, progress)
         res = compute_month(store, ws.cfg, ws.cal, month)
         _, duty = duties_and_sheet(ws.cfg, res)
-        path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty])
+        path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
         ledger_book = write_ledger_book(ws.dir, ws.cfg, res)
         store.log_run(f"monthly {month}", started, out.new_files, len(errors))
     out.outputs += [path, ledger_book]

@@ -11,20 +11,13 @@ from kc_batch.reconcile.census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY,
 from kc_batch.config import Config
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult)
+from kc_batch.reports.weekly_book import error_sheet  # the one 输入错误 sheet (§9.1)
 from kc_batch.reports.xlsxform import Column, Sheet, report_meta, safe_filename, write_workbook
 
 ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如“省外就读无学籍：广东东莞”。请直接在本工作簿中填写并保存，"
                "下次运行时读回并保留。")
 
 
-ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
-                 Column("错误说明", width=36)]
-
-
-def error_sheet(errors, unit: str, title_suffix: str) -> Sheet:
-    rows = [[e.file, e.sheet, e.row, e.column, e.value, e.reason] for e in errors]
-    return Sheet("输入错误", f"{unit}输入错误（{title_suffix}）", ERROR_COLUMNS, rows, empty_text="没有输入错误",
-                 footer=False)
 
 
 def period_text(day: dt.date) -> str:

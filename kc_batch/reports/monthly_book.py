@@ -5,7 +5,7 @@ from pathlib import Path
 
 from kc_batch.config import Config
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
-from kc_batch.reports.weekly_book import case_log_text, student_cells
+from kc_batch.reports.weekly_book import case_log_text, error_sheet, student_cells
 from kc_batch.schemas import (CASE_COLUMNS, CHART_DATA_COLUMNS, DROPOUT_LIST_COLUMNS, FLOW_COLUMNS, INDICATOR_COLUMNS,
                               MONTHLY_REPORT_COLUMNS, SUSPECT_LIST_COLUMNS)
 from kc_batch.reports.xlsxform import ChartSpec, Sheet, safe_filename, report_meta, write_workbook
@@ -124,12 +124,15 @@ def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", CHART_DATA_COLUMNS, rows, period=period_text(res), charts=charts, footer=False, empty_text="本学年尚无周查表数据")
 
 
-def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets: list[Sheet] = ()) -> Path:
-    """extra_sheets (责任落实, §19) follow 学生流动."""
+def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets: list[Sheet] = (),
+                  errors: list = ()) -> Path:
+    """extra_sheets (责任落实, §19) follow 学生流动; the 输入错误 sheet is the weekly book's (§9.1 columns),
+    so that the console's “详见工作簿“输入错误”表” holds for the 月报 too."""
     cases_by_key = {}
     for s, c in res.cases:
         cases_by_key[s.key] = c
     sheets = [report_sheet(res, cfg), dropout_sheet(res, cfg), suspect_sheet(res, cfg, cases_by_key),
-              ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, indicator_sheet(res, cfg), chart_sheet(res, cfg)]
+              ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, indicator_sheet(res, cfg),
+              error_sheet(list(errors), cfg.unit.name, res.month), chart_sheet(res, cfg)]
     meta = report_meta(cfg, res.month)
     return write_workbook(monthly_path(work_dir, cfg.unit.name, res.month), sheets, meta)
