@@ -5,7 +5,8 @@ so any figure or finding can say which file, sheet and Excel row it came from.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,94 @@ class Notice:
     source: Source
     key: str
     message: str
+
+
+# ---------------------------------------------------------------- what the store holds (typed reads)
+
+@dataclass
+class RosterRow:
+    """One stored 花名册 row. (file_id, tbl) is the roster snapshot it belongs to (§13.13); seq its
+    position in the import (sheet order, then Excel row)."""
+    file_id: int
+    seq: int
+    tbl: int
+    source: Source
+    key: str
+    grade: int | None
+    class_no: str | None
+    name: str = ""
+    sfz: str | None = None
+    xjh: str | None = None
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Event:
+    """One stored change event (§3.3). `applied`/`rejection` are set when the status timeline is built
+    (an impossible event is rejected, R10)."""
+    id: int
+    key: str
+    type: str
+    date: dt.date
+    name: str
+    grade: int | None
+    class_no: str | None
+    other_school: str
+    receipt_date: dt.date | None
+    reason: str
+    responsible: str
+    note: str
+    source: Source
+    sfz: str | None = None
+    xjh: str | None = None
+    applied: bool = True
+    rejection: str = ""
+
+
+@dataclass
+class DayMark:
+    """One student's stored mark of one school day (§3.2, §4)."""
+    day: dt.date
+    present: float
+    late: int
+    sick: float
+    personal: float
+    unexcused: float
+    raw: str
+    grade: int | None
+    class_no: str | None
+    week: str
+    source: Source
+
+    @property
+    def is_back(self) -> bool:
+        """§13.9: a present or late day brings a student back (an excused day does not)."""
+        return self.present > 0 and self.unexcused == 0
+
+    @property
+    def breaks_streak(self) -> bool:
+        """§6.1: present, late or excused days end a streak; a half-day 旷 continues it (README)."""
+        return self.unexcused == 0
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One stored 周查表 row: who was listed in which class's sheet of a week."""
+    key: str
+    name: str
+    grade: int | None
+    class_no: str | None
+    source: Source
+
+
+@dataclass
+class SchoolData:
+    """Everything a unit's weekly or monthly figures are computed from, loaded from the store once
+    (app.loading.load_school) or built in memory by a test (tests/builder.py)."""
+    roster: list[RosterRow] = field(default_factory=list)      # import order
+    events: list[Event] = field(default_factory=list)          # date, file, sheet, row order
+    marks: dict[str, list[DayMark]] = field(default_factory=dict)  # key → marks in day order
+    head_teachers: dict = field(default_factory=dict)          # (grade, class) → 班主任 (newest 周查表)
+    notices: list[Notice] = field(default_factory=list)        # identity warnings (R08), import order
+    check_rows: list[CheckRow] = field(default_factory=list)   # the week's 周查表 rows (weekly only)
+    reported_classes: set = field(default_factory=set)         # (grade, class) with a 周查表 this week

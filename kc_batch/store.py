@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from kc_batch.errors import StoreError
+from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source
 
 
 # §10.2: the store's schema grows by numbered steps. `PRAGMA user_version` says which steps a
@@ -254,8 +255,81 @@ class Store:
         return {k: (v, n) for k, v, n in
                 self.db.execute("SELECT key, value, note FROM answers WHERE kind=?", (kind,))}
 
-    # ---- reading
+    # ---- typed reads (nothing outside this module writes SQL)
+    def has_files(self) -> bool:
+        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None
+
+    def roster_rows(self) -> list[RosterRow]:
+        """Every stored roster row, in import order (file, then sheet and Excel row)."""
+        rows = self.db.execute(
+            "SELECT r.file_id, r.seq, r.tbl, COALESCE(f.rel, ''), r.sheet, r.row, r.key, r.grade, r.class_no, "
+            "r.name, r.sfz, r.xjh, r.attrs FROM roster_rows r LEFT JOIN files f ON f.id = r.file_id "
+            "ORDER BY r.file_id, r.seq")
+        return [RosterRow(fid, seq, tbl, Source(rel, sheet, row), key, g, c, name, sfz, xjh, json.loads(a or "{}"))
+                for fid, seq, tbl, rel, sheet, row, key, g, c, name, sfz, xjh, a in rows]
+
+    def events(self) -> list[Event]:
+        """Every stored change event, in date order (then file, sheet, row)."""
+        rows = self.db.execute(
+            "SELECT e.id, e.key, e.type, e.date, e.name, e.grade, e.class_no, e.other_school, e.receipt_date, "
+            "e.reason, e.responsible, e.note, COALESCE(f.rel, ''), e.sheet, e.row, e.sfz, e.xjh "
+            "FROM events e LEFT JOIN files f ON f.id = e.file_id ORDER BY e.date, e.file_id, e.sheet, e.row")
+        return [Event(eid, key, typ, dt.date.fromisoformat(date), name, g, c, other or "",
+                      dt.date.fromisoformat(receipt) if receipt else None, reason or "", resp or "", note or "",
+                      Source(rel, sheet, row), sfz, xjh)
+                for eid, key, typ, date, name, g, c, other, receipt, reason, resp, note, rel, sheet, row, sfz, xjh
+                in rows]
+
+    def marks(self, until: dt.date) -> dict[str, list[DayMark]]:
+        """Every stored mark up to a day, by student key, in day order."""
+        files = dict(self.db.execute("SELECT id, rel FROM files"))
+        out: dict[str, list[DayMark]] = {}
+        for (key, day, g, c, week, raw, present, late, sick, personal, unexcused, fid, sheet, row) in self.db.execute(
+                "SELECT key, day, grade, class_no, week, raw, present, late, sick, personal, unexcused, "
+                "file_id, sheet, row FROM marks WHERE day <= ? ORDER BY key, day", (until.isoformat(),)):
+            out.setdefault(key, []).append(DayMark(dt.date.fromisoformat(day), present, late, sick, personal,
+                                                   unexcused, raw or "", g, c, week,
+                                                   Source(files.get(fid, ""), sheet, row)))
+        return out
+
+    def head_teachers(self, until_week: str) -> dict[tuple, str]:
+        """(grade, class) → 班主任 named on the newest 周查表 up to a week."""
+        return {(g, c): t for g, c, t in self.db.execute(
+            "SELECT grade, class_no, head_teacher FROM tables_seen WHERE head_teacher != '' AND week <= ? "
+            "ORDER BY week, file_id", (until_week,))}
+
+    def check_rows(self, week: str) -> list[CheckRow]:
+        """The 周查表 rows of a week, in import order."""
+        files = dict(self.db.execute("SELECT id, rel FROM files"))
+        return [CheckRow(key, name, g, c, Source(files.get(fid, ""), sheet, row)) for fid, sheet, row, key, name, g, c
+                in self.db.execute("SELECT file_id, sheet, row, key, name, grade, class_no FROM check_rows "
+                                   "WHERE week=? ORDER BY rowid", (week,))]
+
+    def reported_classes(self, week: str) -> set[tuple]:
+        """(grade, class) of every class with a 周查表 for a week."""
+        return set(self.db.execute("SELECT DISTINCT grade, class_no FROM class_weeks WHERE week=?", (week,)))
+
+    def latest_week(self) -> str | None:
+        """The newest week any 周查表 was stored for."""
+        row = self.db.execute("SELECT MAX(week) FROM class_weeks").fetchone()
+        return row[0] if row and row[0] else None
+
+    def notices(self) -> list[Notice]:
+        """Identity warnings (R08), in import order."""
+        return [Notice(Source(rel, sheet, row), key, message) for rel, sheet, row, key, message in self.db.execute(
+            "SELECT rel, sheet, row, key, message FROM notices ORDER BY file_id, rowid")]
+
+    def input_errors(self, file_ids: list[int]) -> list[InputError]:
+        """Input errors of some files, in file then row order (§13.18)."""
+        if not file_ids:
+            return []
+        marks = ",".join("?" * len(file_ids))
+        return [InputError(*r) for r in self.db.execute(
+            f"SELECT rel, sheet, row, col, value, reason FROM input_errors WHERE file_id IN ({marks}) "
+            f"ORDER BY rel, rowid", file_ids)]
+
     def query(self, sql: str, params=()):
+        """Raw rows, for tests that inspect the store."""
         return self.db.execute(sql, params).fetchall()
 
     def log_run(self, command: str, started: dt.datetime, files_new: int, errors: int):

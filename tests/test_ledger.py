@@ -34,6 +34,7 @@ from test_streaks import W40, W41, W42, day, run, student, table
 
 from kc_batch.reconcile import weekly
 from kc_batch.app.jobs import open_workspace
+from kc_batch.app.loading import load_school
 
 D = dt.date
 W43 = [D(2026, 10, 19) + dt.timedelta(days=i) for i in range(5)]
@@ -161,7 +162,8 @@ def test_close_dates(school):
     """The dates each case was closed (已销号), read from the computed ledger of W44."""
     ws = open_workspace(school["wd"])
     with ws.open_store() as store:
-        res = weekly.compute_week(store, ws.cfg, ws.cal, "2026-W44")
+        res = weekly.compute_week(load_school(store, ws.cal.week_end("2026-W44"), "2026-W44"), ws.cfg, ws.cal,
+                                  "2026-W44")
     closed = {}
     for key, att in res.atts.items():
         name = res.state.students[key].name

@@ -167,12 +167,7 @@ def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
 
 def stored_errors(store: Store, file_ids: list[int]) -> list[InputError]:
     """Input errors of the files present in the inbox, in file then row order (§13.18)."""
-    if not file_ids:
-        return []
-    marks = ",".join("?" * len(file_ids))
-    rows = store.query(f"SELECT rel, sheet, row, col, value, reason FROM input_errors WHERE file_id IN ({marks}) "
-                       f"ORDER BY rel, rowid", file_ids)
-    return [InputError(*r) for r in rows]
+    return store.input_errors(file_ids)
 
 
 def import_inbox(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store,

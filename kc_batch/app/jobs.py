@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kc_batch.app import importer
+from kc_batch.app.loading import load_school
 from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week  # noqa: F401  (used by the commands)
 from kc_batch.config import Config, load_config
 from kc_batch.errors import NoInputError, UsageError
@@ -67,7 +68,7 @@ def _import_for_report(ws: Workspace, store: Store, default_week, progress):
     out = RunOutcome(lines=list(ws.cfg.notices), errors=errors, replaced=result.replaced,
                      new_files=len(result.new_files))
     out.unreadable = [f.message for f in result.unreadable]
-    if result.readable_count == 0 and not store.query("SELECT 1 FROM files LIMIT 1"):
+    if result.readable_count == 0 and not store.has_files():
         raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
     return out, errors
 
@@ -80,10 +81,10 @@ def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOut
     with ws.open_store() as store:
         started = dt.datetime.now()
         out, errors = _import_for_report(ws, store, week, progress)
-        week = week or weekly.latest_week_with_data(store)
+        week = week or store.latest_week()
         if week is None:
             raise NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
-        res = weekly.compute_week(store, ws.cfg, ws.cal, week)
+        res = weekly.compute_week(load_school(store, ws.cal.week_end(week), week), ws.cfg, ws.cal, week)
         path = write_weekly(ws.dir, ws.cfg, res, errors)
         store.log_run(f"weekly {week}", started, out.new_files, len(errors))
     out.outputs.append(path)
@@ -160,7 +161,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
     with ws.open_store() as store:
         started = dt.datetime.now()
         out, errors = _import_for_report(ws, store, None, progress)
-        res = compute_month(store, ws.cfg, ws.cal, month)
+        res = compute_month(load_school(store, cutoff), ws.cfg, ws.cal, month)
         _, duty = duties_and_sheet(ws.cfg, res)
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
         ledger_book = write_ledger_book(ws.dir, ws.cfg, res)

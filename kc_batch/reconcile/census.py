@@ -40,7 +40,7 @@ from kc_batch.read import identity
 from kc_batch.read import files as readers
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
-from kc_batch.model import InputError, Source
+from kc_batch.model import InputError, SchoolData, Source
 from kc_batch.read.values import cell_text, is_blank, norm_header, parse_date
 
 CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
@@ -368,10 +368,11 @@ def roster_students(store, cfg: Config, exclude_sha: set[str] = frozenset()) -> 
     return students.assign(rid=id_of_key(students["key"]))
 
 
-def statuses_at(store, cal, as_of: dt.date, keys) -> dict[str, str | None]:
-    """学籍状态 at `as_of` of the given keys (§5.1, events applied as everywhere else)."""
-    from kc_batch.rules.status import load_state
-    state = load_state(store, cal, as_of)
+def statuses_at(data: SchoolData, cal, as_of: dt.date, keys) -> dict[str, str | None]:
+    """学籍状态 at `as_of` of the given keys (§5.1, events applied as everywhere else); `data` needs
+    the rosters and events only."""
+    from kc_batch.rules.status import build_state
+    state = build_state(data, cal)
     return {k: (state.students[k].status_at(as_of) if k in state.students else None) for k in keys}
 
 
@@ -430,7 +431,7 @@ def compute_census(store, cfg: Config, cal, pop: pd.DataFrame, pop_sha: str, as_
     found = match_children(pop, students)
     children = pop.merge(found.matched, on="pid", how="left")
     keys = set(children["key"].dropna()) | set(students["key"])
-    status = statuses_at(store, cal, as_of, keys)
+    status = statuses_at(SchoolData(roster=store.roster_rows(), events=store.events()), cal, as_of, keys)
     children["status_now"] = children["key"].map(status)
     children["stage"] = [school_stage(dt.date.fromisoformat(b) if isinstance(b, str) else None, as_of)
                          for b in children["birth"]]

@@ -13,10 +13,10 @@ from kc_batch.rules import attendance
 from kc_batch.rules.attendance import Attendance, transfer_status
 from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.config import Config
-from kc_batch.rules.status import READING, SchoolState, Student, load_state
+from kc_batch.model import SchoolData
+from kc_batch.rules.status import READING, SchoolState, Student, build_state
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS, MONTHLY_LEAF_COLUMNS, MONTHLY_RATE_COLUMNS
-from kc_batch.store import Store
 
 FLOW_PLUS = ["新生入学", "转入", "复学", "劝返复学"]
 FLOW_MINUS = ["转出", "休学", "死亡", "辍学"]
@@ -84,14 +84,15 @@ class MonthlyResult:
     student_figures: dict = field(default_factory=dict)   # key → Figures of each student counted
 
 
-def compute_month(store: Store, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:
+def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:
+    """A month's figures from the unit's data loaded as of the month's cutoff
+    (app.loading.load_school(store, cutoff))."""
     start, cutoff = cal.month_period(month)
     first_day = cal.first_school_day
     # the stock of 上月末 is taken at the previous cutoff; for September at 学年初 (§1)
     prev = max(start - dt.timedelta(days=1), first_day)
-    state = load_state(store, cal, cutoff)
-    marks = attendance.load_marks(store, cutoff)
-    atts = attendance.analyse(state, marks, cfg.policy, cutoff)
+    state = build_state(data, cal)
+    atts = attendance.analyse(state, data.marks, cfg.policy, cutoff)
     suspects = _suspect_list(state, atts, cfg, cutoff)
     suspect_keys = {s.key for s, *_ in suspects}
     by_grade: dict[int, Figures] = {}

@@ -9,9 +9,9 @@ from kc_batch.rules import findings
 from kc_batch.rules.attendance import Attendance, Case
 from kc_batch.calendar import SchoolCalendar, week_days
 from kc_batch.config import Config
-from kc_batch.rules.status import SchoolState, Student, load_state
+from kc_batch.model import SchoolData
+from kc_batch.rules.status import SchoolState, Student, build_state
 from kc_batch.schemas import WEEKLY_EVENT_TYPES
-from kc_batch.store import Store
 
 EVENT_COLUMNS = WEEKLY_EVENT_TYPES  # 本周… columns of 周汇总 (§9.1)
 
@@ -64,22 +64,23 @@ class WeeklyResult:
     atts: dict
 
 
-def compute_week(store: Store, cfg: Config, cal: SchoolCalendar, week: str) -> WeeklyResult:
+def compute_week(data: SchoolData, cfg: Config, cal: SchoolCalendar, week: str) -> WeeklyResult:
+    """A week's figures from the unit's data loaded as of the week's last school day
+    (app.loading.load_school(store, cal.week_end(week), week))."""
     as_of = cal.week_end(week)
     days = [d for d in week_days(week) if d <= as_of]
-    state = load_state(store, cal, as_of)
-    marks = attendance.load_marks(store, as_of)
-    atts = attendance.analyse(state, marks, cfg.policy, as_of)
+    state = build_state(data, cal)
+    atts = attendance.analyse(state, data.marks, cfg.policy, as_of)
     suspects = attendance.suspects(state, atts, cfg.policy, as_of)
-    classes = _class_weeks(store, state, atts, suspects, week, days, as_of)
-    balance = _class_balance(store, state, week, days, as_of, classes)
-    found = findings.week_findings(store, state, atts, cfg.policy, week, days, as_of, balance)
+    classes = _class_weeks(data, state, atts, suspects, days, as_of)
+    balance = _class_balance(data, state, days, as_of, classes)
+    found = findings.week_findings(data, state, atts, cfg.policy, week, days, as_of, balance)
     alerts = _alerts(state, atts, cfg, cal, as_of)
     cases = _open_cases(state, atts, as_of)
     return WeeklyResult(week, as_of, classes, alerts, found, cases, suspects, state, atts)
 
 
-def _class_weeks(store, state: SchoolState, atts, suspects, week, days, as_of) -> list[ClassWeek]:
+def _class_weeks(data: SchoolData, state: SchoolState, atts, suspects, days, as_of) -> list[ClassWeek]:
     rows: dict[tuple, ClassWeek] = {}
 
     def row(g, c) -> ClassWeek:
@@ -89,7 +90,7 @@ def _class_weeks(store, state: SchoolState, atts, suspects, week, days, as_of) -
 
     for g, c in findings.classes_on_roster(state):
         row(g, c)
-    for g, c in store.query("SELECT DISTINCT grade, class_no FROM class_weeks WHERE week=?", (week,)):
+    for g, c in data.reported_classes:
         if g is not None:
             row(g, c).has_sheet = True
     first_day = days[0]
@@ -122,7 +123,7 @@ def _class_sort(c):
     return (0, int(c)) if str(c).isdigit() else (1, str(c))
 
 
-def _class_balance(store, state: SchoolState, week, days, as_of, classes) -> dict:
+def _class_balance(data: SchoolData, state: SchoolState, days, as_of, classes) -> dict:
     """§5.3 per class over the week: 期初 (the day before the week) + increases − decreases = 期末,
     and the class's 在读 students against this week's 周查表 (R07).
 
@@ -137,8 +138,8 @@ def _class_balance(store, state: SchoolState, week, days, as_of, classes) -> dic
     plus_types = ("新生入学", "转入", "复学", "劝返复学")
     minus_types = ("转出", "休学", "辍学", "死亡", "毕业")
     sheet_keys: dict[tuple, set] = {}
-    for g, c, key in store.query("SELECT grade, class_no, key FROM check_rows WHERE week=?", (week,)):
-        sheet_keys.setdefault((g, c), set()).add(key)
+    for r in data.check_rows:
+        sheet_keys.setdefault((r.grade, r.class_no), set()).add(r.key)
     on_any_sheet = set().union(*sheet_keys.values()) if sheet_keys else set()
     reading_this_week = set()
     counts: dict[tuple, dict] = {}
@@ -230,7 +231,3 @@ def _open_cases(state: SchoolState, atts, as_of) -> list[tuple[Student, Case]]:
     out.sort(key=lambda t: (t[1].opened, t[0].grade or 0, t[0].name))
     return out
 
-
-def latest_week_with_data(store: Store) -> str | None:
-    row = store.query("SELECT MAX(week) FROM class_weeks")
-    return row[0][0] if row and row[0][0] else None

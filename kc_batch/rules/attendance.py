@@ -10,32 +10,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.config import Policy
 from kc_batch.rules.status import LEAVE_TYPES, READING, SchoolState, Student
-from kc_batch.store import Store
-
-
-@dataclass
-class DayMark:
-    day: dt.date
-    present: float
-    late: int
-    sick: float
-    personal: float
-    unexcused: float
-    raw: str
-    grade: int | None
-    class_no: str | None
-    week: str
-    source: tuple  # (file, sheet, row)
-
-    @property
-    def is_back(self) -> bool:
-        """§13.9: a present or late day brings a student back (an excused day does not)."""
-        return self.present > 0 and self.unexcused == 0
-
-    @property
-    def breaks_streak(self) -> bool:
-        """§6.1: present, late or excused days end a streak; a half-day 旷 continues it (README)."""
-        return self.unexcused == 0
+from kc_batch.model import DayMark  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -90,17 +65,6 @@ class Attendance:
     @property
     def top_step(self) -> StepReached | None:
         return self.steps[-1] if self.steps else None
-
-
-def load_marks(store: Store, as_of: dt.date) -> dict[str, list[DayMark]]:
-    files = dict(store.query("SELECT id, rel FROM files"))
-    out: dict[str, list[DayMark]] = {}
-    for (key, day, g, c, week, raw, present, late, sick, personal, unexcused, fid, sheet, row) in store.query(
-            "SELECT key, day, grade, class_no, week, raw, present, late, sick, personal, unexcused, "
-            "file_id, sheet, row FROM marks WHERE day <= ? ORDER BY key, day", (as_of.isoformat(),)):
-        out.setdefault(key, []).append(DayMark(dt.date.fromisoformat(day), present, late, sick, personal,
-                                               unexcused, raw or "", g, c, week, (files.get(fid, ""), sheet, row)))
-    return out
 
 
 def analyse(state: SchoolState, marks: dict[str, list[DayMark]], policy: Policy,

@@ -8,7 +8,7 @@ from kc_batch.rules.attendance import Attendance, overdue_transfers, receipt_dea
 from kc_batch.config import Policy
 from kc_batch.rules.status import SchoolState, Student
 from kc_batch.read.values import class_label
-from kc_batch.store import Store
+from kc_batch.model import CheckRow, Notice, SchoolData, Source
 
 MESSAGES = {
     "R01": "有籍无人", "R02": "有人无籍", "R03": "班级未报", "R04": "重复学籍", "R05": "转出后仍出勤",
@@ -32,9 +32,8 @@ class Finding:
         return MESSAGES[self.code]
 
 
-def _src(src: tuple) -> str:
-    f, sh, r = src
-    return f"{f} / {sh} / 第{r}行" if f else ""
+def _src(src: Source) -> str:
+    return src.text() if src.file else ""
 
 
 def _finding(code, s: Student | None, detail, sources, grade=None, class_no=None, name="", xjh=""):
@@ -43,30 +42,28 @@ def _finding(code, s: Student | None, detail, sources, grade=None, class_no=None
     return Finding(code, xjh, name, grade, class_no, detail, sources)
 
 
-def week_findings(store: Store, state: SchoolState, atts: dict[str, Attendance], policy: Policy,
+def week_findings(data: SchoolData, state: SchoolState, atts: dict[str, Attendance], policy: Policy,
                   week: str, week_days: list[dt.date], as_of: dt.date, class_rows: dict) -> list[Finding]:
     """All findings of a weekly run, in code order."""
     out: list[Finding] = []
-    sheet_rows = _week_sheet_rows(store, week)
+    sheet_rows = _week_sheet_rows(data.check_rows)
     out += _r01_r03(state, sheet_rows, week, as_of)
     out += _r02(state, sheet_rows, as_of)
     out += _r04(state)
     out += _r05(state, atts, week_days)
     out += _r06(state, policy, as_of)
     out += _r07(class_rows)
-    out += _r08(store, state)
+    out += _r08(data.notices, state)
     out += _r09(state, as_of, policy.age_tolerance_years)
     out += _r10(state, as_of)
     out += _r11_r12(state, as_of)
     return sorted(out, key=lambda f: f.code)  # stable: code order (R01 … R12), then as found
 
 
-def _week_sheet_rows(store: Store, week: str) -> dict:
-    files = dict(store.query("SELECT id, rel FROM files"))
+def _week_sheet_rows(check_rows: list[CheckRow]) -> dict:
     out = {}
-    for fid, sheet, row, key, name, g, c in store.query(
-            "SELECT file_id, sheet, row, key, name, grade, class_no FROM check_rows WHERE week=?", (week,)):
-        out.setdefault(key, []).append((g, c, name, (files.get(fid, ""), sheet, row)))
+    for r in check_rows:
+        out.setdefault(r.key, []).append((r.grade, r.class_no, r.name, r.source))
     return out
 
 
@@ -107,9 +104,9 @@ def _r04(state: SchoolState) -> list[Finding]:
     out = []
     for key, rows in state.duplicates:
         s = state.students[key]
-        where = "；".join(f"{class_label(r.grade, r.class_no)}（{r.file} / {r.sheet} / 第{r.row}行）" for r in rows)
+        where = "；".join(f"{class_label(r.grade, r.class_no)}（{r.source.text()}）" for r in rows)
         out.append(_finding("R04", s, f"同一学生在花名册上出现 {len(rows)} 次：{where}；按第一次出现的班级统计",
-                            "；".join(_src((r.file, r.sheet, r.row)) for r in rows)))
+                            "；".join(_src(r.source) for r in rows)))
     return out
 
 
@@ -157,13 +154,12 @@ def _r07(class_rows: dict) -> list[Finding]:
     return out
 
 
-def _r08(store: Store, state: SchoolState) -> list[Finding]:
+def _r08(notices: list[Notice], state: SchoolState) -> list[Finding]:
     out = []
-    for rel, sheet, row, key, message in store.query(
-            "SELECT rel, sheet, row, key, message FROM notices ORDER BY file_id, rowid"):
-        s = state.students.get(key)
-        out.append(_finding("R08", s, message, _src((rel, sheet, row)),
-                            name="" if s else "", xjh="" if s else (key or "")))
+    for n in notices:
+        s = state.students.get(n.key)
+        out.append(_finding("R08", s, n.message, _src(n.source),
+                            name="" if s else "", xjh="" if s else (n.key or "")))
     return out
 
 
@@ -208,10 +204,10 @@ def _r11_r12(state: SchoolState, as_of: dt.date) -> list[Finding]:
             s = state.students.get(key)
             if s and not s.applied_events(as_of):
                 out.append(_finding("R11", s, f"在{class_label(g, c)}旧花名册上，新花名册上没有，也没有学籍变动登记；"
-                                    "仍按在读统计", _src((old[key].file, old[key].sheet, old[key].row))))
+                                    "仍按在读统计", _src(old[key].source)))
         for key in new.keys() - old.keys():
             s = state.students.get(key)
             if s and not any(e.type in ("转入", "新生入学") for e in s.applied_events(as_of)):
                 out.append(_finding("R12", s, f"新出现在{class_label(g, c)}花名册上，没有转入/新生入学登记；"
-                                    "按学年初在读统计", _src((new[key].file, new[key].sheet, new[key].row))))
+                                    "按学年初在读统计", _src(new[key].source)))
     return out

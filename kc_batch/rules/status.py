@@ -1,18 +1,17 @@
 """Students, their status over time, and change events (SPEC §5, §5.2a, §13.12, §13.13, §13.21).
 
-`load_state` turns the store into a `SchoolState`: every student with their newest-roster class,
-attributes, and a status timeline built by applying their change events in date order. Events that
+`build_state` turns a unit's loaded data (model.SchoolData) into a `SchoolState`: every student with
+their newest-roster class, attributes, and a status timeline built by applying their change events in date order. Events that
 are impossible from the current status are rejected (finding R10) and change nothing.
 """
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from kc_batch.calendar import SchoolCalendar, week_of
-from kc_batch.store import Store
+from kc_batch.calendar import SchoolCalendar
+from kc_batch.model import NO_SOURCE, Event, RosterRow, SchoolData, Source  # noqa: F401  (Event: re-exported)
 
 READING = "在读"
 JOIN_TYPES = ("新生入学", "转入")
@@ -36,27 +35,6 @@ STATUS_CN = {None: "未在本校", READING: "在读"}
 
 
 @dataclass
-class Event:
-    id: int
-    key: str
-    type: str
-    date: dt.date
-    name: str
-    grade: int | None
-    class_no: str | None
-    other_school: str
-    receipt_date: dt.date | None
-    reason: str
-    responsible: str
-    note: str
-    source: tuple  # (file, sheet, row)
-    sfz: str | None = None
-    xjh: str | None = None
-    applied: bool = True
-    rejection: str = ""
-
-
-@dataclass
 class Student:
     key: str
     name: str
@@ -66,7 +44,7 @@ class Student:
     class_no: str | None = None
     attrs: dict = field(default_factory=dict)
     on_roster: bool = False
-    source: tuple = ("", "", 0)
+    source: Source = NO_SOURCE
     events: list[Event] = field(default_factory=list)
     # status timeline: change dates and the status from that date on
     _dates: list[dt.date] = field(default_factory=list)
@@ -110,19 +88,6 @@ class Student:
 
 
 @dataclass
-class RosterRow:
-    file_id: int
-    seq: int
-    tbl: int
-    sheet: str
-    row: int
-    key: str
-    grade: int | None
-    class_no: str | None
-    file: str
-
-
-@dataclass
 class SchoolState:
     cal: SchoolCalendar
     students: dict[str, Student]
@@ -136,17 +101,12 @@ class SchoolState:
         return [s for s in self.students.values() if s.reading_at(day)]
 
 
-def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState:
-    files = dict(store.query("SELECT id, rel FROM files"))
-    roster = [RosterRow(f, seq, tbl, sheet, row, key, g, c, files.get(f, ""))
-              for f, seq, tbl, sheet, row, key, g, c in store.query(
-                  "SELECT file_id, seq, tbl, sheet, row, key, grade, class_no FROM roster_rows "
-                  "ORDER BY file_id, seq")]
-    attrs_by_pos = {(f, seq): (name, sfz, xjh, json.loads(a or "{}")) for f, seq, name, sfz, xjh, a in store.query(
-        "SELECT file_id, seq, name, sfz, xjh, attrs FROM roster_rows")}
+def build_state(data: SchoolData, cal: SchoolCalendar) -> SchoolState:
+    """The students of a unit and their status timelines, from its stored rosters and events."""
+    roster = data.roster
     snapshots = _class_snapshots(roster)
-    students, duplicates = _students_from_roster(roster, snapshots, attrs_by_pos)
-    events = _load_events(store, files)
+    students, duplicates = _students_from_roster(roster, snapshots)
+    events = [replace(e, applied=True, rejection="") for e in data.events]  # the timeline marks rejections
     for e in events:
         s = students.get(e.key)
         if s is None:
@@ -155,10 +115,7 @@ def load_state(store: Store, cal: SchoolCalendar, as_of: dt.date) -> SchoolState
         s.events.append(e)
     for s in students.values():
         _build_timeline(s, cal)
-    heads = {(g, c): t for g, c, t in store.query(
-        "SELECT grade, class_no, head_teacher FROM tables_seen WHERE head_teacher != '' AND week <= ? "
-        "ORDER BY week, file_id", (week_of(as_of),))}
-    return SchoolState(cal, students, roster, snapshots, events, duplicates, heads)
+    return SchoolState(cal, students, roster, snapshots, events, duplicates, dict(data.head_teachers))
 
 
 def _attrs_from_id(sfz: str | None) -> dict:
@@ -177,7 +134,7 @@ def _class_snapshots(roster: list[RosterRow]) -> dict[tuple, list[list[RosterRow
     return {cls: [snap[k] for k in sorted(snap)] for cls, snap in groups.items()}
 
 
-def _students_from_roster(roster, snapshots, attrs_by_pos):
+def _students_from_roster(roster, snapshots):
     """Class from the current snapshots; a key listed twice stays in its first row's class (§13.21);
     a student missing from a newer roster stays in the older roster's class (§13.12)."""
     current_rows: dict[str, list[RosterRow]] = {}
@@ -197,22 +154,10 @@ def _students_from_roster(roster, snapshots, attrs_by_pos):
                 duplicates.append((key, rows))
         else:
             chosen = newest
-        name, sfz, xjh, attrs = attrs_by_pos[(chosen.file_id, chosen.seq)]
-        students[key] = Student(key=key, name=name, sfz=sfz, xjh=xjh, grade=chosen.grade,
-                                class_no=chosen.class_no, attrs=attrs, on_roster=True,
-                                source=(chosen.file, chosen.sheet, chosen.row))
+        students[key] = Student(key=key, name=chosen.name, sfz=chosen.sfz, xjh=chosen.xjh, grade=chosen.grade,
+                                class_no=chosen.class_no, attrs=dict(chosen.attrs), on_roster=True,
+                                source=chosen.source)
     return students, duplicates
-
-
-def _load_events(store: Store, files: dict) -> list[Event]:
-    out = []
-    for (eid, key, typ, date, name, g, c, other, receipt, reason, resp, note, fid, sheet, row, sfz, xjh) in store.query(
-            "SELECT id, key, type, date, name, grade, class_no, other_school, receipt_date, reason, "
-            "responsible, note, file_id, sheet, row, sfz, xjh FROM events ORDER BY date, file_id, sheet, row"):
-        out.append(Event(eid, key, typ, dt.date.fromisoformat(date), name, g, c, other or "",
-                         dt.date.fromisoformat(receipt) if receipt else None, reason or "", resp or "",
-                         note or "", (files.get(fid, ""), sheet, row), sfz, xjh))
-    return out
 
 
 def _build_timeline(s: Student, cal: SchoolCalendar):

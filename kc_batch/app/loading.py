@@ -1,0 +1,23 @@
+"""Store → the loaded data the compute functions take (model.SchoolData). The one place that
+decides what a weekly or monthly computation reads; rules/ and reconcile/ never see the store."""
+from __future__ import annotations
+
+import datetime as dt
+
+from kc_batch.calendar import week_of
+from kc_batch.model import SchoolData
+from kc_batch.store import Store
+
+
+def load_school(store: Store, as_of: dt.date, week: str | None = None) -> SchoolData:
+    """Rosters, events, marks up to `as_of`, 班主任 of the 周查表 up to as_of's week, identity
+    notices; with a week, that week's 周查表 rows and the classes that reported it."""
+    return SchoolData(
+        roster=store.roster_rows(),
+        events=store.events(),
+        marks=store.marks(as_of),
+        head_teachers=store.head_teachers(week_of(as_of)),
+        notices=store.notices(),
+        check_rows=store.check_rows(week) if week else [],
+        reported_classes=store.reported_classes(week) if week else set(),
+    )
