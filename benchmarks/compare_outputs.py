@@ -164,8 +164,26 @@ def snapshot(target: Path) -> None:
           f"{ {k: v['exit'] for k, v in result.items()} })")
 
 
-def compare(a: Path, b: Path) -> int:
+def drop_columns(snap: dict, headers: list[str]) -> None:
+    """Remove, in place, every column whose header cell (in the first 6 rows of a sheet) is one of
+    `headers`: to compare a snapshot with an added column (本月毕业, 口径代码) against an older one."""
+    for scenario in snap.values():
+        for sheets in scenario.get("files", {}).values():
+            for name, rows in sheets.items():
+                if not isinstance(rows, list):
+                    continue
+                cols = sorted({j for row in rows[:6] for j, v in enumerate(row) if v in headers}, reverse=True)
+                for row in rows:
+                    for j in cols:
+                        if j < len(row):
+                            del row[j]
+
+
+def compare(a: Path, b: Path, drop: list[str] = ()) -> int:
     old, new = json.loads(a.read_text(encoding="utf-8")), json.loads(b.read_text(encoding="utf-8"))
+    if drop:
+        drop_columns(old, list(drop))
+        drop_columns(new, list(drop))
     diffs = 0
     for scenario in sorted(set(old) | set(new)):
         o, n = old.get(scenario, {}), new.get(scenario, {})
@@ -212,11 +230,13 @@ def main(argv=None) -> int:
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
+    c.add_argument("--drop-column", action="append", default=[], metavar="HEADER",
+                   help="leave out the columns with this header (in both snapshots) before comparing")
     args = ap.parse_args(argv)
     if args.cmd == "snapshot":
         snapshot(args.target)
         return 0
-    return compare(args.before, args.after)
+    return compare(args.before, args.after, args.drop_column)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,13 @@ output tables' leaf columns (SPEC §9).
 The reader (read/forms.py) recognises headers with FIELDS; the report writers (reports/*_book.py)
 take their headers from the *_COLUMNS lists; `kc forms` (reports/blank_forms.py) writes the blank
 input forms from ROSTER_FORM_FIELDS / CHANGE_FORM_FIELDS. A header or alias is added here, once.
-Lowest layer: imports nothing from kc_batch.
+Lowest layer: imports only kc_batch.event_types (the one event-type table).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from kc_batch.event_types import CHANGE_TYPES, MONTHLY_DECREASES, MONTHLY_INCREASES, WEEKLY_EVENT_TYPES  # noqa: F401
 
 # ---------------------------------------------------------------- input forms (§3)
 
@@ -67,8 +69,7 @@ WEEKDAY_NAMES = [("周一", "星期一", "一", "礼拜一"), ("周二", "星期
                  ("周日", "星期日", "日", "星期天", "周天", "礼拜日")]
 
 # §3.3: the 变动类型 a register may hold, the words that mean one of them, and those refused
-CHANGE_TYPES = ["新生入学", "转入", "转出", "休学", "复学", "辍学", "劝返复学", "死亡", "送教上门", "毕业",
-                "调班", "劝返记录"]
+# (CHANGE_TYPES comes from the one event-type table, kc_batch.event_types)
 CHANGE_TYPE_ALIASES = {"新生": "新生入学", "入学": "新生入学", "劝返": "劝返复学", "返校": "劝返复学",
                        "送教": "送教上门", "转班": "调班", "劝返登记": "劝返记录", "劝返工作记录": "劝返记录"}
 REFUSED_CHANGE_TYPES = {"退学": "义务教育阶段不存在“退学”，请按转出、休学或辍学登记",
@@ -104,7 +105,7 @@ class Column:
 
 
 # §9.1 周查汇总
-WEEKLY_EVENT_TYPES = ["转入", "转出", "休学", "复学", "辍学", "劝返复学"]  # the 本周… columns of 周汇总
+# WEEKLY_EVENT_TYPES (the 本周… columns of 周汇总) comes from kc_batch.event_types
 WEEKLY_SUMMARY_COLUMNS = [
     Column("年级"), Column("班级"), Column("在册人数", "int"), Column("应出勤人次", "num"),
     Column("实出勤人次", "num"), Column("出勤率", "percent"), Column("迟到人次", "int"),
@@ -122,16 +123,15 @@ LEDGER_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Colum
                   Column("类别"), Column("原因"), Column("责任人"), Column("状态"), Column("返校日期", "date"),
                   Column("劝返次数", "int"), Column("劝返记录", width=30), Column("监护人"), Column("联系电话")]
 
-# §9.2 月报: the 23 leaf headers of 月报表, in order, and the group header above each
+# §9.2 月报: the 24 leaf headers of 月报表 (§9.2, and 本月毕业 of §15.3), in order, and the group header above each
 MONTHLY_COUNT_COLUMNS = ["学年初在校生", "上月末在校生", "本月新生入学", "本月转入", "本月复学", "本月劝返复学",
-                         "本月转出", "本月休学", "本月死亡", "本月辍学", "本月末在校生", "女生", "建档立卡", "残疾",
+                         "本月转出", "本月休学", "本月死亡", "本月辍学", "本月毕业", "本月末在校生", "女生", "建档立卡", "残疾",
                          "送教上门", "留守儿童", "随迁子女", "疑似辍学", "当前辍学", "累计辍学"]
 MONTHLY_RATE_COLUMNS = ["年辍学率", "可能辍学率", "巩固率"]
 MONTHLY_LEAF_COLUMNS = MONTHLY_COUNT_COLUMNS + MONTHLY_RATE_COLUMNS
-MONTHLY_GROUPS = {  # group headers above the 23 leaves (free text, §9.2)
+MONTHLY_GROUPS = {  # group headers above the 24 leaves (free text, §9.2)
     "学年初在校生": "在校生", "上月末在校生": "在校生",
-    "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
-    "本月转出": "本月减少", "本月休学": "本月减少", "本月死亡": "本月减少", "本月辍学": "本月减少",
+    **{c: "本月增加" for c in MONTHLY_INCREASES}, **{c: "本月减少" for c in MONTHLY_DECREASES},
     "本月末在校生": "本月末在校生情况", "女生": "本月末在校生情况", "建档立卡": "本月末在校生情况",
     "残疾": "本月末在校生情况", "送教上门": "本月末在校生情况", "留守儿童": "本月末在校生情况",
     "随迁子女": "本月末在校生情况",

@@ -119,13 +119,13 @@ def table(path, sheet, first, stop_at_total=True):
 
 
 LEAVES = ["学年初在校生", "上月末在校生", "本月新生入学", "本月转入", "本月复学", "本月劝返复学", "本月转出", "本月休学",
-          "本月死亡", "本月辍学", "本月末在校生", "女生", "建档立卡", "残疾", "送教上门", "留守儿童", "随迁子女", "疑似辍学",
+          "本月死亡", "本月辍学", "本月毕业", "本月末在校生", "女生", "建档立卡", "残疾", "送教上门", "留守儿童", "随迁子女", "疑似辍学",
           "当前辍学", "累计辍学", "年辍学率", "可能辍学率", "巩固率"]
 
 # the hand-worked rows (see the module docstring); rates as fractions
-NOV_G1 = [5, 4, 1, 0, 1, 1, 0, 0, 0, 1, 6, 2, 1, 1, 0, 0, 0, 1, 0, 1, 0 / 5, 1 / 5, 6 / 6]
-NOV_G2 = [5, 5, 0, 1, 0, 1, 1, 0, 1, 1, 4, 2, 0, 0, 0, 1, 0, 0, 1, 1, 1 / 5, 1 / 5, 3 / 4]
-NOV_TOTAL = [10, 9, 1, 1, 1, 2, 1, 0, 1, 2, 10, 4, 1, 1, 0, 1, 0, 1, 1, 2, 1 / 10, 2 / 10, 9 / 10]
+NOV_G1 = [5, 4, 1, 0, 1, 1, 0, 0, 0, 1, 0, 6, 2, 1, 1, 0, 0, 0, 1, 0, 1, 0 / 5, 1 / 5, 6 / 6]
+NOV_G2 = [5, 5, 0, 1, 0, 1, 1, 0, 1, 1, 0, 4, 2, 0, 0, 0, 1, 0, 0, 1, 1, 1 / 5, 1 / 5, 3 / 4]
+NOV_TOTAL = [10, 9, 1, 1, 1, 2, 1, 0, 1, 2, 0, 10, 4, 1, 1, 0, 1, 0, 1, 1, 2, 1 / 10, 2 / 10, 9 / 10]
 
 
 def assert_row(row, expected):
@@ -136,8 +136,8 @@ def assert_row(row, expected):
 def test_november_every_column_by_hand(tmp_path):
     path = run_month(build(tmp_path), "2026-11")
     header, rows, raw = table(path, "月报表", "学年初在校生")
-    # the 23 leaf headers, exactly and in order, after the 年级 column
-    assert header[:24] == ["年级"] + LEAVES
+    # the 24 leaf headers (§9.2, and 本月毕业 of §15.3), exactly and in order, after the 年级 column
+    assert header[:25] == ["年级"] + LEAVES
     assert raw[0][0] == "示例小学控辍保学动态管理月报表"
     assert any(isinstance(v, str) and "统计时段：2026年10月21日至2026年11月20日" in v for v in raw[1])
     by = {r["年级"]: r for r in rows}
@@ -148,7 +148,7 @@ def test_november_every_column_by_hand(tmp_path):
     assert_row(by["合计"], NOV_TOTAL)
     for r in by.values():  # §5.3 on every row
         assert (r["上月末在校生"] + r["本月新生入学"] + r["本月转入"] + r["本月复学"] + r["本月劝返复学"]
-                - r["本月转出"] - r["本月休学"] - r["本月死亡"] - r["本月辍学"]) == r["本月末在校生"]
+                - r["本月转出"] - r["本月休学"] - r["本月死亡"] - r["本月辍学"] - r["本月毕业"]) == r["本月末在校生"]
     # rates are numbers with a percent format, never text
     ws = openpyxl.load_workbook(path)["月报表"]
     rate_cells = [c for row in ws.iter_rows() for c in row if c.column > 21 and isinstance(c.value, float)]

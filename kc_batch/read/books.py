@@ -3,8 +3,8 @@
 
 Input. Every file under inbox/ (any sub-folder, read with readers.read_file) is looked at. A file is a
 monthly workbook when one of its visible sheets holds the §9.2 table: a header (one or two rows, found
-by its text within the first 15 rows, never by cell address) with 年级 and the 23 leaf columns of
-月报表 — a school's `kc monthly` output or the same layout re-typed by hand — or with 单位 and the same
+by its text within the first 15 rows, never by cell address) with 年级 and the leaf columns of
+月报表 (本月毕业 may be missing: it is 0 then, §15.3) — a school's `kc monthly` output or the same layout re-typed by hand — or with 单位 and the same
 leaves, which is the 汇总表 of a township's own `kc aggregate` output (valid input one level up: it
 counts as ONE unit, the township, through its 合计 row; its merged lists keep their 学校 column).
 The sheet named 月报表 / 汇总表 is preferred; otherwise any sheet with that header is taken. The other
@@ -39,9 +39,10 @@ from kc_batch.schemas import MONTHLY_LEAF_COLUMNS as LEAF_COLUMNS, MONTHLY_RATE_
 TOTAL = "合计"
 STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
 STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
-INCREASES = ["本月新生入学", "本月转入", "本月复学", "本月劝返复学"]
-DECREASES = ["本月转出", "本月休学", "本月死亡", "本月辍学"]
-RATE_TOLERANCE = 0.00005
+# §15.3 added 本月毕业; a workbook written before it (or re-typed from an older form) has no such
+# column: it is read as 0 there
+OPTIONAL_LEAVES = ("本月毕业",)
+REQUIRED_LEAVES = [leaf for leaf in LEAF_COLUMNS if leaf not in OPTIONAL_LEAVES]
 HEADER_SEARCH_ROWS = 15
 FOOTER_WORDS = ("单位负责人", "填表人", "报出日期")
 
@@ -195,13 +196,13 @@ def _is_footer(row: list) -> bool:
 
 def read_main_table(sheet: RawSheet) -> tuple[MainTable | None, list[tuple[str, str, str]]]:
     """The 月报表 / 汇总表 table of a sheet → (table or None, [(cell, issue, actual)] for bad cells)."""
-    found = find_header(sheet.rows, LEAF_COLUMNS, ("年级", "单位", "单位名称"))
+    found = find_header(sheet.rows, REQUIRED_LEAVES, ("年级", "单位", "单位名称"))
     if found is None:
         return None, []
     header, labels = found
     kind = "monthly" if "年级" in labels else "aggregate"
     label_col = labels["年级"] if kind == "monthly" else labels.get("单位", labels.get("单位名称"))
-    columns = {leaf: labels[leaf] for leaf in LEAF_COLUMNS}
+    columns = {leaf: labels[leaf] for leaf in LEAF_COLUMNS if leaf in labels}
     context = [_row_text(row) for row in sheet.rows[:header] if _row_text(row)]
     table = MainTable(sheet.name, kind, columns, [], {}, None, context)
     bad: list[tuple[str, str, str]] = []
@@ -225,7 +226,7 @@ def read_main_table(sheet: RawSheet) -> tuple[MainTable | None, list[tuple[str, 
 
 
 def _row_values(row: list, columns: dict[str, int], excel_row: int, bad: list) -> dict[str, float | None]:
-    values: dict[str, float | None] = {}
+    values: dict[str, float | None] = {leaf: 0.0 for leaf in OPTIONAL_LEAVES}
     for leaf, col in columns.items():
         raw = row[col] if col < len(row) else None
         is_rate = leaf in RATE_COLUMNS

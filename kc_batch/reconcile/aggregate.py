@@ -5,7 +5,7 @@ and makes the figures, from the Book records alone (no files).
 Checks (报表校验, one row per failing cell; a failing workbook's figures are still counted):
 合计 = sum of the grade rows (for a 汇总表: of the unit rows), 小学小计/初中小计 = sum of their grades,
 for every count column; the balance 上月末 + 新生入学 + 转入 + 复学 + 劝返复学 − 转出 − 休学 − 死亡 − 辍学
-= 本月末 on every row (§5.3); each rate cell within 0.00005 of its counts: under the default 口径
+− 毕业 = 本月末 on every row (§5.3, §15.3; the columns come from kc_batch.event_types); each rate cell within 0.00005 of its counts: under the default 口径
 (指标说明 口径 mentions neither 调整基数 nor 休学计入, or there is no 指标说明) 年辍学率 = 当前辍学 ÷
 学年初在校生 and 可能辍学率 = (当前辍学 + 疑似辍学) ÷ 学年初在校生; 巩固率, and every rate under another
 口径, against 分子 ÷ 分母 of its 指标说明 row. A count cell that is not a number counts as 0 and is named.
@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
+from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
                                  Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
 from kc_batch.read.identity import parse_xjh, validate_id
@@ -47,8 +48,9 @@ from kc_batch.rules.attendance import receipt_deadline_after
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 
 STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
-INCREASES = ["本月新生入学", "本月转入", "本月复学", "本月劝返复学"]
-DECREASES = ["本月转出", "本月休学", "本月死亡", "本月辍学"]
+# §5.3, from the one event-type table, in the 月报表's column order
+INCREASES = [c for c in COUNT_COLUMNS if c in MONTHLY_INCREASES]
+DECREASES = [c for c in COUNT_COLUMNS if c in MONTHLY_DECREASES]
 RATE_TOLERANCE = 0.00005
 
 
@@ -190,8 +192,13 @@ def _check_balance(row: TableRow, add) -> None:
     v = row.values
     expected = v["上月末在校生"] + sum(v[c] for c in INCREASES) - sum(v[c] for c in DECREASES)
     if abs(expected - v["本月末在校生"]) > 1e-9:
-        add("本月末在校生", row, f"{row.label}：上月末在校生＋本月新生入学、转入、复学、劝返复学－本月转出、休学、死亡、辍学"
+        add("本月末在校生", row, f"{row.label}：上月末在校生＋本月{_short(INCREASES)}－本月{_short(DECREASES)}"
                             f"应等于本月末在校生（账实不符）", show_number(expected), show_number(v["本月末在校生"]))
+
+
+def _short(columns: list[str]) -> str:
+    """本月新生入学, 本月转入 … → 新生入学、转入、…"""
+    return "、".join(c.removeprefix("本月") for c in columns)
 
 
 def _check_rates(row: TableRow, indicators: dict, add) -> None:

@@ -13,16 +13,15 @@ from kc_batch.rules import attendance
 from kc_batch.rules.attendance import Attendance, transfer_status
 from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.config import Config
+from kc_batch.event_types import EVENT_TYPES, FLOW_LIST_TYPES, JOIN_TYPES, LEAVING_TYPES, monthly_column
 from kc_batch.model import SchoolData
 from kc_batch.rules.status import READING, SchoolState, Student, build_state
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS, MONTHLY_LEAF_COLUMNS, MONTHLY_RATE_COLUMNS
 
-FLOW_PLUS = ["新生入学", "转入", "复学", "劝返复学"]
-FLOW_MINUS = ["转出", "休学", "死亡", "辍学"]
 COUNT_COLUMNS = MONTHLY_COUNT_COLUMNS
 RATE_COLUMNS = MONTHLY_RATE_COLUMNS
-LEAF_COLUMNS = MONTHLY_LEAF_COLUMNS  # §9.2: the 23 leaf headers, in this order
+LEAF_COLUMNS = MONTHLY_LEAF_COLUMNS  # §9.2 + §15.3 本月毕业: the 24 leaf headers, in this order
 STAGE_GRADES = {"小学": range(1, 7), "初中": range(7, 10)}
 
 
@@ -111,7 +110,7 @@ def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str
     dropouts = _dropout_list(state, atts, cutoff)
     cases, counts = _cases_in_period(state, atts, start, cutoff)
     flows = [(s, e, transfer_status(e, cal, cfg.policy, cutoff)) for s in state.students.values()
-             for e in s.applied_events(cutoff) if e.type in ("转入", "转出") and start <= e.date <= cutoff]
+             for e in s.applied_events(cutoff) if e.type in FLOW_LIST_TYPES and start <= e.date <= cutoff]
     flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
     return MonthlyResult(month, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
                          _weekly_rates(atts, first_day, cutoff), state, options_text(cfg), atts, per_student)
@@ -129,9 +128,9 @@ def _student_figures(s: Student, cal, cfg: Config, first_day, prev, cutoff, susp
     c["上月末在校生"] = int(s.reading_at(prev))
     events = s.applied_events(cutoff)
     for e in events:
-        if prev < e.date <= cutoff:
-            if e.type in FLOW_PLUS or e.type in FLOW_MINUS:
-                c["本月" + e.type] += 1
+        column = monthly_column(e.type)
+        if column and prev < e.date <= cutoff:
+            c[column] += 1
     now = s.status_at(cutoff)
     if now == READING:
         c["本月末在校生"] = 1
@@ -147,20 +146,25 @@ def _student_figures(s: Student, cal, cfg: Config, first_day, prev, cutoff, susp
     f.xiuxue_now = int(now == "休学")
     # §8 巩固基数, per student (§13.8)
     in_year = [e for e in events if first_day < e.date <= cutoff]
-    joined = any(e.type in ("新生入学", "转入") for e in in_year)
+    joined = any(e.type in JOIN_TYPES for e in in_year)
     belonged = at_start or joined
-    left_legitimately = (now == "死亡") or (now == "转出" and any(
-        e.type == "转出" and transfer_status(e, cal, cfg.policy, cutoff) in ("已接收", "待回执") for e in in_year))
-    if belonged and not left_legitimately:
+    if belonged and not _left_legitimately(now, in_year, cal, cfg, cutoff):
         f.base = 1
         f.retained = int(now == READING)
     elif not belonged and now == READING:
         f.returned_old = 1  # 往年劝返: outside 巩固基数
-    f.adjusted = int(at_start) + sum(1 for e in in_year if e.type == "转入") \
-        - sum(1 for e in in_year if e.type in ("转出", "死亡"))
+    f.adjusted = int(at_start) + sum(EVENT_TYPES[e.type].adjusted_base for e in in_year)
     if not any(c.values()) and not f.base and not f.returned_old and not f.adjusted:
         return None
     return f
+
+
+def _left_legitimately(now, in_year, cal, cfg: Config, cutoff) -> bool:
+    """§13.8, §15.3: 死亡 and 毕业 leave the 巩固基数; a 转出 only when 已接收 or 待回执 at the cutoff."""
+    if now not in LEAVING_TYPES:
+        return False
+    return now != "转出" or any(e.type == "转出" and transfer_status(e, cal, cfg.policy, cutoff) in ("已接收", "待回执")
+                              for e in in_year)
 
 
 def _rows(by_grade: dict[int, Figures], cfg: Config) -> list[MonthRow]:

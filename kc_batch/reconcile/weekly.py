@@ -9,6 +9,7 @@ from kc_batch.rules import findings
 from kc_batch.rules.attendance import Attendance, Case
 from kc_batch.calendar import SchoolCalendar, week_days
 from kc_batch.config import Config
+from kc_batch.event_types import EVENT_TYPES, JOINS
 from kc_batch.model import SchoolData
 from kc_batch.rules.status import SchoolState, Student, build_state
 from kc_batch.schemas import WEEKLY_EVENT_TYPES
@@ -111,7 +112,8 @@ def _class_weeks(data: SchoolData, state: SchoolState, atts, suspects, days, as_
                 r.unexcused += m.unexcused
         for e in s.applied_events(as_of):
             if e.date >= first_day and e.type in EVENT_COLUMNS:
-                row(*s.class_at(e.date if e.type != "转入" else as_of)).events[e.type] += 1
+                joins = EVENT_TYPES[e.type].unit == JOINS  # a joiner counts in their class at the week's end
+                row(*s.class_at(as_of if joins else e.date)).events[e.type] += 1
     for s, _, _ in suspects:
         g, c = s.class_at(as_of)
         if g is not None:
@@ -135,8 +137,6 @@ def _class_balance(data: SchoolData, state: SchoolState, days, as_of, classes) -
     not 在读 this week (转出/休学/… rows with '—' cells, or R05). What is left is a 在读 student on the
     周查表 of another class than the one the events and rosters put them in."""
     start_day = days[0] - dt.timedelta(days=1)
-    plus_types = ("新生入学", "转入", "复学", "劝返复学")
-    minus_types = ("转出", "休学", "辍学", "死亡", "毕业")
     sheet_keys: dict[tuple, set] = {}
     for r in data.check_rows:
         sheet_keys.setdefault((r.grade, r.class_no), set()).add(r.key)
@@ -161,9 +161,9 @@ def _class_balance(data: SchoolData, state: SchoolState, days, as_of, classes) -
                 if before != after:
                     count(after, "plus")
                     count(before, "minus")
-            elif e.type in plus_types:
+            elif EVENT_TYPES[e.type].reading > 0:
                 count(after, "plus")
-            elif e.type in minus_types:
+            elif EVENT_TYPES[e.type].reading < 0:
                 count(after, "minus")
         for d in days:
             if s.reading_at(d):

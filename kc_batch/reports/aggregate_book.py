@@ -1,6 +1,6 @@
 """Layout of the aggregate workbook out/<YYYY-MM>/控辍保学月报汇总_<单位>_<YYYY-MM>.xlsx (SPEC §9.3).
 
-The 汇总表 keeps the 23 leaf columns of 月报表 (with 单位 as first column) and the lists keep their
+The 汇总表 keeps the 24 leaf columns of 月报表 (with 单位 as first column) and the lists keep their
 §9.2 columns plus 学校, so that a township's aggregate is valid input one level up (§9.3).
 """
 from __future__ import annotations
@@ -9,13 +9,13 @@ from pathlib import Path
 
 from kc_batch.reconcile.aggregate import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
 from kc_batch.config import Config
+from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
 
 GROUPS = {
-    "本月新生入学": "本月增加", "本月转入": "本月增加", "本月复学": "本月增加", "本月劝返复学": "本月增加",
-    "本月转出": "本月减少", "本月休学": "本月减少", "本月死亡": "本月减少", "本月辍学": "本月减少",
+    **{c: "本月增加" for c in MONTHLY_INCREASES}, **{c: "本月减少" for c in MONTHLY_DECREASES},
     "女生": "本月末在校生中", "建档立卡": "本月末在校生中", "残疾": "本月末在校生中", "送教上门": "本月末在校生中",
     "留守儿童": "本月末在校生中", "随迁子女": "本月末在校生中",
     "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kc_batch.config import Config
+from kc_batch.event_types import balance_text
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
 from kc_batch.reports.weekly_book import case_log_text, error_sheet, student_cells
 from kc_batch.schemas import (CASE_COLUMNS, CHART_DATA_COLUMNS, DROPOUT_LIST_COLUMNS, FLOW_COLUMNS, INDICATOR_COLUMNS,
@@ -40,7 +41,7 @@ def report_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
         if (id(total), col) in breaches:
             highlight.add((-1, 1 + LEAF_COLUMNS.index(col)))
     notes = [f"本表以{res.cutoff.month}月{res.cutoff.day}日的数字为准；本月增减为 {period_text(res)} 期间发生的学籍变动。",
-             "每行满足：上月末在校生＋本月新生入学＋本月转入＋本月复学＋本月劝返复学－本月转出－本月休学－本月死亡－本月辍学＝本月末在校生。",
+             f"每行满足：{balance_text('上月末在校生', '本月末在校生', COUNT_COLUMNS)}。",
              f"比率口径：{res.options_text}。红色为超过控制线或低于目标的比率；各比率的分子、分母见“指标说明”。"]
     return Sheet("月报表", f"{cfg.unit.name}控辍保学动态管理月报表", columns, rows, total_row=_values(total),
                  subtotal_rows=subtotals, highlight=highlight, period=period_text(res), notes=notes)

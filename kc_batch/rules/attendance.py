@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kc_batch.config import Policy
-from kc_batch.rules.status import LEAVE_TYPES, READING, SchoolState, Student
+from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, R05_STATUSES, READING, SchoolState, Student
 from kc_batch.model import DayMark  # noqa: F401  (re-exported)
 
 
@@ -86,7 +86,7 @@ def _split_marks(s: Student, marks: list[DayMark], as_of: dt.date):
         status = s.status_at(m.day)
         if status == READING:
             kept.append(m)
-        elif status in LEAVE_TYPES and m.raw:
+        elif status in R05_STATUSES and m.raw:
             leaving.append(m)
     return kept, leaving
 
@@ -182,9 +182,10 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                 case.history.append((m.day, "在办"))
         elif kind == "event":
             e = item
-            if e.type != "调班":
+            kind = EVENT_TYPES[e.type]
+            if kind.ends_streak:
                 reset_streak(e.date)  # §6.3: a change event ends 疑似辍学 (a class move does not end a streak)
-            if e.type == "辍学":
+            if kind.opens_case:
                 if case is None:
                     open_case(e.date, "辍学", e.reason or "辍学", e.responsible)
                 else:
@@ -194,13 +195,13 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                     if case.state == "观察中":
                         case.state, case.back_since = "在办", None
                         case.history.append((e.date, "在办"))
-            elif e.type in ("复学", "劝返复学") and case and case.state == "在办":
+            elif kind.brings_back and case and case.state == "在办":
                 back = cal.add_school_days(e.date, 0)
                 case.state, case.back_since = "观察中", back
                 case.history.append((e.date, "观察中"))
                 close_day = cal.add_school_days(back, policy.close_after_present_days - 1)
-            elif e.type == "死亡" and case:
-                close(e.date, "死亡")
+            elif kind.closes_case and kind.after == "死亡" and case:
+                close(e.date, e.type)  # §6.4 (a 转出 closes its case on the 回执, below)
         elif kind == "overdue":
             if case is None and s.status_at(day) == "转出":
                 open_case(day, "疑似辍学", "转出未接收（去向不明）", item.responsible)
@@ -236,7 +237,7 @@ def overdue_since(e, cal, policy: Policy) -> dt.date:
 
 def transfer_status(e, cal, policy: Policy, as_of: dt.date) -> str:
     """学生流动 状态 of a 转出: 已接收 / 待回执 / 逾期未回执; a 转入 is 已转入."""
-    if e.type in ("转入", "新生入学"):
+    if e.type in JOIN_TYPES:
         return "已转入"
     if e.receipt_date and e.receipt_date <= as_of:
         return "已接收"

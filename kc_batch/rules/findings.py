@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kc_batch.rules.attendance import Attendance, overdue_transfers, receipt_deadline
 from kc_batch.config import Policy
-from kc_batch.rules.status import SchoolState, Student
+from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, SchoolState, Student
 from kc_batch.read.values import class_label
 from kc_batch.model import CheckRow, Notice, SchoolData, Source
 
@@ -91,7 +91,7 @@ def _r02(state, sheet_rows, as_of) -> list[Finding]:
     out = []
     for key, rows in sheet_rows.items():
         s = state.students.get(key)
-        joined = s is not None and any(e.type in ("转入", "新生入学") for e in s.applied_events(as_of))
+        joined = s is not None and any(e.type in JOIN_TYPES for e in s.applied_events(as_of))
         if (s is None or not s.on_roster) and not joined:
             g, c, name, src = rows[0]
             out.append(_finding("R02", None, "周查表上有该生，但不在任何花名册上，也没有转入/新生入学登记",
@@ -116,7 +116,7 @@ def _r05(state, atts, week_days) -> list[Finding]:
         late = [m for m in a.after_leaving if m.day in days]
         if late:
             s = state.students[key]
-            leave = [e for e in s.applied_events() if e.type in ("转出", "辍学", "死亡")]
+            leave = [e for e in s.applied_events() if EVENT_TYPES[e.type].marks_after_r05]
             what = f"{leave[-1].type}（{leave[-1].date.isoformat()}）" if leave else "离校"
             out.append(_finding("R05", s, f"{what}后仍有考勤记录：" +
                                 "、".join(f"{m.day.month}月{m.day.day}日“{m.raw}”" for m in late) + "；这些记录不计入统计",
@@ -207,7 +207,7 @@ def _r11_r12(state: SchoolState, as_of: dt.date) -> list[Finding]:
                                     "仍按在读统计", _src(old[key].source)))
         for key in new.keys() - old.keys():
             s = state.students.get(key)
-            if s and not any(e.type in ("转入", "新生入学") for e in s.applied_events(as_of)):
+            if s and not any(e.type in JOIN_TYPES for e in s.applied_events(as_of)):
                 out.append(_finding("R12", s, f"新出现在{class_label(g, c)}花名册上，没有转入/新生入学登记；"
                                     "按学年初在读统计", _src(new[key].source)))
     return out

@@ -13,24 +13,10 @@ from dataclasses import dataclass, field, replace
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.model import NO_SOURCE, Event, RosterRow, SchoolData, Source  # noqa: F401  (Event: re-exported)
 
-READING = "在读"
-JOIN_TYPES = ("新生入学", "转入")
-LEAVE_TYPES = ("转出", "辍学", "死亡")  # §13.5: marks after these raise R05
+# §5.2: the one event-type table lives in kc_batch.event_types (lowest layer, the reader needs it too)
+from kc_batch.event_types import (EVENT_TYPES, JOIN_TYPES, JOINS, R05_STATUSES, READING,  # noqa: F401
+                                  STATUS_EVENT_TYPES, EventType)
 
-# §5.2: status after each event, and the statuses it may follow (None = not yet a student here)
-TRANSITIONS = {
-    "新生入学": ({None, "转出"}, READING),
-    "转入": ({None, "转出"}, READING),
-    "转出": ({READING, "休学"}, "转出"),
-    "休学": ({READING}, "休学"),
-    "复学": ({"休学"}, READING),
-    "辍学": ({READING, "休学"}, "辍学"),
-    "劝返复学": ({"辍学"}, READING),
-    "死亡": ({READING, "休学", "辍学"}, "死亡"),
-    "送教上门": ({READING}, READING),
-    "毕业": ({READING}, "毕业"),
-    "调班": ({READING}, READING),
-}
 STATUS_CN = {None: "未在本校", READING: "在读"}
 
 
@@ -163,25 +149,26 @@ def _students_from_roster(roster, snapshots):
 def _build_timeline(s: Student, cal: SchoolCalendar):
     """§5.2a: a roster student is 在读 from 学年初 unless a 新生入学/转入 event after 学年初 says when
     they joined; events apply on their date, in date order; impossible ones are rejected (R10)."""
-    status_events = [e for e in s.events if e.type != "劝返记录"]
+    status_events = [e for e in s.events if e.type in STATUS_EVENT_TYPES]
     first = status_events[0] if status_events else None
     joins_by_event = first is not None and first.type in JOIN_TYPES
     s.initial = READING if s.on_roster and not joins_by_event else None
     status = s.initial
     for e in status_events:
-        allowed_from, after = TRANSITIONS[e.type]
-        if status not in allowed_from:
+        kind = EVENT_TYPES[e.type]
+        after = kind.after
+        if status not in kind.allowed_from:
             e.applied = False
             e.rejection = (f"{e.type}无法应用：该生在 {e.date.isoformat()} 的状态为"
                            f"“{STATUS_CN.get(status, status)}”")
             continue
-        if e.type in ("转入", "新生入学") and not s.on_roster and s.grade is None:
+        if kind.unit == JOINS and not s.on_roster and s.grade is None:
             s.grade, s.class_no = e.grade, e.class_no
         if e.type == "调班" and e.grade:
             s.moves.append((e.date, e.grade, e.class_no))
         if e.type == "送教上门":
             s.attrs = dict(s.attrs, study_mode="送教上门")
-        if after != status or e.type in JOIN_TYPES:
+        if after != status or kind.unit == JOINS:
             s._dates.append(e.date)
             s._statuses.append(after)
         status = after
