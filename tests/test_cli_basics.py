@@ -180,3 +180,19 @@ def test_send_and_aggregate_month_is_optional():
     for name in ("send", "aggregate"):
         [month] = [p for p in main.commands[name].params if p.name == "month"]
         assert not month.required, name
+
+def test_click_is_translated_without_patching_its_modules():
+    """Issue 10: Chinese through Command/Group subclasses; click's own gettext hook is untouched."""
+    import gettext
+
+    import click.core
+    import click.exceptions
+    assert click.core._ is gettext.gettext and click.exceptions._ is gettext.gettext
+    runner = CliRunner()
+    for args, words in [(["weekly", "--bogus"], ["没有选项 --bogus"]), (["weekly", "extra"], ["多余的参数：extra"]),
+                        (["nosuch"], ["没有命令 nosuch"]), (["census"], ["缺少参数", "适龄儿童名册文件"]),
+                        (["weekly", "--week"], ["选项 --week"])]:
+        res = runner.invoke(main, args)
+        assert res.exit_code == 2, args
+        assert all(w in res.output for w in words), (args, res.output)
+        assert "Error" not in res.output and "Usage" not in res.output and "Try " not in res.output

@@ -8,32 +8,9 @@ from pathlib import Path
 
 import click
 
+from kc_batch.cli.chinese import ChineseGroup
 from kc_batch.cli.common import (CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir, print_results)
 from kc_batch.errors import KcError
-
-# click's own words (Usage:, Options, errors) in Chinese too (§11: every --help is Chinese)
-CLICK_WORDS = {
-    "Usage:": "用法：", "Options": "选项", "Commands": "命令", "Show this message and exit.": "显示本帮助并退出。",
-    "Show the version and exit.": "显示版本并退出。", "Error: {message}": "错误：{message}",
-    "Try '{command} {option}' for help.": "可运行 '{command} {option}' 查看帮助。",
-    "Missing option": "缺少选项", "Missing argument": "缺少参数", "Missing parameter": "缺少参数",
-    "No such option {name!r}.": "没有选项 {name!r}。", "No such command {name!r}.": "没有命令 {name!r}。",
-    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
-    "Invalid value: {message}": "值无效：{message}", "Missing command.": "缺少命令。", "Aborted!": "已中止。",
-    "default: {default}": "默认：{default}", "%(prog)s, version %(version)s": "%(prog)s，版本 %(version)s",
-    "Option {name!r} requires an argument.": "选项 {name!r} 需要一个值。",
-    "Got unexpected extra argument ({args})": "多余的参数（{args}）",
-}
-
-
-def _chinese_click():
-    import click.core, click.decorators, click.exceptions, click.formatting, click.parser  # noqa: E401
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser):
-        module._ = lambda text: CLICK_WORDS.get(text, text)
-
-
-_chinese_click()
-
 
 def _progress_factory():
     """A progress bar on a terminal (rich); nothing otherwise: plain lines are printed at the end."""
@@ -63,11 +40,11 @@ def _run_command(name: str, dirs, strict=False, echo_errors=False, **kwargs):
     print_results(run_many(name, dirs, **kwargs), len(dirs) > 1, strict, echo_errors)
 
 
-@click.group(context_settings=CONTEXT, help="kc — 控辍保学周报、月报、汇总批处理工具。\n\n"
+@click.group(cls=ChineseGroup, context_settings=CONTEXT, help="kc — 控辍保学周报、月报、汇总批处理工具。\n\n"
              "常用流程：kc init 目录 → 把花名册、周查表、学籍变动登记表放入 目录/inbox → "
              "kc weekly --dir 目录（每周）→ kc monthly --dir 目录（每月20日后）→ kc send --dir 目录"
              "（发送最近一个月的月报；也可加 --month 2026-11）。")
-@click.version_option(package_name="kc_batch", message="kc_batch %(version)s")
+@click.version_option(package_name="kc_batch", message="kc_batch %(version)s", help="显示版本并退出。")
 def main():
     pass
 
@@ -146,19 +123,6 @@ from kc_batch.cli.matching import census_cmd, transition_cmd  # noqa: E402
 
 for _command in (aggregate_cmd, census_cmd, transition_cmd):
     main.add_command(_command)
-
-
-def _chinese_metavars():
-    """[OPTIONS], COMMAND and TEXT in usage lines, in Chinese like the rest of the help (§11)."""
-    main.options_metavar, main.subcommand_metavar = "[选项]", "命令 [参数]..."
-    for command in main.commands.values():
-        command.options_metavar = "[选项]"
-        for param in command.params:
-            if isinstance(param, click.Option) and not param.is_flag and param.metavar is None:
-                param.metavar = "值"
-
-
-_chinese_metavars()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import click
 
+from kc_batch.cli.chinese import ChineseCommand
 from kc_batch.cli.common import CONTEXT, DIR_HELP, check_option, dirs_of, for_each_dir
 
 
-@click.command("aggregate", context_settings=CONTEXT, short_help="乡镇、县：汇总各单位月报，跨校核对，列出未报单位。",
+@click.command("aggregate", cls=ChineseCommand, context_settings=CONTEXT, short_help="乡镇、县：汇总各单位月报，跨校核对，列出未报单位。",
                help="乡镇、县使用：读取 inbox 中收到的各单位月报工作簿（kc monthly 生成的，或按同样格式手工填写的），"
                     "逐份校验合计、账实和比率，生成月报汇总工作簿：汇总表、辍学学生名单、疑似辍学名单、未报单位、"
                     "跨校核对、报表校验。乡镇的汇总工作簿也可以交给县里再汇总。")

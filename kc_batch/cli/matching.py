@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
+from kc_batch.cli.chinese import ChineseCommand
 from kc_batch.cli.common import CONTEXT, DIR_HELP, KcExit, check_option, dirs_of, for_each_dir
 from kc_batch.errors import UsageError
 
 
-@click.command("census", context_settings=CONTEXT, short_help="人籍比对：适龄儿童名册与花名册比对，列出适龄未入学，计算入学率。",
+@click.command("census", cls=ChineseCommand, context_settings=CONTEXT, short_help="人籍比对：适龄儿童名册与花名册比对，列出适龄未入学，计算入学率。",
                help="人籍比对：把适龄儿童名册与全部花名册比对（先按身份证号，再按姓名+出生日期），列出适龄未入学、"
                     "在籍不在册、重名待核的儿童，计算入学率，生成 out/census/人籍比对_<单位>_<日期>.xlsx。")
 @click.argument("file", metavar="适龄儿童名册文件")
@@ -28,7 +29,7 @@ def census_cmd(file, dirs, as_of):
     for_each_dir(dirs_of(dirs), lambda d: run_census(d, Path(file), day))
 
 
-@click.command("transition", context_settings=CONTEXT,
+@click.command("transition", cls=ChineseCommand, context_settings=CONTEXT,
                short_help="小升初对接：六年级毕业生与七年级花名册比对，列出未升学学生和各小学升学率。",
                help="小升初对接：把上一学年六年级毕业生与本学年各初中七年级花名册比对，列出未升学学生，"
                     "按小学计算升学率，生成 out/transition/小升初对接_<单位>_<年份>.xlsx。")
