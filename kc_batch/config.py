@@ -53,18 +53,28 @@ class ExpectedUnit:
     stages: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ClassInfo:
+    """One [[classes]] table: a class as written (三年级1班) and its 班主任 (§17.2, §19)."""
+    name: str
+    teacher: str = ""
+    deputy: str = ""     # 副班主任
+
+
 Unit = _make_class("Unit", _section("unit"))
 CalendarConfig = _make_class("CalendarConfig", _section("calendar"))
 RateOptions = _make_class("RateOptions", _section("policy.rates"))
+HomeVisitQuotas = _make_class("HomeVisitQuotas", _section("policy.home_visits"))
 Policy = _make_class("Policy", _section("policy"), [
     ("rates", Any, field(default_factory=RateOptions)),
+    ("home_visits", Any, field(default_factory=HomeVisitQuotas)),
     ("escalation", Any, field(default_factory=lambda: list(DEFAULT_LADDER))),
 ])
 Responsibility = _make_class("Responsibility", _section("responsibility"))
 Mail = _make_class("Mail", _section("mail"))
 Limits = _make_class("Limits", _section("limits"))
 _CLASSES = {"unit": Unit, "calendar": CalendarConfig, "policy": Policy, "policy.rates": RateOptions, "mail": Mail,
-            "limits": Limits, "responsibility": Responsibility}
+            "limits": Limits, "responsibility": Responsibility, "policy.home_visits": HomeVisitQuotas}
 
 
 @dataclass
@@ -74,6 +84,7 @@ class Config:
     policy: Any = field(default_factory=Policy)
     mail: Any = field(default_factory=Mail)
     units: list[ExpectedUnit] = field(default_factory=list)
+    classes: list[ClassInfo] = field(default_factory=list)
     limits: Any = field(default_factory=Limits)
     responsibility: Any = field(default_factory=Responsibility)
     path: Path | None = None
@@ -283,6 +294,7 @@ def config_from_dict(data: dict, lines: _KeyLines | None = None, path: Path | No
             setattr(cfg, section.name, obj)
     cfg.policy.escalation = _ladder(check, (data.get("policy") or {}).get("escalation")) or cfg.policy.escalation
     cfg.units = [ExpectedUnit(**v) for v in _array(check, data.get("units"), _array_spec("units"))]
+    cfg.classes = [ClassInfo(**v) for v in _array(check, data.get("classes"), _array_spec("classes"))]
     return cfg
 
 
@@ -340,6 +352,8 @@ def render_toml(name: str, level: str, stages: list[str], year: int) -> str:
         out += [_key_line(k, context) for k in shown]
         if section.name == "policy.rates":
             out += _ladder_lines()
+    out += ["", f"# {_array_spec('classes').comment}：每个班一个 [[classes]]"]
+    out += ["# [[classes]]", '# name = "三年级1班"', '# teacher = "王老师"']
     out += ["", "# 乡镇、县级单位在下面列出应报送的单位（每个单位一个 [[units]]）："]
     out += ["# [[units]]", '# name = "杉树完小"', '# code = "4509230001"', '# stages = ["小学"]', ""]
     return "\n".join(out)

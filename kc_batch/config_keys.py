@@ -85,6 +85,7 @@ SECTIONS: list[Section] = [
         Key("extra_school_days", "dates", [], "调休上课日，如 [2026-09-27]"),
         Key("cutoff_day", "int", 20, "月报统计截止日（以每月20日的数字为准）", low=1, high=28,
             expected="1 到 28 之间的整数"),
+        Key("periods_per_day", "int", 6, "每天的课时数（“旷N节”按 N÷课时数 天计，§17.4）", **_POSITIVE),
     )),
     Section("policy", (
         Key("suspect_after_days", "int", 7, "连续旷课满几个教学日标记“疑似辍学”", **_POSITIVE),
@@ -95,6 +96,7 @@ SECTIONS: list[Section] = [
         Key("close_after_present_days", "int", 10, "返校后连续几个教学日未再旷课即销号", **_POSITIVE),
         Key("age_tolerance_years", "int", 2, "年龄与年级正常年龄相差超过几岁列为“年龄异常”", low=0,
             expected="不小于 0 的整数"),
+        Key("return_notice_days", "int", 3, "返校通知书限期几个教学日内返校（§18）", **_POSITIVE),
     )),
     Section("policy.rates", (
         Key("count_xiuxue_as_dropout", "bool", False, "年辍学率是否把休学计为辍学（两基口径）"),
@@ -105,6 +107,12 @@ SECTIONS: list[Section] = [
         Key("principal", "str", "", "校长（包全校；空则用 [unit] principal）"),
         Key("leaders", "names", {}, "分管领导，按学段 { \"小学\" = \"王副校长\" } 或按年级 { \"一年级\" = \"…\" }"),
     ), comment="责任落实（SPEC §19）：班主任在 [[classes]] 中填写，包保教师写在花名册的“包保教师”列"),
+    Section("policy.home_visits", (
+        Key("head_teacher_all_per_year", "bool", True, "一学年内班主任必须普访全班学生一次"),
+        Key("head_teacher_share_per_term", "float", 0.5, "一学期内班主任至少家访的学生比例", **_SHARE),
+        Key("subject_teacher_per_term", "int", 10, "科任教师每学期至少家访人次", low=0, expected="不小于 0 的整数"),
+        Key("counting_ways", "strs", ["入户", "视频"], "计入定额的家访方式（电话不计，除非列在这里）"),
+    ), comment="家访定额（SPEC §17.2，家访登记制度）"),
     Section("mail", (
         Key("to", "strs", [], "收件人，如 [\"zxx@example.cn\"]", expected="邮箱地址列表，如 [\"zxx@example.cn\"]"),
         Key("from", "str", "", "发件邮箱", attr="from_", expected="邮箱地址"),
@@ -132,6 +140,11 @@ ARRAYS: list[Section] = [
         Key("responsible", "str", "", "责任人"),
         Key("deadline_days", "int", 0, "办结时限（教学日，0 表示当天）", low=0, expected="整数（学校日）"),
     ), comment="预警分级（可增删，每级一个 [[policy.escalation]]）：连续旷课天数、措施、责任人、几个教学日内完成"),
+    Section("classes", (
+        Key("name", "str", "", expected="文字，如 \"三年级1班\""),
+        Key("teacher", "str", "", expected="文字（班主任姓名）"),
+        Key("deputy", "str", "", expected="文字（副班主任姓名）"),
+    ), comment="各班班主任（§17.2、§19；不写时取最近一张周查表上的班主任）"),
     Section("units", (
         Key("name", "str", ""),
         Key("code", "code", ""),

@@ -15,6 +15,7 @@ from kc_batch.event_types import CHANGE_TYPES, MONTHLY_DECREASES, MONTHLY_INCREA
 # ---------------------------------------------------------------- input forms (§3)
 
 ROSTER, CHECK, CHANGE, POPULATION = "花名册", "周查表", "学籍变动登记表", "适龄儿童名册"
+HOME_VISIT = "家访登记表"   # §17.1
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,13 @@ FIELDS: dict[str, FieldSpec] = {
     "note": _f("备注", "缺勤原因"),
     "head_teacher": _f("班主任"),
     "status": _f("现状"),
+    # §17.1 家访登记表
+    "visit_date": _f("家访日期", "日期", "家访时间"),
+    "visit_teacher": _f("家访教师", "教师", "家访人", "家访老师", "家访人员"),
+    "teacher_role": _f("教师身份", "身份", "家访人身份"),
+    "way": _f("方式", "家访方式", "家访形式"),
+    "purpose": _f("事由", "家访原因", "家访事由"),
+    "result": _f("结果", "家长意见", "家访情况", "家访结果"),
 }
 ALIASES = {f: list(spec.aliases) for f, spec in FIELDS.items()}
 FIELD_CN = {f: spec.cn for f, spec in FIELDS.items()}
@@ -80,8 +88,19 @@ ROSTER_FORM_FIELDS = ["xjh", "sfz", "name", "sex", "birth", "grade", "class", "g
                       "hukou", "poor", "disability", "study_mode", "left_behind", "migrant", "orphan", "teacher"]
 CHANGE_FORM_FIELDS = ["xjh", "sfz", "name", "grade", "class", "change_type", "change_date", "other_school",
                       "receipt_date", "reason", "responsible", "note"]
+HOME_VISIT_FORM_FIELDS = ["visit_date", "xjh", "name", "grade", "class", "visit_teacher", "teacher_role", "way",
+                          "purpose", "result"]
 CHECK_FORM_LEADING = ["xjh", "name"]        # then one column per school day
 CHECK_FORM_TRAILING = ["note", "head_teacher"]
+
+
+# §17.1: the words of 方式 (the first is the default), 事由 and 教师身份
+VISIT_WAYS = ["入户", "电话", "视频", "到校约谈"]
+VISIT_WAY_ALIASES = {"上门": "入户", "入户家访": "入户", "走访": "入户", "家访": "入户", "电话家访": "电话",
+                     "电访": "电话", "视频家访": "视频", "微信视频": "视频", "约谈": "到校约谈", "到校": "到校约谈",
+                     "来校约谈": "到校约谈"}
+VISIT_PURPOSES = ["普访", "旷课", "疑似辍学", "劝返", "帮扶", "其他"]
+TEACHER_ROLES = ["班主任", "科任教师", "包保教师", "校领导", "村干部"]
 
 
 def form_headers(fields: list[str]) -> list[str]:
@@ -114,7 +133,7 @@ WEEKLY_SUMMARY_COLUMNS = [
 ALERT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("连续旷课天数", "num"),
                  Column("首次旷课日期", "date"), Column("累计旷课天数", "num"), Column("缺勤率", "percent"),
                  Column("预警级别"), Column("应采取措施", width=24), Column("责任人"), Column("截止日期", "date"),
-                 Column("监护人"), Column("联系电话"), Column("类别")]
+                 Column("监护人"), Column("联系电话"), Column("类别"), Column("处理情况")]   # 处理情况: §17.3
 FINDING_COLUMNS = [Column("代码"), Column("问题"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
                    Column("说明", width=36), Column("来源", width=30)]
 ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),
@@ -152,3 +171,12 @@ INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=
                      Column("分母", "num"), Column("数值", "percent"), Column("口径", width=30)]
 CHART_DATA_COLUMNS = [Column("周次"), Column("应出勤人次", "num"), Column("实出勤人次", "num"),
                       Column("出勤率", "percent")]
+
+# §17.2 家访统计 (weekly workbook and term report)
+VISIT_QUOTA_COLUMNS = [Column("姓名"), Column("身份"), Column("班级"), Column("考核要求", width=30), Column("应访", "int"),
+                       Column("已访", "int"), Column("未完成", "int"), Column("完成率", "percent")]
+NOT_VISITED_COLUMNS = [Column("年级"), Column("班级"), Column("班主任"), Column("学籍号"), Column("姓名"),
+                       Column("监护人"), Column("联系电话")]
+VISIT_LOG_COLUMNS = [Column("家访日期", "date"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
+                     Column("家访教师"), Column("教师身份"), Column("方式"), Column("事由"), Column("结果", width=30),
+                     Column("计入定额"), Column("来源", width=30)]

@@ -73,9 +73,22 @@ CREATE TABLE IF NOT EXISTS sent_mail(
     recipients TEXT NOT NULL, message_id TEXT NOT NULL, sent_at TEXT NOT NULL);
 """
 
+# step 3: 家访登记 rows (§17.1) and the letter numbers of kc letters (§18)
+HOME_VISITS_LETTERS_V3 = """
+CREATE TABLE home_visits(
+    key TEXT, name TEXT, grade INTEGER, class_no TEXT, date TEXT, teachers TEXT, role TEXT, way TEXT,
+    purpose TEXT, result TEXT, file_id INTEGER, sheet TEXT, row INTEGER,
+    UNIQUE(key, date, teachers));
+CREATE INDEX home_visits_date ON home_visits(date);
+CREATE TABLE letters(
+    kind TEXT, key TEXT, episode TEXT, school_year INTEGER, seq INTEGER, number TEXT, issued_at TEXT,
+    PRIMARY KEY(kind, key, episode));
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SENT_MAIL_V2),
+    (3, HOME_VISITS_LETTERS_V3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -245,6 +258,52 @@ class Store:
         self.db.executemany("INSERT INTO notices VALUES (?,?,?,?,?,?)",
                             [(file_id, n.source.file, n.source.sheet, n.source.row, n.key, n.message)
                              for n in notices])
+
+    # ---- 家访登记 (§17.1)
+    def known_keys(self, keys: set[str]) -> set[str]:
+        """The keys among `keys` of students the store knows (on a roster or in a change register)."""
+        out, wanted = set(), sorted(keys)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(k for (k,) in self.db.execute(
+                f"SELECT key FROM roster_rows WHERE key IN ({marks}) UNION "
+                f"SELECT key FROM events WHERE key IN ({marks})", chunk + chunk))
+        return out
+
+    def add_home_visits(self, file_id: int, records):
+        """Upsert: a cumulative 家访登记表 re-sent with more rows adds only the new visits; a visit
+        already stored keeps its first source and takes the newer 方式/事由/结果 when given."""
+        self.db.executemany(
+            """INSERT INTO home_visits VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(key, date, teachers) DO UPDATE SET
+                 role=COALESCE(NULLIF(excluded.role,''), home_visits.role),
+                 way=excluded.way,
+                 purpose=COALESCE(NULLIF(excluded.purpose,''), home_visits.purpose),
+                 result=COALESCE(NULLIF(excluded.result,''), home_visits.result)""",
+            [(r.key, r.name, r.grade, r.class_no, r.date.isoformat(), "、".join(r.teachers), r.role, r.way,
+              r.purpose, r.result, file_id, r.source.sheet, r.source.row) for r in records])
+
+    def home_visits(self, until: dt.date) -> list[tuple]:
+        """(key, date, teachers, role, way, purpose, result, file, sheet, row) up to a date, in date order."""
+        return self.db.execute(
+            "SELECT v.key, v.date, v.teachers, v.role, v.way, v.purpose, v.result, f.rel, v.sheet, v.row "
+            "FROM home_visits v LEFT JOIN files f ON f.id = v.file_id WHERE v.date <= ? "
+            "ORDER BY v.date, f.rel, v.sheet, v.row", (until.isoformat(),)).fetchall()
+
+    # ---- letter numbers (§18): one per (文书, student, episode), kept across runs
+    def letter_numbers(self) -> dict[tuple, str]:
+        return {(k, key, ep): n for k, key, ep, n in self.db.execute("SELECT kind, key, episode, number FROM letters")}
+
+    def next_letter_seq(self, kind: str, school_year: int) -> int:
+        row = self.db.execute("SELECT MAX(seq) FROM letters WHERE kind=? AND school_year=?",
+                              (kind, school_year)).fetchone()
+        return (row[0] or 0) + 1
+
+    def add_letter(self, kind: str, key: str, episode: str, school_year: int, seq: int, number: str):
+        self.db.execute("INSERT INTO letters VALUES (?,?,?,?,?,?,?)",
+                        (kind, key, episode, school_year, seq, number,
+                         dt.datetime.now().isoformat(timespec="seconds")))
 
     # ---- answers kept across runs (处置, 外地就读)
     def set_answer(self, kind: str, key: str, value: str, note: str = ""):

@@ -25,7 +25,7 @@ LEAF_HEADERS = {  # §9.1, in this order
     "周汇总": ["年级", "班级", "在册人数", "应出勤人次", "实出勤人次", "出勤率", "迟到人次", "病假人次", "事假人次",
              "旷课人次", "本周转入", "本周转出", "本周休学", "本周复学", "本周辍学", "本周劝返复学", "疑似辍学人数"],
     "缺勤预警": ["学籍号", "姓名", "年级", "班级", "连续旷课天数", "首次旷课日期", "累计旷课天数", "缺勤率", "预警级别",
-             "应采取措施", "责任人", "截止日期", "监护人", "联系电话", "类别"],
+             "应采取措施", "责任人", "截止日期", "监护人", "联系电话", "类别", "处理情况"],
     "核对异常": ["代码", "问题", "学籍号", "姓名", "年级", "班级", "说明", "来源"],
     "输入错误": ["文件", "工作表", "行号", "列", "原值", "错误说明"],
 }
@@ -61,7 +61,8 @@ def class_rows(path):
 
 def test_sheet_names_and_leaf_headers(sample):
     path = sample["2026-W47"]
-    assert openpyxl.load_workbook(path).sheetnames == ["周汇总", "缺勤预警", "核对异常", "输入错误", "台账"]
+    assert openpyxl.load_workbook(path).sheetnames == ["周汇总", "缺勤预警", "核对异常", "输入错误", "台账",
+                                                          "家访统计", "未家访学生", "家访记录"]  # §17.2
     for sheet, headers in LEAF_HEADERS.items():
         assert [h for h in header_row(path, sheet, headers[0]) if h is not None] == headers
     ledger = header_row(path, "台账", "学籍号")

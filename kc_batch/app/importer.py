@@ -101,7 +101,7 @@ def _recognise(rel: str, digest: str, raw, cal, default_week) -> FileReport:
     parsed = forms.parse_file(raw, cal, default_week)
     if not parsed.tables:
         # §13.22: a file in which no sheet has a recognisable form counts as unreadable
-        return FileReport(rel, "unreadable", f"文件 {rel} 中没有可识别的花名册、周查表或学籍变动登记表（请检查表头）", parsed)
+        return FileReport(rel, "unreadable", f"文件 {rel} 中没有可识别的花名册、周查表、学籍变动登记表或家访登记表（请检查表头）", parsed)
     fr = FileReport(rel, "new", parsed=parsed)
     fr.sha256, fr.size, fr.fmt, fr.sheet_order = raw.sha256, raw.size, raw.fmt, [s.name for s in raw.sheets]
     return fr
@@ -140,6 +140,11 @@ def _apply_all(store: Store, result: ImportResult):
                 _resolve(store, t.records)
                 _apply_check_table(store, fr, t, result)
     for fr in new:
+        for t in fr.parsed.tables:
+            if t.form == forms.HOME_VISIT:
+                _resolve(store, t.records)
+                _apply_visit_table(store, fr, t)
+    for fr in new:
         for tbl, t in enumerate(fr.parsed.tables):
             store.add_table(fr.file_id, t.sheet, tbl, t)
         store.add_errors(fr.file_id, fr.parsed.errors)
@@ -163,6 +168,21 @@ def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
             result.replaced.append(f"{forms.GRADE_NAMES.get(grade, '')}{class_no}班 {t.week} 的周查表已由 "
                                    f"{fr.rel} / {t.sheet} 替换（原为 {replaced}）")
         store.add_check_rows(fr.file_id, t.week, recs)
+
+
+def _apply_visit_table(store: Store, fr: FileReport, t):
+    """§17.1: a 家访 row naming a student the store does not know is an input error, not stored."""
+    known = store.known_keys({r.key for r in t.records})
+    kept = []
+    for r in t.records:
+        if r.key in known:
+            kept.append(r)
+            continue
+        who = r.xjh or r.sfz or r.name
+        fr.parsed.errors.append(InputError(
+            fr.rel, r.source.sheet, r.source.row, "学籍号/姓名", who,
+            f"家访登记的学生“{r.name}”不在任何花名册或学籍变动登记表中（请核对学籍号、姓名和年级班级），此条家访未登记"))
+    store.add_home_visits(fr.file_id, kept)
 
 
 def stored_errors(store: Store, file_ids: list[int]) -> list[InputError]:

@@ -10,13 +10,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from kc_batch.read import identity
+from kc_batch.read import identity, visits
 from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.read.values import (GRADE_NAMES, Mark, cell_text, column_letter, disability_kind, grade_class_from_text, is_blank, nfkc, norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark, parse_study_mode)
 from kc_batch.read.files import RawFile, RawSheet
 from kc_batch.model import InputError, Notice, Source
-from kc_batch.schemas import (ALIASES, CHANGE, CHANGE_TYPE_ALIASES, CHANGE_TYPES, CHECK, FIELD_CN, POPULATION,
-                              REFUSED_CHANGE_TYPES, ROSTER, WEEKDAY_NAMES)
+from kc_batch.schemas import (ALIASES, CHANGE, CHANGE_TYPE_ALIASES, CHANGE_TYPES, CHECK, FIELD_CN, HOME_VISIT,
+                              POPULATION, REFUSED_CHANGE_TYPES, ROSTER, WEEKDAY_NAMES)
 
 HEADER_SEARCH_ROWS = 15
 
@@ -225,6 +225,8 @@ def _form_of(fields: dict, day_cols: dict) -> str | None:
         return None
     if "change_type" in fields and "change_date" in fields and has_id:
         return CHANGE
+    if visits.is_home_visit(fields):
+        return HOME_VISIT
     if day_cols and len(day_cols) >= 1 and (has_id or "name" in fields):
         return CHECK
     if has_id:
@@ -278,7 +280,7 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
         start = end
     if not found:
         nonblank = sum(1 for row in rows if any(not is_blank(c) for c in row))
-        out.skipped_sheets.append((sheet.name, "未识别出花名册、周查表或学籍变动登记表的表头"))
+        out.skipped_sheets.append((sheet.name, "未识别出花名册、周查表、学籍变动登记表或家访登记表的表头"))
         out.errors.append(InputError(rel, sheet.name, None, "", "",
                                      f"工作表中未找到可识别的表头（共 {nonblank} 行未读取）：请检查表头是否含“姓名”和“学籍号/身份证号”"))
 
@@ -385,6 +387,10 @@ def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, 
             rec = RosterRecord(**vars(person), source=src, attrs=_roster_attrs(row, h, src, person, out))
         elif table.form == CHECK:
             rec = _check_record(row, h, table, person, src, cal, out)
+        elif table.form == HOME_VISIT:
+            rec = _visit_record(row, h, person, src, cal, out)
+            if rec is None:
+                continue
         else:
             rec = _change_record(row, h, person, src, out)
             if rec is None:
@@ -571,6 +577,14 @@ def _change_record(row, h, person: Person, src: Source, out) -> ChangeRecord | N
                         note=cell_text(_get(row, h, "note")))
 
 
+def _visit_record(row, h, person: Person, src: Source, cal, out):
+    rec, errs = visits.visit_record(person, src, lambda f: _get(row, h, f),
+                                    lambda f: column_name(h, h.fields[f], FIELD_CN[f]), cal)
+    for col, val, why in errs:
+        out.errors.append(InputError(src.file, src.sheet, src.row, col, val, why))
+    return rec
+
+
 def form_summary(table: Table) -> str:
     bits = [table.form]
     if table.grade:
@@ -584,4 +598,5 @@ def form_summary(table: Table) -> str:
 
 
 __all__ = ["parse_file", "ParsedFile", "Table", "RosterRecord", "CheckRecord", "ChangeRecord",
-           "InputError", "Notice", "Source", "Mark", "ROSTER", "CHECK", "CHANGE", "POPULATION"]
+           "InputError", "Notice", "Source", "Mark", "ROSTER", "CHECK", "CHANGE", "POPULATION",
+           "HOME_VISIT"]

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from kc_batch.rules import attendance
 from kc_batch.rules import findings
+from kc_batch.rules import home_visits
+from kc_batch.rules.classes import head_teachers
+from kc_batch.reconcile.home_visits import compute_visit_stats
 from kc_batch.rules.attendance import Attendance, Case
 from kc_batch.calendar import SchoolCalendar, week_days
 from kc_batch.config import Config
@@ -50,6 +53,7 @@ class Alert:
     responsible: str
     deadline: dt.date | None
     steps: list
+    handling: str = ""         # §17.3 处理情况
 
 
 @dataclass
@@ -63,6 +67,7 @@ class WeeklyResult:
     suspects: list
     state: SchoolState
     atts: dict
+    visit_stats: object = None   # reconcile.home_visits.VisitStats (§17.2)
 
 
 def compute_week(data: SchoolData, cfg: Config, cal: SchoolCalendar, week: str) -> WeeklyResult:
@@ -78,7 +83,20 @@ def compute_week(data: SchoolData, cfg: Config, cal: SchoolCalendar, week: str) 
     found = findings.week_findings(data, state, atts, cfg.policy, week, days, as_of, balance)
     alerts = _alerts(state, atts, cfg, cal, as_of)
     cases = _open_cases(state, atts, as_of)
-    return WeeklyResult(week, as_of, classes, alerts, found, cases, suspects, state, atts)
+    visits = home_visits.load_visits(store, state, as_of)
+    _add_handling(alerts, visits, cfg, as_of)
+    stats = compute_visit_stats(state, visits, cfg.policy.home_visits,
+                                head_teachers(cfg, state.head_teachers), as_of)
+    return WeeklyResult(week, as_of, classes, alerts, found, cases, suspects, state, atts, stats)
+
+
+def _add_handling(alerts: list[Alert], visits, cfg: Config, as_of: dt.date):
+    """§17.3: 处理情况 of each alert's highest step (长期缺勤预警 has no step, no deadline)."""
+    for a in alerts:
+        if a.steps and a.deadline:
+            a.handling = home_visits.step_handling(a.action, a.steps[-1].date, a.deadline,
+                                                   visits.get(a.student.key, []),
+                                                   cfg.policy.home_visits.counting_ways, as_of)
 
 
 def _class_weeks(data: SchoolData, state: SchoolState, atts, suspects, days, as_of) -> list[ClassWeek]:
@@ -200,7 +218,7 @@ def responsible_text(step_responsible: str, s: Student, head_teachers: dict) -> 
 
 def _alerts(state: SchoolState, atts: dict[str, Attendance], cfg: Config, cal, as_of) -> list[Alert]:
     ladder = cfg.policy.escalation
-    heads = state.head_teachers
+    heads = head_teachers(cfg, state.head_teachers)
     out = []
     for key, a in atts.items():
         s = state.students[key]

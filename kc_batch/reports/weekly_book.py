@@ -8,6 +8,7 @@ from kc_batch.model import InputError
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
 from kc_batch.schemas import ALERT_COLUMNS, ERROR_COLUMNS, FINDING_COLUMNS, LEDGER_COLUMNS, WEEKLY_SUMMARY_COLUMNS
+from kc_batch.reports.visit_sheets import visit_sheets
 from kc_batch.reports.xlsxform import Sheet, safe_filename, report_meta, write_workbook
 
 SUMMARY_COLUMNS = WEEKLY_SUMMARY_COLUMNS
@@ -63,7 +64,7 @@ def alert_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
     for a in res.alerts:
         s = a.student
         rows.append([*student_cells(s), a.streak, a.first_day, a.unexcused_total, a.absence_rate, a.level, a.action, a.responsible,
-                     a.deadline, s.attrs.get("guardian", ""), s.attrs.get("phone", ""), s.categories()])
+                     a.deadline, s.attrs.get("guardian", ""), s.attrs.get("phone", ""), s.categories(), a.handling])
     return Sheet("缺勤预警", f"{unit}缺勤预警名单（{res.week}）", ALERT_COLUMNS, rows, period=period,
                  empty_text="本周无缺勤预警学生")
 
@@ -103,6 +104,7 @@ def write_weekly(work_dir: Path, cfg: Config, res: WeeklyResult, errors: list[In
     first = week_days(res.week)[0]
     period = f"{first.year}年{first.month}月{first.day}日至{days.year}年{days.month}月{days.day}日"
     sheets = [summary_sheet(res, unit, period), alert_sheet(res, unit, period), finding_sheet(res, unit, period),
-              error_sheet(errors, unit, res.week), ledger_sheet(res, unit, period)]
+              error_sheet(errors, unit, res.week), ledger_sheet(res, unit, period),
+              *visit_sheets(res.visit_stats, unit, period)]
     meta = report_meta(cfg, res.week, unit)
     return write_workbook(weekly_path(work_dir, unit, res.week), sheets, meta)
