@@ -128,7 +128,7 @@ def test_a_failed_step_leaves_the_store_at_the_last_whole_step(tmp_path, monkeyp
     assert "sent_mail" not in _tables(path)
     monkeypatch.undo()
     with Store(path) as store:
-        assert store.migrated == [2]
+        assert store.migrated == [n for n, _ in MIGRATIONS if n >= 2]
 
 
 def test_a_store_from_a_newer_kc_is_refused(tmp_path):
