@@ -120,6 +120,27 @@ class CheckRow:
 
 
 @dataclass
+class Visit:
+    """One 家访 (§17.1): a 家访登记表 row, or a 劝返记录 row of the 学籍变动登记表 (kind)."""
+    key: str
+    date: dt.date
+    teachers: list[str]
+    role: str = ""
+    way: str = "入户"
+    purpose: str = ""
+    result: str = ""
+    source: Source | None = None
+    kind: str = "家访登记表"            # or 劝返记录
+
+    def counts(self, counting_ways) -> bool:
+        """§17.2: only the listed ways (default 入户, 视频) count toward a quota or a 家访 step."""
+        return self.way in counting_ways
+
+    def teacher_text(self) -> str:
+        return "、".join(self.teachers)
+
+
+@dataclass
 class SchoolData:
     """Everything a unit's weekly or monthly figures are computed from, loaded from the store once
     (app.loading.load_school) or built in memory by a test (tests/builder.py)."""
@@ -130,3 +151,4 @@ class SchoolData:
     notices: list[Notice] = field(default_factory=list)        # identity warnings (R08), import order
     check_rows: list[CheckRow] = field(default_factory=list)   # the week's 周查表 rows (weekly only)
     reported_classes: set = field(default_factory=set)         # (grade, class) with a 周查表 this week
+    visits: list[Visit] = field(default_factory=list)          # 家访登记表 rows up to as-of, date order

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from kc_batch.errors import StoreError
-from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source
+from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
 
 
 # §10.2: the store's schema grows by numbered steps. `PRAGMA user_version` says which steps a
@@ -284,12 +284,15 @@ class Store:
             [(r.key, r.name, r.grade, r.class_no, r.date.isoformat(), "、".join(r.teachers), r.role, r.way,
               r.purpose, r.result, file_id, r.source.sheet, r.source.row) for r in records])
 
-    def home_visits(self, until: dt.date) -> list[tuple]:
-        """(key, date, teachers, role, way, purpose, result, file, sheet, row) up to a date, in date order."""
-        return self.db.execute(
-            "SELECT v.key, v.date, v.teachers, v.role, v.way, v.purpose, v.result, f.rel, v.sheet, v.row "
-            "FROM home_visits v LEFT JOIN files f ON f.id = v.file_id WHERE v.date <= ? "
-            "ORDER BY v.date, f.rel, v.sheet, v.row", (until.isoformat(),)).fetchall()
+    def home_visits(self, until: dt.date) -> list[Visit]:
+        """The stored 家访登记表 rows up to a date, in date order (then file, sheet, row)."""
+        rows = self.db.execute(
+            "SELECT v.key, v.date, v.teachers, v.role, v.way, v.purpose, v.result, COALESCE(f.rel, ''), v.sheet, "
+            "v.row FROM home_visits v LEFT JOIN files f ON f.id = v.file_id WHERE v.date <= ? "
+            "ORDER BY v.date, f.rel, v.sheet, v.row", (until.isoformat(),))
+        return [Visit(key, dt.date.fromisoformat(day), teachers.split("、"), role or "", way, purpose or "",
+                      result or "", Source(rel, sheet, row))
+                for key, day, teachers, role, way, purpose, result, rel, sheet, row in rows]
 
     # ---- letter numbers (§18): one per (文书, student, episode), kept across runs
     def letter_numbers(self) -> dict[tuple, str]:

@@ -141,10 +141,13 @@ def test_bao_bao_teacher_with_three_students(month):
     assert wang["无辍学班"] in (None, "")
 
 
-def test_home_visit_column_says_it_is_not_counted(month):
+def test_home_visit_rate_of_each_head_teacher(month):
+    """No 家访登记表 in this school: each 班主任 has visited 0 of the class's 在读 students (§17.2
+    学年普访), so 家访完成率 is 0 ÷ 在册 = 0.00% on every 班主任 row, blank on the others."""
     rows, raw = sheet_rows(month / "控辍保学月报_示例小学_2026-11.xlsx", "责任落实", "层级")
-    assert {r["家访完成率"] for r in rows} == {"未接入"}
-    assert any(isinstance(v, str) and v.startswith("家访完成率：本版本尚未读取家访登记表") for r in raw for v in r)
+    assert [r["家访完成率"] for r in rows if r["层级"] == "班主任"] == [0.0, 0.0, 0.0, 0.0]
+    assert {r["家访完成率"] for r in rows if r["层级"] != "班主任"} <= {None, ""}
+    assert not any(isinstance(v, str) and v.startswith("家访完成率：本版本尚未读取") for r in raw for v in r)
 
 
 def test_month_report_does_not_list_a1_as_suspect_at_the_cutoff(month):

@@ -162,7 +162,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
         started = dt.datetime.now()
         out, errors = _import_for_report(ws, store, None, progress)
         res = compute_month(load_school(store, cutoff), ws.cfg, ws.cal, month)
-        _, duty = duties_and_sheet(ws.cfg, res)
+        _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
         ledger_book = write_ledger_book(ws.dir, ws.cfg, res)
         store.log_run(f"monthly {month}", started, out.new_files, len(errors))

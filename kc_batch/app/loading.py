@@ -11,7 +11,7 @@ from kc_batch.store import Store
 
 def load_school(store: Store, as_of: dt.date, week: str | None = None) -> SchoolData:
     """Rosters, events, marks up to `as_of`, 班主任 of the 周查表 up to as_of's week, identity
-    notices; with a week, that week's 周查表 rows and the classes that reported it."""
+    notices, 家访登记表 rows up to as_of; with a week, that week's 周查表 rows and the classes that reported it."""
     return SchoolData(
         roster=store.roster_rows(),
         events=store.events(),
@@ -20,4 +20,5 @@ def load_school(store: Store, as_of: dt.date, week: str | None = None) -> School
         notices=store.notices(),
         check_rows=store.check_rows(week) if week else [],
         reported_classes=store.reported_classes(week) if week else set(),
+        visits=store.home_visits(as_of),
     )

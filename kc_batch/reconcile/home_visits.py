@@ -1,7 +1,7 @@
 """家访统计 (SPEC §17.2): each teacher's quota and how far it is met, the students of each class not
 yet visited this 学年, and the list of every visit.
 
-Pure compute: takes the school's state, its visits (rules.home_visits.load_visits), the 班主任 of each
+Pure compute: takes the school's state, its visits (rules.home_visits.visits_by_student), the 班主任 of each
 class and the quotas; returns plain rows for reports/.
 
 Counting (README 口径与取舍):
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.config import HomeVisitQuotas
 from kc_batch.read.values import class_label as class_name
-from kc_batch.rules.home_visits import Visit
+from kc_batch.model import Visit
 from kc_batch.rules.status import SchoolState, Student
 
 HEAD_TEACHER, SUBJECT_TEACHER = "班主任", "科任教师"
@@ -37,6 +37,7 @@ class QuotaRow:
     requirement: str        # 考核要求
     due: int                # 应访
     done: int               # 已访
+    cls: tuple | None = None   # (grade, class_no) of a 班主任 row
 
     @property
     def missing(self) -> int:
@@ -78,8 +79,22 @@ def compute_visit_stats(state: SchoolState, visits: dict[str, list[Visit]], quot
         s = state.students.get(key)
         for v in vs:
             listed.append((s, v, v.counts(quotas.counting_ways)))
-    listed.sort(key=lambda t: (t[1].date, t[1].source))
+    listed.sort(key=lambda t: (t[1].date, _source_order(t[1])))
     return VisitStats(as_of, rows, not_visited, listed)
+
+
+def class_visit_rates(stats: VisitStats) -> dict[tuple, float | None]:
+    """(grade, class_no) → 家访完成率 of the class's 班主任 (§19): their first quota row (学年普访 when
+    that quota is on, else the 学期 share)."""
+    out: dict[tuple, float | None] = {}
+    for q in stats.quotas:
+        if q.cls is not None and q.cls not in out:
+            out[q.cls] = q.rate
+    return out
+
+
+def _source_order(v: Visit) -> tuple:
+    return (v.source.file, v.source.sheet, v.source.row or 0) if v.source else ("", "", 0)
 
 
 def _class_order(cls):
@@ -97,11 +112,11 @@ def _head_teacher_rows(cls, head, students, counting, quotas: HomeVisitQuotas) -
     name, label = head or UNKNOWN_TEACHER, class_name(*cls)
     out = []
     if quotas.head_teacher_all_per_year:
-        out.append(QuotaRow(name, HEAD_TEACHER, label, "一学年内普访全班学生一次", len(students), visited))
+        out.append(QuotaRow(name, HEAD_TEACHER, label, "一学年内普访全班学生一次", len(students), visited, cls))
     if quotas.head_teacher_share_per_term > 0:
         due = math.ceil(quotas.head_teacher_share_per_term * len(students))
         out.append(QuotaRow(name, HEAD_TEACHER, label,
-                            f"一学期内至少家访{quotas.head_teacher_share_per_term:.0%}的学生", due, visited))
+                            f"一学期内至少家访{quotas.head_teacher_share_per_term:.0%}的学生", due, visited, cls))
     return out
 
 

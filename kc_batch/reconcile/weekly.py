@@ -83,7 +83,7 @@ def compute_week(data: SchoolData, cfg: Config, cal: SchoolCalendar, week: str) 
     found = findings.week_findings(data, state, atts, cfg.policy, week, days, as_of, balance)
     alerts = _alerts(state, atts, cfg, cal, as_of)
     cases = _open_cases(state, atts, as_of)
-    visits = home_visits.load_visits(store, state, as_of)
+    visits = home_visits.visits_by_student(data.visits, state, as_of)
     _add_handling(alerts, visits, cfg, as_of)
     stats = compute_visit_stats(state, visits, cfg.policy.home_visits,
                                 head_teachers(cfg, state.head_teachers), as_of)

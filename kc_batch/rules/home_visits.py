@@ -7,43 +7,22 @@ with 事由 劝返; its 责任人 are the teachers, its 方式 is 入户 since t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
+from kc_batch.model import Visit
 from kc_batch.read.visits import DEFAULT_WAY, split_teachers
 from kc_batch.rules.status import SchoolState
-from kc_batch.store import Store
 
 FROM_REGISTER = "劝返记录"
 HOME_VISIT_WORD = "家访"     # §17.3: a step whose action contains 家访 is done by a visit that counts
 
 
-@dataclass
-class Visit:
-    key: str
-    date: dt.date
-    teachers: list[str]
-    role: str = ""
-    way: str = DEFAULT_WAY
-    purpose: str = ""
-    result: str = ""
-    source: tuple = ("", "", 0)        # (file, sheet, row)
-    kind: str = "家访登记表"            # or 劝返记录
-    extra: dict = field(default_factory=dict)
-
-    def counts(self, counting_ways) -> bool:
-        """§17.2: only the listed ways (default 入户, 视频) count toward a quota or a 家访 step."""
-        return self.way in counting_ways
-
-    def teacher_text(self) -> str:
-        return "、".join(self.teachers)
-
-
-def load_visits(store: Store, state: SchoolState, as_of: dt.date) -> dict[str, list[Visit]]:
-    """Every visit up to as_of by student key, in date order: 家访登记表 rows and 劝返记录 rows."""
+def visits_by_student(register: list[Visit], state: SchoolState, as_of: dt.date) -> dict[str, list[Visit]]:
+    """Every visit up to as_of by student key, in date order: the 家访登记表 rows (`register`, as
+    loaded into SchoolData.visits) and the 劝返记录 rows of the change register."""
     out: dict[str, list[Visit]] = {}
-    for key, day, teachers, role, way, purpose, result, rel, sheet, row in store.home_visits(as_of):
-        out.setdefault(key, []).append(Visit(key, dt.date.fromisoformat(day), teachers.split("、"), role or "",
-                                             way or DEFAULT_WAY, purpose or "", result or "", (rel or "", sheet, row)))
+    for v in register:
+        if v.date <= as_of:
+            out.setdefault(v.key, []).append(v)
     for s in state.students.values():
         for e in s.events:
             if e.type == FROM_REGISTER and e.date <= as_of:
@@ -51,7 +30,7 @@ def load_visits(store: Store, state: SchoolState, as_of: dt.date) -> dict[str, l
                     s.key, e.date, split_teachers(e.responsible) or ["（未填写）"], "", DEFAULT_WAY, "劝返",
                     e.note or e.reason, e.source, FROM_REGISTER))
     for visits in out.values():
-        visits.sort(key=lambda v: (v.date, v.source))
+        visits.sort(key=lambda v: (v.date, v.kind != "家访登记表"))  # stable: register rows keep file/row order
     return out
 
 
