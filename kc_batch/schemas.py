@@ -168,7 +168,8 @@ CASE_COLUMNS = LEDGER_COLUMNS[:10] + [Column("销号日期", "date"), Column("�
 FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("变动类型"),
                 Column("变动日期", "date"), Column("对方学校", width=24), Column("回执日期", "date"), Column("状态")]
 INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=36), Column("分子", "num"),
-                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=30)]
+                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=30),
+                     Column("口径代码")]  # §13.16 + the structured 口径 that kc aggregate reads (rules.rates.Basis)
 CHART_DATA_COLUMNS = [Column("周次"), Column("应出勤人次", "num"), Column("实出勤人次", "num"),
                       Column("出勤率", "percent")]
 

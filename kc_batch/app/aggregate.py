@@ -13,7 +13,8 @@ from kc_batch.errors import ConfigError, NoInputError, UnreadableFile
 from kc_batch.mail import ReportSummary
 from kc_batch.read.books import read_book
 from kc_batch.read.files import list_inbox, read_file
-from kc_batch.reconcile.aggregate import AggregateResult, RatePart, combine, limit_breaches, show_number
+from kc_batch.reconcile.aggregate import AggregateResult, combine, limit_breaches, show_number
+from kc_batch.rules.rates import Rate
 from kc_batch.reports.aggregate_book import write_aggregate
 
 
@@ -89,7 +90,7 @@ def summary_lines(res: AggregateResult) -> list[str]:
     return lines
 
 
-def _rate_text(part: RatePart | None) -> str:
+def _rate_text(part: Rate | None) -> str:
     return f"{part.value:.2%}" if part is not None and part.value is not None else "—"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from kc_batch.config import Config
 from kc_batch.errors import KcError, UsageError
 from kc_batch.mail import ReportSummary, send_report
-from kc_batch.reconcile.monthly import rate_breaches
+from kc_batch.rules.rates import rate_breaches
 from kc_batch.read.values import parse_grade
 
 MONTHLY_PREFIX = "控辍保学月报_"
@@ -52,7 +52,7 @@ def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
     over = []
     for row in table.rows + list(table.subtotals.values()) + [table.total]:
         over += [text for _, text in rate_breaches(row.label, _stage_of(row.label, cfg), row.values["年辍学率"],
-                                                    row.values["巩固率"], cfg)]
+                                                    row.values["巩固率"], cfg.policy)]
     total = table.total.values
     return ReportSummary(
         unit_name=cfg.unit.name, month=month, level=cfg.unit.level, period_text=period,

@@ -98,7 +98,8 @@ class Indicator:
     numerator: float | None
     denominator: float | None
     formula: str = ""
-    basis: str = ""
+    basis: str = ""     # the 口径 sentence
+    code: str = ""      # the 口径代码 (rules.rates.Basis.code); '' in a workbook written before it existed
 
 
 @dataclass
@@ -280,7 +281,7 @@ def read_indicators(sheet: RawSheet) -> dict[tuple[str, str], Indicator]:
         numerator, _ = parse_number(get("分子"))
         denominator, _ = parse_number(get("分母"))
         out[(scope, name)] = Indicator(scope, name, numerator, denominator,
-                                       cell_text(get("公式")), cell_text(get("口径")))
+                                       cell_text(get("公式")), cell_text(get("口径")), cell_text(get("口径代码")))
     return out
 
 

@@ -43,6 +43,8 @@ from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
                                  Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
 from kc_batch.read.identity import parse_xjh, validate_id
+from kc_batch.rules.rates import (DEFAULT_FORMULAS, Rate, basis_of, count_rates, dropout_over_limit,  # noqa: F401
+                                  rate_breaches, ratio, retention_under_target, sum_rates)
 from kc_batch.read.values import cell_text, norm_header, parse_date, parse_grade
 from kc_batch.rules.attendance import receipt_deadline_after
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
@@ -55,26 +57,14 @@ RATE_TOLERANCE = 0.00005
 
 
 @dataclass
-class RatePart:
-    numerator: float
-    denominator: float
-    formula: str = ""
-    basis: str = ""
-
-    @property
-    def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
-
-
-@dataclass
 class UnitLine:
     """One row of 汇总表."""
     unit: str
     book: Book
     counts: dict[str, float]
-    rates: dict[str, RatePart | None]
+    rates: dict[str, Rate | None]
     reported_rates: dict[str, float | None]
-    stages: dict[str, dict[str, RatePart | None]]
+    stages: dict[str, dict[str, Rate | None]]
 
 
 @dataclass
@@ -112,8 +102,8 @@ class AggregateResult:
     cutoff: dt.date
     lines: list[UnitLine]
     total_counts: dict[str, float]
-    total_rates: dict[str, RatePart | None]
-    stage_rates: dict[str, dict[str, RatePart | None]]
+    total_rates: dict[str, Rate | None]
+    stage_rates: dict[str, dict[str, Rate | None]]
     dropouts: list[dict]
     suspects: list[dict]
     flows: list[dict]
@@ -146,9 +136,11 @@ def show_rate(value: float | None, other: float | None = None) -> str:
     return f"{value:.2%}"
 
 
-def default_basis(basis: str) -> bool:
-    """The default 口径 of §8: denominator 学年初在校生, 休学 not counted as dropout."""
-    return "调整基数" not in basis and not re.search(r"休学(?:已)?计入", basis) and "两基" not in basis
+def default_basis(indicator: Indicator) -> bool:
+    """Whether a received 指标说明 row is of the default 口径 of §8 (denominator 学年初在校生, 休学 not
+    counted as dropout): read from its 口径代码, or from its 口径 sentence in an older workbook."""
+    basis = basis_of(indicator.code, indicator.basis)
+    return basis is not None and basis.is_default
 
 
 # ---------------------------------------------------------------- checks of one workbook
@@ -214,18 +206,14 @@ def _check_rates(row: TableRow, indicators: dict, add) -> None:
 
 def _expected_rate(row: TableRow, name: str, indicator: Indicator | None) -> tuple[float | None, str]:
     v = row.values
-    if indicator is None or default_basis(indicator.basis):
+    if indicator is None or default_basis(indicator):
         if name == "年辍学率":
-            return _ratio(v["当前辍学"], v["学年初在校生"]), "当前辍学÷学年初在校生"
+            return count_rates(v)[name].value, "当前辍学÷学年初在校生"
         if name == "可能辍学率":
-            return _ratio(v["当前辍学"] + v["疑似辍学"], v["学年初在校生"]), "（当前辍学＋疑似辍学）÷学年初在校生"
+            return count_rates(v)[name].value, "（当前辍学＋疑似辍学）÷学年初在校生"
     if indicator is not None and indicator.numerator is not None and indicator.denominator is not None:
-        return _ratio(indicator.numerator, indicator.denominator), "指标说明中的分子÷分母"
+        return ratio(indicator.numerator, indicator.denominator), "指标说明中的分子÷分母"
     return None, ""
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator else None
 
 
 # ---------------------------------------------------------------- figures
@@ -240,33 +228,23 @@ def unit_line(book: Book) -> UnitLine:
     return UnitLine(book.unit, book, counts, rates, {n: total.values[n] for n in RATE_COLUMNS}, _stage_parts(book))
 
 
-def _rate_parts(counts: dict, indicators: dict, scope: str) -> dict[str, RatePart | None]:
+def _rate_parts(counts: dict, indicators: dict, scope: str) -> dict[str, Rate | None]:
     """Σ-able numerator/denominator of each rate: from 指标说明, else from the counts (§13.16)."""
-    parts: dict[str, RatePart | None] = {}
+    from_counts = count_rates(counts) if counts is not None else {}
+    parts: dict[str, Rate | None] = {}
     for name in RATE_COLUMNS:
         ind = indicators.get((unit_key(scope), name))
         if ind is not None and ind.numerator is not None and ind.denominator is not None:
-            parts[name] = RatePart(ind.numerator, ind.denominator, ind.formula, ind.basis)
-        elif name == "年辍学率" and counts is not None:
-            parts[name] = RatePart(counts["当前辍学"], counts["学年初在校生"], DEFAULT_FORMULAS[name])
-        elif name == "可能辍学率" and counts is not None:
-            parts[name] = RatePart(counts["当前辍学"] + counts["疑似辍学"], counts["学年初在校生"], DEFAULT_FORMULAS[name])
+            parts[name] = Rate(ind.numerator, ind.denominator, ind.formula, ind.basis, ind.code)
         else:
-            parts[name] = None
+            parts[name] = from_counts.get(name)
     return parts
 
 
-DEFAULT_FORMULAS = {
-    "年辍学率": "当前辍学人数 ÷ 学年初在校生",
-    "可能辍学率": "（当前辍学人数＋疑似辍学人数）÷ 学年初在校生",
-    "巩固率": "巩固基数中截止日在读人数 ÷ 巩固基数",
-}
-
-
-def _stage_parts(book: Book) -> dict[str, dict[str, RatePart | None]]:
+def _stage_parts(book: Book) -> dict[str, dict[str, Rate | None]]:
     """Rate parts per 学段: 指标说明 小计 rows, else 月报表 小计 rows, else a one-学段 unit's 合计."""
     t = book.table
-    out: dict[str, dict[str, RatePart | None]] = {}
+    out: dict[str, dict[str, Rate | None]] = {}
     grade_stages = {STAGE_OF_GRADE.get(parse_grade(r.label)) for r in t.rows} if t.kind == "monthly" else set()
     for label, stage in STAGE_ROWS.items():
         subtotal = t.subtotals.get(label)
@@ -283,10 +261,7 @@ def _counts_of(row: TableRow | None) -> dict[str, float] | None:
     return {leaf: row.values[leaf] for leaf in COUNT_COLUMNS} if row is not None else None
 
 
-def sum_parts(parts: list[RatePart | None]) -> RatePart | None:
-    if not parts or any(p is None for p in parts):
-        return None
-    return RatePart(sum(p.numerator for p in parts), sum(p.denominator for p in parts))
+sum_parts = sum_rates
 
 
 # ---------------------------------------------------------------- 跨校核对
@@ -526,19 +501,14 @@ def limit_breaches(res: AggregateResult, cfg: Config) -> list[str]:
     """Chinese sentences for the rates over their limits (§8): per 学段, the total, and the units."""
     out = []
     for stage, parts in res.stage_rates.items():
-        limit = cfg.policy.dropout_rate_limit.get(stage)
-        value = parts["年辍学率"].value if parts["年辍学率"] is not None else None
-        if limit is not None and value is not None and value > limit:
-            out.append(f"{stage}年辍学率 {value:.2%}，超过控制线 {limit:.2%}")
+        out += [text for name, text in rate_breaches(stage, stage, _value(parts["年辍学率"]), None, cfg.policy)]
+    out += [text for name, text in rate_breaches("", None, None, _value(res.total_rates["巩固率"]), cfg.policy)]
     target = cfg.policy.retention_rate_target
-    total = res.total_rates["巩固率"]
-    if total is not None and total.value is not None and total.value < target:
-        out.append(f"巩固率 {total.value:.2%}，低于目标 {target:.2%}")
     over = [f"{l.unit}（{v:.2%}）" for l, v in unit_dropout_breaches(res, cfg)]
     if over:
         out.append("年辍学率超过控制线的单位：" + "、".join(over))
     under = [f"{l.unit}（{l.rates['巩固率'].value:.2%}）" for l in res.lines
-             if l.rates["巩固率"] is not None and l.rates["巩固率"].value is not None and l.rates["巩固率"].value < target]
+             if retention_under_target(_value(l.rates["巩固率"]), cfg.policy)]
     if under:
         out.append(f"巩固率低于目标 {target:.2%} 的单位：" + "、".join(under))
     return out
@@ -550,10 +520,13 @@ def unit_dropout_breaches(res: AggregateResult, cfg: Config) -> list[tuple[UnitL
     for line in res.lines:
         worst = None
         for stage, parts in line.stages.items():
-            limit = cfg.policy.dropout_rate_limit.get(stage)
-            value = parts["年辍学率"].value if parts["年辍学率"] is not None else None
-            if limit is not None and value is not None and value > limit:
+            value = _value(parts["年辍学率"])
+            if dropout_over_limit(stage, value, cfg.policy) is not None:
                 worst = max(worst or 0.0, value)
         if worst is not None:
             out.append((line, worst))
     return out
+
+
+def _value(rate: Rate | None) -> float | None:
+    return rate.value if rate is not None else None

@@ -15,6 +15,7 @@ from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.config import Config
 from kc_batch.event_types import EVENT_TYPES, FLOW_LIST_TYPES, JOIN_TYPES, LEAVING_TYPES, monthly_column
 from kc_batch.model import SchoolData
+from kc_batch.rules.rates import Basis, Rate, dropout_rates, rate_breaches, retention_rate  # noqa: F401
 from kc_batch.rules.status import READING, SchoolState, Student, build_state
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS, MONTHLY_LEAF_COLUMNS, MONTHLY_RATE_COLUMNS
@@ -40,19 +41,6 @@ class Figures:
             self.counts[c] += other.counts[c]
         for a in ("base", "retained", "adjusted", "xiuxue_now", "returned_old"):
             setattr(self, a, getattr(self, a) + getattr(other, a))
-
-
-@dataclass
-class Rate:
-    name: str
-    formula: str
-    numerator: float
-    denominator: float
-    basis: str
-
-    @property
-    def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
 
 
 @dataclass
@@ -184,29 +172,16 @@ def _rows(by_grade: dict[int, Figures], cfg: Config) -> list[MonthRow]:
 
 
 def options_text(cfg: Config) -> str:
-    r = cfg.policy.rates
-    return (f"分母：{r.denominator}；休学{'计入' if r.count_xiuxue_as_dropout else '不计入'}辍学；"
-            f"统计截止日：每月{cfg.calendar.cutoff_day}日")
+    """The 口径 sentence of 指标说明 (its structured twin is Basis.code, §13.16)."""
+    return f"{Basis.of(cfg.policy.rates).text()}；统计截止日：每月{cfg.calendar.cutoff_day}日"
 
 
 def rates_of(f: Figures, cfg: Config) -> dict[str, Rate]:
-    """§8 rates of one row, from its summed counts (never averaged)."""
-    opts = cfg.policy.rates
+    """§8 rates of one row, from its summed counts (never averaged); the formulas are in rules.rates."""
+    basis, text = Basis.of(cfg.policy.rates), options_text(cfg)
     c = f.counts
-    if opts.denominator == "调整基数":
-        denom, denom_text = f.adjusted, "调整基数（学年初在校生＋学年内转入－转出－死亡）"
-    else:
-        denom, denom_text = c["学年初在校生"], "学年初在校生"
-    dropped = c["当前辍学"] + (f.xiuxue_now if opts.count_xiuxue_as_dropout else 0)
-    dropped_text = "当前辍学人数" + ("＋当前休学人数" if opts.count_xiuxue_as_dropout else "")
-    basis = options_text(cfg)
-    return {
-        "年辍学率": Rate("年辍学率", f"{dropped_text} ÷ {denom_text}", dropped, denom, basis),
-        "可能辍学率": Rate("可能辍学率", f"（{dropped_text}＋疑似辍学人数）÷ {denom_text}",
-                       dropped + c["疑似辍学"], denom, basis),
-        "巩固率": Rate("巩固率", "巩固基数中截止日在读人数 ÷ 巩固基数（学年初在校生＋学年内新生入学、转入－已接收或待回执的转出－死亡；"
-                              "往年劝返学生不计入）", f.retained, f.base, basis),
-    }
+    return {**dropout_rates(c["当前辍学"], f.xiuxue_now, c["疑似辍学"], c["学年初在校生"], f.adjusted, basis, text),
+            "巩固率": retention_rate(f.retained, f.base, basis, text)}
 
 
 def _suspect_list(state, atts, cfg, cutoff):
@@ -259,22 +234,8 @@ def _weekly_rates(atts, first_day, cutoff) -> list[tuple[str, float, float]]:
     return [(w, v[0], v[1]) for w, v in sorted(weeks.items())]
 
 
-def rate_breaches(label: str, stage: str | None, dropout_rate: float | None, retention_rate: float | None,
-                  cfg: Config) -> list[tuple[str, str]]:
-    """§8 limits of one row: its 年辍学率 against its 学段's limit, its 巩固率 against the target.
-    → (rate name, Chinese sentence) for each breach."""
-    out = []
-    limit = cfg.policy.dropout_rate_limit.get(stage) if stage else None
-    if limit is not None and dropout_rate is not None and dropout_rate > limit:
-        out.append(("年辍学率", f"{label}年辍学率 {dropout_rate:.2%}，超过控制线 {limit:.2%}"))
-    target = cfg.policy.retention_rate_target
-    if retention_rate is not None and retention_rate < target:
-        out.append(("巩固率", f"{label}巩固率 {retention_rate:.2%}，低于目标 {target:.2%}"))
-    return out
-
-
 def rate_limit_breaches(res: MonthlyResult, cfg: Config) -> list[tuple[MonthRow, str, str]]:
     """Rows whose 年辍学率 is over its 学段's limit or whose 巩固率 is under target (§8)."""
     return [(row, name, text) for row in res.rows
             for name, text in rate_breaches(row.label, row.stage, row.rates["年辍学率"].value,
-                                            row.rates["巩固率"].value, cfg)]
+                                            row.rates["巩固率"].value, cfg.policy)]

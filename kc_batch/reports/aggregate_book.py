@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kc_batch.reconcile.aggregate import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, DEFAULT_FORMULAS, AggregateResult, RatePart, UnitLine, unit_dropout_breaches
+from kc_batch.reconcile.aggregate import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, AggregateResult, UnitLine, unit_dropout_breaches
+from kc_batch.rules.rates import DEFAULT_FORMULAS, Rate, common_code, retention_under_target
 from kc_batch.config import Config
 from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
@@ -39,7 +40,7 @@ CROSS_COLUMNS = [Column("序号", "int"), Column("核对结果"), Column("学籍
 PROBLEM_COLUMNS = [Column("单位"), Column("文件", width=36), Column("工作表"), Column("单元格"),
                    Column("问题", width=36), Column("应为"), Column("实际")]
 INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=40), Column("分子", "num"),
-                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40)]
+                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40), Column("口径代码")]
 TOTAL_FORMULA = "Σ各单位分子 ÷ Σ各单位分母（{}）"
 
 
@@ -47,7 +48,7 @@ def aggregate_path(work_dir: Path, unit: str, month: str) -> Path:
     return Path(work_dir) / "out" / month / f"控辍保学月报汇总_{safe_filename(unit)}_{month}.xlsx"
 
 
-def _value(part: RatePart | None):
+def _value(part: Rate | None):
     return part.value if part is not None else None
 
 
@@ -58,7 +59,6 @@ def _line_rate(line: UnitLine, name: str):
 
 def summary_sheet(res: AggregateResult, cfg: Config) -> Sheet:
     rows, highlight = [], set()
-    target = cfg.policy.retention_rate_target
     over = {id(line) for line, _ in unit_dropout_breaches(res, cfg)}
     dropout_col = 1 + len(COUNT_COLUMNS) + RATE_COLUMNS.index("年辍学率")
     retention_col = 1 + len(COUNT_COLUMNS) + RATE_COLUMNS.index("巩固率")
@@ -67,10 +67,10 @@ def summary_sheet(res: AggregateResult, cfg: Config) -> Sheet:
         rows.append([line.unit, *[line.counts[c] for c in COUNT_COLUMNS], *[_line_rate(line, n) for n in RATE_COLUMNS]])
         if id(line) in over:
             highlight.add((index, dropout_col))
-        if retention is not None and retention < target:
+        if retention_under_target(retention, cfg.policy):
             highlight.add((index, retention_col))
     total_retention = _value(res.total_rates["巩固率"])
-    if total_retention is not None and total_retention < target:
+    if retention_under_target(total_retention, cfg.policy):
         highlight.add((-1, retention_col))
     total = ["合计", *[res.total_counts[c] for c in COUNT_COLUMNS], *[_value(res.total_rates[n]) for n in RATE_COLUMNS]]
     notes = [f"已报单位 {len(res.lines)} 个，未报单位 {len(res.missing)} 个（见“未报单位”）。各单位一行取其月报表的合计行；"
@@ -144,17 +144,17 @@ def problem_sheet(res: AggregateResult) -> Sheet:
                  empty_text="收到的月报全部通过校验", footer=False)
 
 
-def _indicator_rows(scope: str, parts: dict[str, RatePart | None], total: bool) -> list[list]:
+def _indicator_rows(scope: str, parts: dict[str, Rate | None], total: bool) -> list[list]:
     rows = []
     for name in RATE_COLUMNS:
         part = parts.get(name)
         if part is None:
-            rows.append([scope, name, "缺少分子、分母，无法计算", None, None, None, ""])
+            rows.append([scope, name, "缺少分子、分母，无法计算", None, None, None, "", ""])
             continue
         formula = part.formula or DEFAULT_FORMULAS[name]
         if total:
             formula = TOTAL_FORMULA.format(DEFAULT_FORMULAS[name])
-        rows.append([scope, name, formula, part.numerator, part.denominator, part.value, part.basis])
+        rows.append([scope, name, formula, part.numerator, part.denominator, part.value, part.basis, part.code])
     return rows
 
 
@@ -175,9 +175,13 @@ def indicator_sheet(res: AggregateResult) -> Sheet:
                         "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。"])
 
 
-def _with_basis(res: AggregateResult, parts: dict[str, RatePart | None]) -> dict[str, RatePart | None]:
-    return {name: (RatePart(p.numerator, p.denominator, p.formula, _common_basis(res, name)) if p is not None else None)
-            for name, p in parts.items()}
+def _with_basis(res: AggregateResult, parts: dict[str, Rate | None]) -> dict[str, Rate | None]:
+    return {name: (Rate(p.numerator, p.denominator, p.formula, _common_basis(res, name), _common_code(res, name))
+                   if p is not None else None) for name, p in parts.items()}
+
+
+def _common_code(res: AggregateResult, name: str) -> str:
+    return common_code(l.rates[name].code for l in res.lines if l.rates[name] is not None)
 
 
 def write_aggregate(work_dir: Path, cfg: Config, res: AggregateResult) -> Path:

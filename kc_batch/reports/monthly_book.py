@@ -103,7 +103,7 @@ def indicator_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     for row in res.rows:
         for name in RATE_COLUMNS:
             r = row.rates[name]
-            rows.append([row.label, name, r.formula, r.numerator, r.denominator, r.value, r.basis])
+            rows.append([row.label, name, r.formula, r.numerator, r.denominator, r.value, r.basis, r.code])
     total = res.rows[-1].figures
     notes = [f"往年劝返（学年初不在读、本学年复学或劝返复学返校的学生）{total.returned_old} 人，不计入巩固基数。",
              "所有比率由人数计算，不取各年级比率的平均；数值为空表示分母为 0。"]
