@@ -94,6 +94,7 @@ SECTIONS: list[Section] = [
         Key("dropout_rate_limit", "stage_rates", {"小学": 0.006, "初中": 0.018}, "年辍学率控制线"),
         Key("retention_rate_target", "float", 0.98, "巩固率目标", **_SHARE),
         Key("close_after_present_days", "int", 10, "返校后连续几个教学日未再旷课即销号", **_POSITIVE),
+        Key("reopen_streak_days", "int", 3, "观察中的学生再连续旷课几个教学日，案件重回“在办”", **_POSITIVE),
         Key("age_tolerance_years", "int", 2, "年龄与年级正常年龄相差超过几岁列为“年龄异常”", low=0,
             expected="不小于 0 的整数"),
         Key("return_notice_days", "int", 3, "返校通知书限期几个教学日内返校（§18）", **_POSITIVE),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from kc_batch.config import Policy
 from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, R05_STATUSES, READING, SchoolState, Student
 from kc_batch.model import DayMark  # noqa: F401  (re-exported)
+from kc_batch.rules.ledger import Case, Ledger  # noqa: F401  (Case re-exported)
 
 
 @dataclass
@@ -18,28 +19,6 @@ class StepReached:
     index: int      # 1-based ladder step
     days: float
     date: dt.date
-
-
-@dataclass
-class Case:
-    key: str
-    opened: dt.date
-    category: str            # 疑似辍学 | 辍学
-    reason: str
-    responsible: str = ""
-    state: str = "在办"       # 在办 | 观察中 | 已销号
-    closed: dt.date | None = None
-    close_reason: str = ""
-    back_since: dt.date | None = None
-    log: list = field(default_factory=list)       # (date, responsible, result)
-    history: list = field(default_factory=list)   # (date, state)
-
-    def state_at(self, day: dt.date) -> str | None:
-        state = None
-        for d, s in self.history:
-            if d <= day:
-                state = s
-        return state
 
 
 @dataclass
@@ -122,50 +101,24 @@ def _happenings(s: Student, att: Attendance, state: SchoolState, policy: Policy,
 
 
 def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of: dt.date):
+    """Streaks and ladder steps day by day (§6.1, §6.2); what each happening does to the student's
+    劝返 case is the ledger's state machine (rules.ledger)."""
     ladder = policy.escalation
-    cal = state.cal
-    case: Case | None = None
-    pending_close = False
-    close_day: dt.date | None = None
-
-    def open_case(day, category, reason, responsible=""):
-        nonlocal case
-        case = Case(s.key, day, category, reason, responsible)
-        case.history.append((day, "在办"))
-        att.cases.append(case)
-
-    def close(day, reason):
-        nonlocal case, pending_close, close_day
-        case.state, case.closed, case.close_reason = "已销号", day, reason
-        case.history.append((day, "已销号"))
-        case, pending_close, close_day = None, False, None
+    ledger = Ledger(s.key, state.cal, policy, att.cases)
 
     def reset_streak(day):
         if att.suspect_since is not None:
             att.suspect_spells.append((att.suspect_since, day))
         att.streak, att.streak_start, att.steps, att.suspect_since = 0.0, None, [], None
 
-    def check_close(before: dt.date):
-        """§13.9: 已销号 on the N-th school day back, unless a streak is under way then."""
-        nonlocal pending_close
-        if case and case.state == "观察中" and close_day and close_day < before:
-            if att.streak == 0:
-                close(close_day, f"返校后连续{policy.close_after_present_days}个教学日未再连续旷课")
-            else:
-                pending_close = True
-
     for day, _, kind, item in _happenings(s, att, state, policy, as_of):
-        check_close(day)
+        ledger.check_due(day, att.streak)
         if kind == "mark":
             m: DayMark = item
             if m.breaks_streak:
                 reset_streak(m.day)
-                if m.is_back and case and case.state == "在办":
-                    case.state, case.back_since = "观察中", m.day
-                    case.history.append((m.day, "观察中"))
-                    close_day = cal.add_school_days(m.day, policy.close_after_present_days - 1)
-                elif pending_close and case and m.is_back:
-                    close(m.day, f"返校后连续{policy.close_after_present_days}个教学日未再连续旷课")
+                if m.is_back:
+                    ledger.fire("back", m.day)
                 continue
             if att.streak == 0:
                 att.streak_start = m.day
@@ -175,44 +128,29 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                     att.steps.append(StepReached(i, step.days, m.day))
             if att.streak >= policy.suspect_after_days and att.suspect_since is None:
                 att.suspect_since = m.day
-                if case is None:
-                    open_case(m.day, "疑似辍学", f"连续旷课{policy.suspect_after_days}天")
-            if case and case.state == "观察中" and att.streak >= 3:
-                case.state, case.back_since, pending_close = "在办", None, False
-                case.history.append((m.day, "在办"))
+                ledger.fire("suspect", m.day, reason=f"连续旷课{policy.suspect_after_days}天")
+            if att.streak >= policy.reopen_streak_days:
+                ledger.fire("new_streak", m.day)
         elif kind == "event":
             e = item
-            kind = EVENT_TYPES[e.type]
-            if kind.ends_streak:
+            event = EVENT_TYPES[e.type]
+            if event.ends_streak:
                 reset_streak(e.date)  # §6.3: a change event ends 疑似辍学 (a class move does not end a streak)
-            if kind.opens_case:
-                if case is None:
-                    open_case(e.date, "辍学", e.reason or "辍学", e.responsible)
-                else:
-                    case.category = "辍学"  # §13.7: a 辍学 after 疑似辍学 continues the same case
-                    case.reason = e.reason or case.reason
-                    case.responsible = e.responsible or case.responsible
-                    if case.state == "观察中":
-                        case.state, case.back_since = "在办", None
-                        case.history.append((e.date, "在办"))
-            elif kind.brings_back and case and case.state == "在办":
-                back = cal.add_school_days(e.date, 0)
-                case.state, case.back_since = "观察中", back
-                case.history.append((e.date, "观察中"))
-                close_day = cal.add_school_days(back, policy.close_after_present_days - 1)
-            elif kind.closes_case and kind.after == "死亡" and case:
-                close(e.date, e.type)  # §6.4 (a 转出 closes its case on the 回执, below)
+            if event.opens_case:
+                ledger.fire("dropout", e.date, reason=e.reason, responsible=e.responsible)
+            elif event.brings_back:
+                ledger.fire("returned", e.date, back=state.cal.add_school_days(e.date, 0))
+            elif event.closes_case and event.after == "死亡":
+                ledger.fire("left", e.date, reason=e.type)  # §6.4 (a 转出 closes its case on the 回执, below)
         elif kind == "overdue":
-            if case is None and s.status_at(day) == "转出":
-                open_case(day, "疑似辍学", "转出未接收（去向不明）", item.responsible)
+            if s.status_at(day) == "转出":
+                ledger.fire("overdue", day, reason="转出未接收（去向不明）", responsible=item.responsible)
         elif kind == "receipt":
-            if case and s.status_at(day) == "转出":
-                close(day, f"转出已回执（{item.other_school or '对方学校'}）")
+            if s.status_at(day) == "转出":
+                ledger.fire("left", day, reason=f"转出已回执（{item.other_school or '对方学校'}）")
         elif kind == "log":
-            target = case or (att.cases[-1] if att.cases else None)
-            if target is not None:
-                target.log.append((item.date, item.responsible, item.note or item.reason))
-    check_close(as_of + dt.timedelta(days=1))
+            ledger.log(item.date, item.responsible, item.note or item.reason)
+    ledger.check_due(as_of + dt.timedelta(days=1), att.streak)
     if att.suspect_since is not None:
         att.suspect_spells.append((att.suspect_since, None))
     if s.status_at(as_of) != READING:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kc_batch.config_keys import DENOMINATORS  # §8: the denominator options of [policy.rates]
+
 RATE_NAMES = ("年辍学率", "可能辍学率", "巩固率")
-START = "学年初在校生"
-ADJUSTED = "调整基数"
-DENOMINATORS = (START, ADJUSTED)
+START, ADJUSTED = DENOMINATORS
 
 
 # ---------------------------------------------------------------- 口径
