@@ -349,7 +349,7 @@ def test_usage_and_config_errors(tmp_path, county):
     school = tmp_path / "学校"
     (school / "inbox").mkdir(parents=True)
     (school / "kc.toml").write_text('[unit]\nname = "某小学"\nlevel = "school"\n', encoding="utf-8")
-    with pytest.raises(ConfigError):
+    with pytest.raises(UsageError, match="kc monthly"):  # exit 2, naming the school's command
         compute_aggregate(school, MONTH)
     empty = aggregator(tmp_path, "空县", "county", UNITS)
     with pytest.raises(NoInputError):

@@ -234,3 +234,32 @@ def test_email_is_dated_like_its_workbook(tmp_path):
     eml = demo / "outbox" / "控辍保学月报_杉树九年一贯制学校_2026-11.eml"
     body = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert body.rstrip().splitlines()[-1] == "2026年11月20日"
+
+
+# ---------------------------------------------------------------- a folder's level (issue 11 item 6)
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("command", ["weekly", "monthly", "check"])
+def test_school_commands_refuse_a_county_folder(tmp_path, command):
+    """A county folder holding a school's received 月报 (with its 劝返台账 sheet): kc weekly/monthly/check
+    refuse it with exit 2 and a sentence naming kc aggregate; nothing is read into a store or written."""
+    demo = sample_copy(tmp_path, "school")
+    assert invoke("monthly", "--dir", str(demo), "--month", "2026-11").exit_code == 0
+    county = tmp_path / "county"
+    (county / "inbox").mkdir(parents=True)
+    (county / "kc.toml").write_text('[unit]\nname = "示例县教育局"\nlevel = "county"\n\n[[units]]\n'
+                                    'name = "杉树九年一贯制学校"\n', encoding="utf-8")
+    shutil.copy(demo / "out" / "2026-11" / "控辍保学月报_杉树九年一贯制学校_2026-11.xlsx", county / "inbox")
+    res = invoke(command, "--dir", str(county))
+    assert res.exit_code == 2, res.output
+    assert "县" in res.output and "kc aggregate" in res.output and f"kc {command}" in res.output
+    assert not (county / "kc.sqlite").exists()
+    assert not (county / "out").exists()
+
+
+def test_aggregate_refuses_a_school_folder_naming_kc_monthly(tmp_path):
+    w = make_workdir(tmp_path / "w")
+    res = invoke("aggregate", "--dir", str(w), "--month", "2026-11")
+    assert res.exit_code == 2 and "kc monthly" in res.output and "学校" in res.output

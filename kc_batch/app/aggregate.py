@@ -9,7 +9,7 @@ from pathlib import Path
 from kc_batch.app.jobs import RunOutcome, open_workspace
 from kc_batch.calendar import normalise_month
 from kc_batch.config import Config
-from kc_batch.errors import ConfigError, NoInputError, UnreadableFile
+from kc_batch.errors import NoInputError, UnreadableFile
 from kc_batch.mail import ReportSummary
 from kc_batch.read.books import read_book
 from kc_batch.read.files import list_inbox, read_file
@@ -21,11 +21,8 @@ from kc_batch.reports.aggregate_book import write_aggregate
 def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResult:
     """Read the inbox and build the aggregate, without writing anything. Without a month (§11): the
     latest month of the received workbooks."""
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "aggregate")
     cfg = ws.cfg
-    if cfg.unit.level == "school":
-        raise ConfigError(f"kc aggregate 只用于乡镇（township）或县（county）：{cfg.path} 中 [unit] level 为 "
-                          f"school。学校请使用 kc monthly。")
     month = normalise_month(month)  # §13.29: usage errors before the inbox is read
     inbox = ws.dir / "inbox"
     paths = list_inbox(inbox) if inbox.is_dir() else []

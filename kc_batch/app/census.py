@@ -19,7 +19,7 @@ def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | Non
     population_file = Path(population_file)
     if not population_file.is_file():
         raise UsageError(f"找不到适龄儿童名册文件 {population_file}。")
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "census")
     out_dir = Path(ws.dir) / "out" / "census"
     pop, pop_errors, pop_sha = read_population(population_file, ws.cfg, ws.cal)  # a bad list stops before the import
     with ws.open_store() as store:

@@ -33,10 +33,35 @@ class Workspace:
         return Store(self.store_path)
 
 
-def open_workspace(work_dir: Path) -> Workspace:
+def open_workspace(work_dir: Path, command: str | None = None) -> Workspace:
+    """The work folder of `command`, refused (exit 2) when its [unit] level is not one the command
+    applies to (check_level)."""
     work_dir = Path(work_dir)
     cfg = load_config(work_dir)
+    if command is not None:
+        check_level(command, cfg)
     return Workspace(work_dir, cfg, SchoolCalendar(cfg.calendar))
+
+
+# §1, §11: a school imports its own rosters and 周查表; a township or county receives 月报 workbooks.
+# The commands not listed here (init, forms, send, census, transition) apply at every level.
+SCHOOL, TOWNSHIP, COUNTY = "school", "township", "county"
+LEVEL_NAMES = {SCHOOL: "学校", TOWNSHIP: "乡镇", COUNTY: "县"}
+COMMAND_LEVELS = {"weekly": {SCHOOL}, "monthly": {SCHOOL}, "check": {SCHOOL}, "aggregate": {TOWNSHIP, COUNTY}}
+RIGHT_COMMAND = {SCHOOL: "kc weekly（每周）和 kc monthly（每月）", TOWNSHIP: "kc aggregate", COUNTY: "kc aggregate"}
+
+
+def check_level(command: str, cfg: Config) -> None:
+    """One check for every command: a folder's level decides which commands apply (UsageError, exit 2,
+    naming the right command), before anything is read or written."""
+    levels = COMMAND_LEVELS.get(command)
+    level = cfg.unit.level
+    if levels is None or level in levels:
+        return
+    where = f"{cfg.path}" if getattr(cfg, "path", None) else "kc.toml"
+    raise UsageError(f"kc {command} 不适用于{LEVEL_NAMES.get(level, level)}的工作目录（{where} 中 [unit] level = "
+                     f"\"{level}\"）：{LEVEL_NAMES.get(level, level)}请使用 {RIGHT_COMMAND.get(level, 'kc aggregate')}。"
+                     + ("收到的各校月报放在 inbox 中由 kc aggregate 汇总，不作为花名册导入。" if level != SCHOOL else ""))
 
 
 @dataclass
@@ -76,7 +101,7 @@ def _import_for_report(ws: Workspace, store: Store, default_week, progress):
 def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOutcome:
     from kc_batch.reconcile import weekly
     from kc_batch.reports.weekly_book import write_weekly
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "weekly")
     week = normalise_week(week)  # §13.29: usage errors before the inbox is read
     with ws.open_store() as store:
         started = dt.datetime.now()
@@ -118,7 +143,7 @@ def _num(x: float) -> str:
 def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     """Read and recognise the inbox, report everything, change nothing (§11)."""
     from kc_batch.read.forms import form_summary
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "check")
     week = normalise_week(week)
     result = importer.scan(ws.dir, ws.cfg, ws.cal, None, week)
     out = RunOutcome(lines=list(ws.cfg.notices))
@@ -152,7 +177,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
     from kc_batch.reconcile.monthly import compute_month, rate_limit_breaches
     from kc_batch.reports.monthly_book import write_monthly
     from kc_batch.app.duties import duties_and_sheet, write_ledger_book
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "monthly")
     month = normalise_month(month) or default_month(ws.cal)
     start, cutoff = ws.cal.month_period(month)
     if cutoff < ws.cal.first_school_day:

@@ -93,7 +93,7 @@ def run_send(work_dir: Path, month: str | None = None, smtp: bool = False, resen
     from kc_batch.app.jobs import open_workspace
     from kc_batch.calendar import normalise_month
     month = normalise_month(month)
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "send")
     if month is None:
         month = latest_report_month(ws.dir, ws.cfg)
         if month is None:

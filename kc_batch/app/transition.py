@@ -15,7 +15,7 @@ from kc_batch.reports.census_book import write_transition
 
 
 def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path | None = None, progress=None):
-    ws = open_workspace(work_dir)
+    ws = open_workspace(work_dir, "transition")
     year = year or ws.cfg.calendar.year_start.year
     errors: list[InputError] = []
     exclude, source = set(), f"学籍变动登记表中 {year - 1}—{year} 学年登记“毕业”的六年级学生"
