@@ -47,6 +47,11 @@ def _week_days(label: str) -> tuple[dt.date, ...]:
     return tuple(monday + dt.timedelta(days=i) for i in range(7))
 
 
+def today() -> dt.date:
+    """The run day: the one place kc asks the clock for a date (a test suite pins it)."""
+    return dt.date.today()
+
+
 def chinese_date(day: dt.date | None) -> str:
     """2026年11月20日 (报出日期 in every footer and in the email body)."""
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
@@ -168,6 +173,21 @@ class SchoolCalendar:
         else:
             y, m = day.year, day.month
         return month_label(y, m)
+
+    # ---- which periods can be reported (issue 11 item 9)
+    def period_refusal(self, label: str) -> str | None:
+        """Why the period `label` (2026-W47 / 2026-11) cannot be reported, or None: its as-of date
+        (report_date) lies outside this 学年 (学年初 … 8月31日), or it begins after the run day (no data
+        can exist yet; a week or month under way is accepted)."""
+        first = week_days(label)[0] if WEEK_RE.match(label) else self.month_period(label)[0]
+        as_of = self.report_date(label)
+        if not self.first_school_day <= as_of <= self.year_end:
+            return (f"{label}（截至{chinese_date(as_of)}）不在本学年（{chinese_date(self.first_school_day)}"
+                    f"至{chinese_date(self.year_end)}）内；新学年请先修改 kc.toml 的 year_start")
+        run_day = today()
+        if first > run_day:
+            return f"{label}（{chinese_date(first)}起）在今天（{chinese_date(run_day)}）之后，还不可能有数据"
+        return None
 
     # ---- 报出日期 (SPEC §13.18)
     def report_date(self, period: str | dt.date) -> dt.date:

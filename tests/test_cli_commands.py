@@ -263,3 +263,33 @@ def test_aggregate_refuses_a_school_folder_naming_kc_monthly(tmp_path):
     w = make_workdir(tmp_path / "w")
     res = invoke("aggregate", "--dir", str(w), "--month", "2026-11")
     assert res.exit_code == 2 and "kc monthly" in res.output and "学校" in res.output
+
+
+# ---------------------------------------------------------------- out-of-range periods (issue 11 item 9)
+
+@pytest.mark.parametrize("args, why", [
+    (["weekly", "--week", "2027-W02"], "之后"),      # 2027-01-11…17: after the run day 2026-12-01
+    (["weekly", "--week", "2027-W37"], "学年"),      # 2027-09-13…: the next 学年 (also after the run day)
+    (["weekly", "--week", "2026-W30"], "学年"),      # 2026-07-20…26: before 学年初 2026-09-01
+    (["monthly", "--month", "2027-01"], "之后"),     # 2026-12-21…2027-01-20: after the run day
+    (["monthly", "--month", "2027-09"], "学年"),     # cutoff 2027-09-20: after the 学年's end 2027-08-31
+])
+def test_out_of_range_period_is_refused_unless_forced(tmp_path, args, why):
+    """The suite's run day is 2026-12-01 (conftest.RUN_DAY); 学年 2026-09-01 … 2027-08-31. Refused with
+    exit 2 before anything is read; with --force the workbook is written (exit 0)."""
+    demo = sample_copy(tmp_path)
+    res = invoke(*args, "--dir", str(demo))
+    assert res.exit_code == 2, res.output
+    assert why in res.output and "--force" in res.output and args[2] in res.output
+    assert not (demo / "kc.sqlite").exists() and not (demo / "out" / args[2]).exists()
+    if args[2] != "2027-09":  # a month past the 学年's end has no period to compute
+        forced = invoke(*args, "--dir", str(demo), "--force")
+        assert forced.exit_code == 0, forced.output
+        assert len(list((demo / "out" / args[2]).glob("*.xlsx"))) >= 1
+
+
+def test_the_run_days_own_week_and_a_past_month_are_accepted(tmp_path):
+    """2026-W49 holds the run day (Tue 2026-12-01): a week under way is not after today."""
+    demo = sample_copy(tmp_path)
+    assert invoke("weekly", "--week", "2026-W49", "--dir", str(demo)).exit_code == 0
+    assert invoke("monthly", "--month", "2026-11", "--dir", str(demo)).exit_code == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from kc_batch.app import importer
 from kc_batch.app.loading import load_school
 from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week  # noqa: F401  (used by the commands)
+from kc_batch import calendar as school_calendar
 from kc_batch.config import Config, load_config
 from kc_batch.errors import NoInputError, UsageError
 from kc_batch.model import InputError
@@ -98,17 +99,29 @@ def _import_for_report(ws: Workspace, store: Store, default_week, progress):
     return out, errors
 
 
-def run_weekly(work_dir: Path, week: str | None = None, progress=None) -> RunOutcome:
+def check_period(ws: Workspace, label: str, force: bool) -> None:
+    """Issue 11 item 9: a period after the run day or outside the 学年 is a usage error (exit 2)
+    unless --force (the rule itself: SchoolCalendar.period_refusal)."""
+    why = ws.cal.period_refusal(label)
+    if why and not force:
+        raise UsageError(f"{why}。请检查统计周期；如确需生成，请加 --force。")
+
+
+def run_weekly(work_dir: Path, week: str | None = None, progress=None, force: bool = False) -> RunOutcome:
     from kc_batch.reconcile import weekly
     from kc_batch.reports.weekly_book import write_weekly
     ws = open_workspace(work_dir, "weekly")
     week = normalise_week(week)  # §13.29: usage errors before the inbox is read
+    if week is not None:
+        check_period(ws, week, force)
     with ws.open_store() as store:
         started = dt.datetime.now()
         out, errors = _import_for_report(ws, store, week, progress)
-        week = week or store.latest_week()
         if week is None:
-            raise NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
+            week = store.latest_week()
+            if week is None:
+                raise NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
+            check_period(ws, week, force)  # a date typed wrong in a 周查表 can make the latest week a future one
         res = weekly.compute_week(load_school(store, ws.cal.week_end(week), week), ws.cfg, ws.cal, week)
         path = write_weekly(ws.dir, ws.cfg, res, errors)
         store.log_run(f"weekly {week}", started, out.new_files, len(errors))
@@ -166,14 +179,14 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
 def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
     """The latest month whose cutoff has passed (on the 20th itself, that month)."""
     from kc_batch.calendar import month_label
-    today = today or dt.date.today()
+    today = today or school_calendar.today()
     if today.day >= cal.cfg.cutoff_day:
         return month_label(today.year, today.month)
     y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return month_label(y, m)
 
 
-def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunOutcome:
+def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: bool = False) -> RunOutcome:
     from kc_batch.reconcile.monthly import compute_month, rate_limit_breaches
     from kc_batch.reports.monthly_book import write_monthly
     from kc_batch.app.duties import duties_and_sheet, write_ledger_book
@@ -183,6 +196,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None) -> RunO
     if cutoff < ws.cal.first_school_day:
         raise UsageError(f"{month} 的统计截止日 {cutoff.isoformat()} 在学年初 {ws.cal.first_school_day.isoformat()} 之前，"
                          "请检查 --month 或 kc.toml 的 year_start。")
+    check_period(ws, month, force)
     with ws.open_store() as store:
         started = dt.datetime.now()
         out, errors = _import_for_report(ws, store, None, progress)

@@ -88,20 +88,22 @@ def check_cmd(dirs, week, strict):
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
-def weekly_cmd(dirs, week, strict):
+@click.option("--force", is_flag=True, help="统计周期在今天之后或不在本学年内时仍然生成（默认拒绝，退出码 2）")
+def weekly_cmd(dirs, week, strict, force):
     from kc_batch.calendar import normalise_week
     check_option(normalise_week, week)
-    _run_command("weekly", dirs_of(dirs), strict, week=week)
+    _run_command("weekly", dirs_of(dirs), strict, week=week, force=force)
 
 
 @main.command("monthly", context_settings=CONTEXT, help="导入新文件，按每月截止日（默认20日）生成控辍保学动态管理月报表工作簿。")
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--month", default=None, help="统计月份（如 2026-11，统计 10月21日至11月20日）；默认为最近一个已过截止日的月份")
 @click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
-def monthly_cmd(dirs, month, strict):
+@click.option("--force", is_flag=True, help="统计周期在今天之后或不在本学年内时仍然生成（默认拒绝，退出码 2）")
+def monthly_cmd(dirs, month, strict, force):
     from kc_batch.calendar import normalise_month
     check_option(normalise_month, month)
-    _run_command("monthly", dirs_of(dirs), strict, month=month)
+    _run_command("monthly", dirs_of(dirs), strict, month=month, force=force)
 
 
 @main.command("send", context_settings=CONTEXT, help="把本月的月报（或汇总）工作簿做成邮件：默认生成 outbox/*.eml；加 --smtp 直接发送。")
