@@ -1,6 +1,7 @@
 """CLI behaviour of SPEC §10.1, §11, §13.19, §13.29: init, forms, exit codes, repeated --dir, send."""
 from __future__ import annotations
 
+import datetime as dt
 import email
 import shutil
 import tomllib
@@ -274,9 +275,10 @@ def test_aggregate_refuses_a_school_folder_naming_kc_monthly(tmp_path):
     (["monthly", "--month", "2027-01"], "之后"),     # 2026-12-21…2027-01-20: after the run day
     (["monthly", "--month", "2027-09"], "学年"),     # cutoff 2027-09-20: after the 学年's end 2027-08-31
 ])
-def test_out_of_range_period_is_refused_unless_forced(tmp_path, args, why):
-    """The suite's run day is 2026-12-01 (conftest.RUN_DAY); 学年 2026-09-01 … 2027-08-31. Refused with
-    exit 2 before anything is read; with --force the workbook is written (exit 0)."""
+def test_out_of_range_period_is_refused_unless_forced(tmp_path, run_day, args, why):
+    """Run on 2026-12-01; 学年 2026-09-01 … 2027-08-31. Refused with exit 2 before anything is read;
+    with --force the workbook is written (exit 0)."""
+    run_day(dt.date(2026, 12, 1))
     demo = sample_copy(tmp_path)
     res = invoke(*args, "--dir", str(demo))
     assert res.exit_code == 2, res.output
@@ -288,8 +290,9 @@ def test_out_of_range_period_is_refused_unless_forced(tmp_path, args, why):
         assert len(list((demo / "out" / args[2]).glob("*.xlsx"))) >= 1
 
 
-def test_the_run_days_own_week_and_a_past_month_are_accepted(tmp_path):
+def test_the_run_days_own_week_and_a_past_month_are_accepted(tmp_path, run_day):
     """2026-W49 holds the run day (Tue 2026-12-01): a week under way is not after today."""
+    run_day(dt.date(2026, 12, 1))
     demo = sample_copy(tmp_path)
     assert invoke("weekly", "--week", "2026-W49", "--dir", str(demo)).exit_code == 0
     assert invoke("monthly", "--month", "2026-11", "--dir", str(demo)).exit_code == 0
