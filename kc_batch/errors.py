@@ -32,3 +32,8 @@ class StoreError(KcError):
 
 class UnreadableFile(Exception):
     """A file that cannot be opened as a spreadsheet; message is Chinese."""
+
+
+class TemplateError(KcError):
+    """A letter template that cannot be used: a Chinese message naming the template and line (exit 2)."""
+    exit_code = 2

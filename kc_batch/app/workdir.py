@@ -33,6 +33,6 @@ def init_workdir(target: Path, name: str, level: str, stages: list[str], today: 
         done.append(f"已生成配置文件 {toml}")
     copied = copy_default_templates(target)
     if copied:
-        done.append(f"已复制邮件模板到 {target / 'templates'}（可自行修改）")
+        done.append(f"已复制邮件和信函模板到 {target / 'templates'}（可自行修改）")
     done.append(f"请把花名册、周查表、学籍变动登记表放入 {target / 'inbox'}")
     return done

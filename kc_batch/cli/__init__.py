@@ -122,8 +122,9 @@ def send_cmd(dirs, month, smtp, resend):
 # commands that live in their own modules
 from kc_batch.cli.aggregate import aggregate_cmd  # noqa: E402
 from kc_batch.cli.matching import census_cmd, transition_cmd  # noqa: E402
+from kc_batch.cli.letters import letters_cmd  # noqa: E402
 
-for _command in (aggregate_cmd, census_cmd, transition_cmd):
+for _command in (aggregate_cmd, census_cmd, transition_cmd, letters_cmd):
     main.add_command(_command)
 
 
