@@ -368,7 +368,8 @@ def test_copy_default_templates_keeps_users_copy(tmp_path):
     mine.write_text("我的主题\n", encoding="utf-8")
     written = copy_default_templates(tmp_path)
     assert mine.read_text(encoding="utf-8") == "我的主题\n"
-    assert {p.name for p in written} == {"email_body.txt.j2", "email_body_aggregate.txt.j2"}
+    assert {p.name for p in written} == {"email_body.txt.j2", "email_body_aggregate.txt.j2",
+                                         "家长通知书.docx", "辍学报告单.docx", "辍学生返校通知书.docx"}  # §18
 
 
 # ---------------------------------------------------------------- .eml mode
