@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import calendar as calendar_module
 import datetime as dt
 import functools
 import re
@@ -77,13 +78,29 @@ class SchoolCalendar:
         self._weekdays = {WEEKDAY_KEYS.index(k) for k in cfg.school_days}
         self._holidays = set(cfg.holidays)
         self._extra = set(cfg.extra_school_days)
+        self.terms = list(cfg.terms)
 
     def is_school_day(self, day: dt.date) -> bool:
         if day in self._extra:
             return True
-        if day in self._holidays:
+        if day in self._holidays or not self.in_term(day):
             return False
         return day.weekday() in self._weekdays
+
+    # ---- terms (§15.1)
+    def in_term(self, day: dt.date) -> bool:
+        """Without `terms` every day is in term; with them, the days between terms are not school days.
+        Days outside this 学年 follow the weekday rule (other years' terms are not known here)."""
+        if not self.terms or not self.year_start <= day <= dt.date(self.year_start.year + 1, 8, 31):
+            return True
+        return any(t.start <= day <= t.end for t in self.terms)
+
+    def term_of(self, day: dt.date):
+        """The term holding `day` (None between terms); without `terms`, None."""
+        return next((t for t in self.terms if t.start <= day <= t.end), None)
+
+    def term_named(self, name: str):
+        return next((t for t in self.terms if t.name == name), None)
 
     @cached_property
     def first_school_day(self) -> dt.date:
@@ -157,18 +174,24 @@ class SchoolCalendar:
         return dt.date(year, month, day)
 
     # ---- months (SPEC §1: the 21st of M−1 through the 20th of M; September from 学年初)
+    def cutoff_of(self, year: int, month: int) -> dt.date:
+        """The cutoff day of a month: the configured day, or the month's last day for "月末" (§15.1)."""
+        if self.cfg.cutoff_day == "月末":
+            return dt.date(year, month, calendar_module.monthrange(year, month)[1])
+        return dt.date(year, month, self.cfg.cutoff_day)
+
     def month_period(self, label: str) -> tuple[dt.date, dt.date]:
         year, month = parse_month(label)
-        cutoff = dt.date(year, month, self.cfg.cutoff_day)
+        cutoff = self.cutoff_of(year, month)
         prev_y, prev_m = (year, month - 1) if month > 1 else (year - 1, 12)
-        start = dt.date(prev_y, prev_m, self.cfg.cutoff_day) + dt.timedelta(days=1)
+        start = self.cutoff_of(prev_y, prev_m) + dt.timedelta(days=1)
         if start <= self.first_school_day <= cutoff or (self.year_start.year, self.year_start.month) == (year, month):
             start = self.first_school_day
         return start, cutoff
 
     def month_of(self, day: dt.date) -> str:
         """The report month whose period contains `day`."""
-        if day.day > self.cfg.cutoff_day:
+        if day > self.cutoff_of(day.year, day.month):
             y, m = (day.year, day.month + 1) if day.month < 12 else (day.year + 1, 1)
         else:
             y, m = day.year, day.month

@@ -25,7 +25,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib
 
-from kc_batch.config_keys import (ARRAYS, SECTIONS, STAGES, WEEKDAY_KEYS, EscalationStep, Key, Section,  # noqa: F401
+from kc_batch.config_keys import (ARRAYS, SECTIONS, STAGES, WEEKDAY_KEYS, EscalationStep, Key, Section, Term,  # noqa: F401
                                   DEFAULT_LADDER, LEVELS)
 from kc_batch.errors import ConfigError
 
@@ -231,20 +231,57 @@ def _as_date(v, key):
 
 
 def _as_dates(v, key):
+    """A list of dates; an item may also be an inclusive range "2027-01-23..2027-02-21" (§15.1)."""
     if not isinstance(v, list):
         return _BAD
     out = []
     for item in v:
-        if isinstance(item, str):
-            try:
-                item = dt.date.fromisoformat(item)
-            except ValueError:
-                return _BAD
-        item = _as_date(item, key)
-        if item is _BAD:
+        days = _date_or_range(item)
+        if days is _BAD:
             return _BAD
-        out.append(item)
+        out += days
     return out
+
+
+def _date_or_range(item):
+    if isinstance(item, str) and ".." in item:
+        first, _, last = item.partition("..")
+        first, last = _iso_date(first), _iso_date(last)
+        if first is _BAD or last is _BAD or last < first:
+            return _BAD
+        return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    item = _iso_date(item) if isinstance(item, str) else _as_date(item, None)
+    return _BAD if item is _BAD else [item]
+
+
+def _iso_date(text: str):
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return _BAD
+
+
+def _as_cutoff(v, key):
+    """cutoff_day: a day 1…28, or "月末" (the month's last day, 每月底统计; §15.1)."""
+    if v == "月末":
+        return v
+    return v if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 28 else _BAD
+
+
+def _as_terms(v, key):
+    """terms = [{ name, start, end }, …] (§15.1), in date order; overlaps are refused."""
+    if not isinstance(v, list) or not all(isinstance(t, dict) and set(t) == {"name", "start", "end"} for t in v):
+        return _BAD
+    terms = []
+    for t in v:
+        start, end = _as_date(t["start"], key), _as_date(t["end"], key)
+        if not isinstance(t["name"], str) or not t["name"].strip() or start is _BAD or end is _BAD or end < start:
+            return _BAD
+        terms.append(Term(t["name"].strip(), start, end))
+    terms.sort(key=lambda t: t.start)
+    if any(a.end >= b.start for a, b in zip(terms, terms[1:])) or len({t.name for t in terms}) < len(terms):
+        return _BAD
+    return terms
 
 
 def _as_strs(v, key):
@@ -269,10 +306,14 @@ def _as_names(v, key):
 
 
 _CONVERT = {"str": _as_str, "code": _as_code, "int": _as_int, "float": _as_float, "bool": _as_bool,
-            "date": _as_date, "dates": _as_dates, "strs": _as_strs, "stage_rates": _as_stage_rates,
+            "date": _as_date, "dates": _as_dates, "cutoff": _as_cutoff, "terms": _as_terms, "strs": _as_strs, "stage_rates": _as_stage_rates,
             "names": _as_names}
 _EXPECTED = {"str": "文字（加英文双引号）", "code": "文字", "int": "整数", "float": "数字", "bool": "true 或 false",
-             "date": "日期，如 2026-09-01", "dates": "日期列表，如 [2026-10-01, 2026-10-02]",
+             "date": "日期，如 2026-09-01",
+             "dates": "日期列表，可含日期段，如 [2026-10-01, \"2027-01-23..2027-02-21\"]",
+             "cutoff": "1 到 28 之间的整数，或 \"月末\"",
+             "terms": "学期列表，如 [{ name = \"秋季学期\", start = 2026-09-01, end = 2027-01-22 }, …]，"
+                      "各学期名称不同、日期不重叠",
              "strs": "文字列表，如 [\"小学\", \"初中\"]", "stage_rates": "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }",
              "names": "表，键为学段或年级、值为姓名，如 { \"小学\" = \"王副校长\", \"七年级\" = \"李主任\" }"}
 
@@ -292,10 +333,20 @@ def config_from_dict(data: dict, lines: _KeyLines | None = None, path: Path | No
             setattr(getattr(cfg, parent), child, obj)
         else:
             setattr(cfg, section.name, obj)
+    _check_terms_in_year(check, cfg.calendar)
     cfg.policy.escalation = _ladder(check, (data.get("policy") or {}).get("escalation")) or cfg.policy.escalation
     cfg.units = [ExpectedUnit(**v) for v in _array(check, data.get("units"), _array_spec("units"))]
     cfg.classes = [ClassInfo(**v) for v in _array(check, data.get("classes"), _array_spec("classes"))]
     return cfg
+
+
+def _check_terms_in_year(check: _Checker, cal) -> None:
+    """§15.1: every term lies inside the 学年 that starts at year_start (9月1日 to 8月31日)."""
+    first, last = cal.year_start, dt.date(cal.year_start.year + 1, 8, 31)
+    for term in cal.terms:
+        if term.start < first or term.end > last:
+            check.fail("calendar", "terms", f"本学年（{first.isoformat()} 至 {last.isoformat()}）之内的学期；"
+                                            f"“{term.name}”为 {term.start.isoformat()} 至 {term.end.isoformat()}")
 
 
 def _array_spec(name: str) -> Section:
@@ -361,6 +412,9 @@ def render_toml(name: str, level: str, stages: list[str], year: int) -> str:
 
 def _key_line(key: Key, context: dict) -> str:
     value = key.init(context) if key.init else key.default
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):  # a list of inline tables
+        items = "".join(f"    {toml_value(v)},\n" for v in value)
+        return f"# {key.comment}\n{key.name} = [\n{items}]"
     text = f"{key.name} = {toml_value(value)}"
     return f"{text}{' ' * max(1, 33 - _display_width(text))}# {key.comment}" if key.comment else text
 
@@ -379,6 +433,10 @@ def _ladder_lines() -> list[str]:
     return out[:-1]
 
 
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
+
+
 def toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -391,5 +449,5 @@ def toml_value(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f'{toml_value(k)} = {toml_value(v)}' for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f'{_toml_key(k)} = {toml_value(v)}' for k, v in value.items()) + " }"
     raise TypeError(value)

@@ -56,12 +56,26 @@ DEFAULT_LADDER = (  # SPEC §6.2
                    "学籍管理员、校长", 1),
 )
 
+@dataclass(frozen=True)
+class Term:
+    """One term of the 学年 (§15.1)."""
+    name: str
+    start: dt.date
+    end: dt.date
+
+
 _POSITIVE = dict(low=1, expected="正整数")
 _SHARE = dict(low=0.0, high=1.0, expected="0 到 1 之间的小数")
 
 
 def _national_day(year: int) -> list[dt.date]:
     return [dt.date(year, 10, d) for d in (1, 2, 3, 5, 6, 7)]
+
+
+def _typical_terms(year: int) -> list[dict]:
+    """kc init's terms: typical dates of a 学年; the comment says to check them against the 校历."""
+    return [{"name": "秋季学期", "start": dt.date(year, 9, 1), "end": dt.date(year + 1, 1, 22)},
+            {"name": "春季学期", "start": dt.date(year + 1, 2, 22), "end": dt.date(year + 1, 7, 2)}]
 
 
 SECTIONS: list[Section] = [
@@ -81,10 +95,12 @@ SECTIONS: list[Section] = [
             init=lambda c: dt.date(c["year"], 9, 1)),
         Key("school_days", "strs", ["mon", "tue", "wed", "thu", "fri"], "每周上课日", choices=tuple(WEEKDAY_KEYS),
             expected="mon…sun 组成的列表"),
-        Key("holidays", "dates", [], "节假日（不上课）", init=lambda c: _national_day(c["year"])),
+        Key("terms", "terms", [], "学期（请按本县校历核对日期；两学期之间的日子不上课）",
+            init=lambda c: _typical_terms(c["year"])),
+        Key("holidays", "dates", [], "节假日（不上课），可写日期段如 \"2027-01-23..2027-02-21\"",
+            init=lambda c: _national_day(c["year"])),
         Key("extra_school_days", "dates", [], "调休上课日，如 [2026-09-27]"),
-        Key("cutoff_day", "int", 20, "月报统计截止日（以每月20日的数字为准）", low=1, high=28,
-            expected="1 到 28 之间的整数"),
+        Key("cutoff_day", "cutoff", 20, "月报统计截止日（以每月20日的数字为准）；也可写 \"月末\"（每月底统计）"),
         Key("periods_per_day", "int", 6, "每天的课时数（“旷N节”按 N÷课时数 天计，§17.4）", **_POSITIVE),
     )),
     Section("policy", (

@@ -111,3 +111,52 @@ def test_inline_rates_table_and_escalation_steps(tmp_path):
     with pytest.raises(ConfigError) as exc:
         config_from_dict(tomllib.loads(BASE + "\n[[policy.escalation]]\ndays = 0\n"))
     assert "大于 0" in str(exc.value)
+
+
+# ---------------------------------------------------------------- §15.1 terms, ranges, 月末
+
+TERMS = ('[calendar]\nyear_start = 2026-09-01\nterms = [\n'
+         '  { name = "秋季学期", start = 2026-09-01, end = 2027-01-22 },\n'
+         '  { name = "春季学期", start = 2027-02-22, end = 2027-07-02 },\n]\n')
+
+
+def test_terms_and_holiday_ranges_make_the_school_days():
+    """2027-01-22 (Fri) is the last day of 秋季学期; 01-25 (Mon) … 02-19 (Fri) lie between the terms;
+    02-22 (Mon) opens 春季学期. The range "2026-10-01..2026-10-07" is 7 holidays; 10-08 (Thu) is a school day."""
+    from kc_batch.calendar import SchoolCalendar
+    cfg = config_from_dict(tomllib.loads(BASE + TERMS.replace("terms", 'holidays = ["2026-10-01..2026-10-07"]\nterms')))
+    assert cfg.calendar.holidays == [dt.date(2026, 10, d) for d in range(1, 8)]
+    cal = SchoolCalendar(cfg.calendar)
+    assert not cal.is_school_day(dt.date(2026, 10, 7)) and cal.is_school_day(dt.date(2026, 10, 8))
+    assert cal.is_school_day(dt.date(2027, 1, 22)) and not cal.is_school_day(dt.date(2027, 1, 25))
+    assert cal.school_days_between(dt.date(2027, 1, 18), dt.date(2027, 2, 26)) == (
+        [dt.date(2027, 1, d) for d in range(18, 23)] + [dt.date(2027, 2, d) for d in range(22, 27)])
+    assert cal.term_of(dt.date(2027, 3, 1)).name == "春季学期" and cal.term_of(dt.date(2027, 2, 1)) is None
+    assert cal.term_named("秋季学期").end == dt.date(2027, 1, 22)
+
+
+@pytest.mark.parametrize("terms, words", [
+    ('{ name = "秋季学期", start = 2026-09-01, end = 2027-01-22 }, { name = "春季学期", start = 2027-01-20, end = 2027-07-02 }',
+     "日期不重叠"),
+    ('{ name = "秋季学期", start = 2026-09-01, end = 2027-01-22 }, { name = "春季学期", start = 2027-02-22, end = 2027-09-02 }',
+     "“春季学期”为 2027-02-22 至 2027-09-02"),
+    ('{ name = "秋季学期", start = 2026-09-01 }', "学期列表"),
+])
+def test_bad_terms_name_the_key_and_line(tmp_path, terms, words):
+    res = run_check(tmp_path, BASE + f"\n[calendar]\nyear_start = 2026-09-01\nterms = [{terms}]\n")
+    assert res.exit_code == 2
+    assert "第 6 行" in res.output and "[calendar] terms" in res.output and words in res.output
+
+
+def test_month_end_cutoff():
+    """cutoff_day = "月末": 2026-11 covers 11-01 … 11-30; 2027-02 covers 02-01 … 02-28; September starts at
+    学年初 (2026-09-01, a Tuesday) and ends 09-30; a day on the 30th belongs to its own month."""
+    from kc_batch.calendar import SchoolCalendar
+    cal = SchoolCalendar(config_from_dict(tomllib.loads(BASE + '\n[calendar]\ncutoff_day = "月末"\n')).calendar)
+    assert cal.month_period("2026-11") == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert cal.month_period("2027-02") == (dt.date(2027, 2, 1), dt.date(2027, 2, 28))
+    assert cal.month_period("2026-09") == (dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert cal.month_of(dt.date(2026, 11, 30)) == "2026-11" and cal.month_of(dt.date(2026, 12, 1)) == "2026-12"
+    with pytest.raises(ConfigError) as exc:
+        config_from_dict(tomllib.loads(BASE + '\n[calendar]\ncutoff_day = "月底"\n'))
+    assert "月末" in str(exc.value)

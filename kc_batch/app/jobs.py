@@ -180,7 +180,7 @@ def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
     """The latest month whose cutoff has passed (on the 20th itself, that month)."""
     from kc_batch.calendar import month_label
     today = today or school_calendar.today()
-    if today.day >= cal.cfg.cutoff_day:
+    if today >= cal.cutoff_of(today.year, today.month):
         return month_label(today.year, today.month)
     y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return month_label(y, m)

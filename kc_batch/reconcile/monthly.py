@@ -173,7 +173,8 @@ def _rows(by_grade: dict[int, Figures], cfg: Config) -> list[MonthRow]:
 
 def options_text(cfg: Config) -> str:
     """The 口径 sentence of 指标说明 (its structured twin is Basis.code, §13.16)."""
-    return f"{Basis.of(cfg.policy.rates).text()}；统计截止日：每月{cfg.calendar.cutoff_day}日"
+    cutoff = "月末" if cfg.calendar.cutoff_day == "月末" else f"{cfg.calendar.cutoff_day}日"
+    return f"{Basis.of(cfg.policy.rates).text()}；统计截止日：每月{cutoff}"
 
 
 def rates_of(f: Figures, cfg: Config) -> dict[str, Rate]:
