@@ -147,6 +147,15 @@ SECTIONS: list[Section] = [
             expected="正数"),
         Key("max_rows", "int", 200_000, "每个工作表最多读取的行数", shown=False, **_POSITIVE),
         Key("max_cell_chars", "int", 32_767, "单元格最多字符数（Excel 的上限）", shown=False, **_POSITIVE),
+        Key("max_cells_per_sheet", "int", 3_000_000, "每个工作表从 A1 到最远有内容单元格的范围（行×列）上限",
+            shown=False, **_POSITIVE),
+        Key("max_cells_per_file", "int", 5_000_000, "每个文件所有工作表的单元格总数上限", shown=False, **_POSITIVE),
+        Key("max_reader_mb", "float", 2048.0, "读取一个文件的工作进程最多使用的内存（MB）", shown=False, low=0,
+            expected="正数"),
+        Key("max_read_seconds", "float", 300.0, "读取一个文件最多用时（秒），超时即跳过该文件", shown=False, low=0,
+            expected="正数"),
+        Key("lock_wait_seconds", "float", 60.0, "另一个 kc 正在处理本目录时最多等待的秒数", shown=False, low=0,
+            expected="正数"),
     ), comment="读取限制（防止恶意或损坏的文件）"),
 ]
 

@@ -20,6 +20,11 @@ class NoInputError(KcError):
     exit_code = 3
 
 
+class StoreError(KcError):
+    """kc.sqlite is damaged, read-only, on a full disk, or the folder is in use by another run (exit 1)."""
+    exit_code = 1
+
+
 class OutputError(KcError):
     """An output could not be written (disk full, read-only folder)."""
     exit_code = 1
@@ -31,7 +36,15 @@ class StoreError(KcError):
 
 
 class UnreadableFile(Exception):
-    """A file that cannot be opened as a spreadsheet; message is Chinese."""
+    """A file that cannot be opened as a spreadsheet; message is Chinese. `sheet` and `column` say where
+    in the file, when one sheet or cell is the cause (they go into the 输入错误 row)."""
+
+    def __init__(self, message: str, sheet: str = "", column: str = ""):
+        super().__init__(message)
+        self.sheet, self.column = sheet, column
+
+    def __reduce__(self):  # pickled across the reading worker's pipe
+        return type(self), (str(self), self.sheet, self.column)
 
 
 class TemplateError(KcError):

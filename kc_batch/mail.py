@@ -328,6 +328,9 @@ def write_eml(msg: Message, outbox: Path, name: str) -> Path:
                 fh.write(message_bytes(msg))
                 fh.flush()
                 os.fsync(fh.fileno())
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)  # mkstemp's 0600 would survive the rename
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

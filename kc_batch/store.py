@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from kc_batch.errors import StoreError
+from kc_batch.store_guard import BACKUP_NAME, BACKUPS_KEPT, FolderLock, refuse_cut_store, restore_hint, store_error
 from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
 
 
@@ -127,26 +128,77 @@ def _statements(script: str) -> list[str]:
 
 
 class Store:
-    def __init__(self, path: Path):
+    """kc.sqlite of a work folder, opened under the folder lock. Every sqlite3 error raised while it is
+    open becomes a StoreError naming the file and what to do (issue 12 item 12)."""
+
+    def __init__(self, path: Path, command: str = "kc", lock_wait: float | None = None):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=OFF")
+        self.db = None
+        self.lock = FolderLock(self.path.parent, wait_seconds=lock_wait, command=command).__enter__()
         try:
+            refuse_cut_store(self.path)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=OFF")
             self.migrated = migrate(self.db, self.path)
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            raise store_error(self.path, exc) from None
         except BaseException:
-            self.db.close()
+            self._close_quietly()
             raise
 
+    def _close_quietly(self):
+        if self.db is not None:
+            self.db.close()
+        self.lock.__exit__()
+
     def close(self):
-        self.db.close()
+        try:
+            self.db.close()
+        finally:
+            self.lock.__exit__()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if isinstance(exc, sqlite3.Error) and self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from None
+        return False
+
+    # ---- backups (rolling, before each import)
+    def backup(self, kept: int = BACKUPS_KEPT) -> Path | None:
+        """Copy the store with SQLite's online backup API to kc-backup-1.sqlite, after moving the older
+        backups one place down (kc-backup-3 is dropped)."""
+        if self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None:
+            return None  # nothing imported yet: nothing to keep
+        verdict = self.db.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":  # a damaged store is neither written into nor rolled over the good backups
+            raise StoreError(f"数据库文件 {self.path} 已损坏（{verdict}），kc 没有改动它。" + restore_hint(self.path))
+        folder = self.path.parent
+        fresh = folder / ".kc-backup.sqlite.tmp"
+        fresh.unlink(missing_ok=True)
+        target = sqlite3.connect(fresh)
+        try:
+            self.db.backup(target)
+        finally:
+            target.close()
+        for n in range(kept - 1, 0, -1):
+            older = folder / BACKUP_NAME.format(n=n)
+            if older.exists():
+                os.replace(older, folder / BACKUP_NAME.format(n=n + 1))
+        newest = folder / BACKUP_NAME.format(n=1)
+        os.replace(fresh, newest)
+        return newest
+
 
     # ---- transactions
     def begin(self):
@@ -394,10 +446,16 @@ class Store:
         """Raw rows, for tests that inspect the store."""
         return self.db.execute(sql, params).fetchall()
 
-    def log_run(self, command: str, started: dt.datetime, files_new: int, errors: int):
-        self.db.execute("INSERT INTO runs(command, started_at, finished_at, files_new, errors) VALUES (?,?,?,?,?)",
-                        (command, started.isoformat(timespec="seconds"),
-                         dt.datetime.now().isoformat(timespec="seconds"), files_new, errors))
+    def log_run(self, command: str, started: dt.datetime, files_new: int, errors: int) -> str | None:
+        """Log a finished run; → None, or the Chinese warning when the log could not be written (the
+        run's outputs are already written by then, so this does not fail the command)."""
+        try:
+            self.db.execute("INSERT INTO runs(command, started_at, finished_at, files_new, errors) VALUES (?,?,?,?,?)",
+                            (command, started.isoformat(timespec="seconds"),
+                             dt.datetime.now().isoformat(timespec="seconds"), files_new, errors))
+        except sqlite3.Error as exc:
+            return f"注意：本次的运行记录未能写入 {self.path}（{store_error(self.path, exc)}）报表已生成，不受影响。"
+        return None
 
     # ---- kc send log (§12)
     def previous_sends(self, period: str, unit: str, report: str) -> list[tuple[str, str]]:

@@ -369,7 +369,7 @@ def test_unit_names_cannot_leave_out_folder(tmp_path):
         before = every_file(base)
         res = weekly(wd)
         assert res.exit_code == 0, (unit, res.output)
-        new = every_file(base) - before - {wd / "kc.sqlite", wd / "kc.sqlite-wal", wd / "kc.sqlite-shm"}
+        new = every_file(base) - before - {wd / "kc.sqlite", wd / "kc.sqlite-wal", wd / "kc.sqlite-shm", wd / ".kc.lock"}
         assert len(new) == 1, (unit, new)
         book = new.pop()
         assert book.parent == wd / "out" / WEEK, (unit, book)

@@ -26,6 +26,12 @@ class FileReport:
     message: str = ""
     parsed: ParsedFile | None = None
     file_id: int | None = None
+    sheet: str = ""               # where an unreadable file's cause lies, when one sheet/cell is it
+    column: str = ""
+
+    def as_error(self) -> InputError:
+        """An unreadable file as its one 输入错误 row (§10.1)."""
+        return InputError(self.rel, self.sheet, None, self.column, "", self.message)
 
 
 @dataclass
@@ -56,10 +62,11 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
     """Read and recognise the inbox. With a store, known files are skipped (not re-read)."""
     inbox = inbox_of(work_dir)
     result = ImportResult()
-    paths = readers.list_inbox(inbox) if inbox.is_dir() else []
+    paths, refused = readers.inbox_entries(inbox) if inbox.is_dir() else ([], [])
+    result.files += [FileReport(rel, "unreadable", line) for rel, line in refused]
     slots: list[FileReport | tuple] = []   # in sorted path order (§13.13)
     for path in paths:
-        rel = path.relative_to(inbox).as_posix()
+        rel = readers.shown_name(path.relative_to(inbox).as_posix())
         try:
             digest = readers.file_sha256(path)
         except OSError:
@@ -72,43 +79,52 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
         else:
             slots.append((rel, path, digest))
     pending = [slot for slot in slots if isinstance(slot, tuple)]
-    raws = iter(_read_all(pending, inbox, cfg, progress))
+    raws = iter(_read_all(pending, inbox, cfg, cal, default_week, progress))
     for slot in slots:
         if isinstance(slot, FileReport):
             result.files.append(slot)
             continue
         rel, path, digest = slot
-        result.files.append(_recognise(rel, digest, next(raws), cal, default_week))
+        result.files.append(_recognise(rel, digest, next(raws)))
     return result
 
 
-def _read_all(pending: list[tuple], inbox: Path, cfg: Config, progress) -> list:
-    """Read the new files (two at a time, readers.read_files), reporting progress as each arrives."""
+def _read_all(pending: list[tuple], inbox: Path, cfg: Config, cal, default_week, progress) -> list:
+    """Read and recognise the new files (read two at a time in bounded workers, readers.read_files),
+    reporting progress as each arrives; → (RawFile without its cells, ParsedFile) or UnreadableFile."""
     results = []
     paths = [path for _, path, _ in pending]
     for i, raw in enumerate(readers.read_files(paths, inbox, cfg.limits), start=1):
+        if not isinstance(raw, UnreadableFile):
+            parsed = forms.parse_file(raw, cal, default_week)
+            raw.sheets = [s.name for s in raw.sheets]  # the cells are not kept once recognised
+            raw = (raw, parsed)
         results.append(raw)
         if progress:
             progress(pending[i - 1][0], i, len(pending))
     return results
 
 
-def _recognise(rel: str, digest: str, raw, cal, default_week) -> FileReport:
-    if isinstance(raw, UnreadableFile):
-        return FileReport(rel, "unreadable", str(raw))
+def _recognise(rel: str, digest: str, read) -> FileReport:
+    if isinstance(read, UnreadableFile):
+        return FileReport(rel, "unreadable", str(read), sheet=read.sheet, column=read.column)
+    raw, parsed = read
     if raw.sha256 != digest:  # changed while being read: take it next run
         return FileReport(rel, "unreadable", f"文件 {rel} 在读取过程中被修改，本次未导入，请稍后重新运行")
-    parsed = forms.parse_file(raw, cal, default_week)
     if not parsed.tables:
         # §13.22: a file in which no sheet has a recognisable form counts as unreadable
         return FileReport(rel, "unreadable", f"文件 {rel} 中没有可识别的花名册、周查表、学籍变动登记表或家访登记表（请检查表头）", parsed)
     fr = FileReport(rel, "new", parsed=parsed)
-    fr.sha256, fr.size, fr.fmt, fr.sheet_order = raw.sha256, raw.size, raw.fmt, [s.name for s in raw.sheets]
+    fr.sha256, fr.size, fr.fmt, fr.sheet_order = raw.sha256, raw.size, raw.fmt, raw.sheets
     return fr
 
 
 def apply(store: Store, result: ImportResult) -> None:
-    """Apply the new files of a scan to the store, all in one transaction."""
+    """Apply the new files of a scan to the store, all in one transaction, after a backup of the store
+    as it was (kc-backup-1.sqlite; issue 12 item 12)."""
+    if not result.new_files:
+        return
+    store.backup()
     store.begin()
     try:
         _apply_all(store, result)

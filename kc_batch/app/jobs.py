@@ -31,7 +31,7 @@ class Workspace:
         return self.dir / "kc.sqlite"
 
     def open_store(self) -> Store:
-        return Store(self.store_path)
+        return Store(self.store_path, lock_wait=self.cfg.limits.lock_wait_seconds)
 
 
 def open_workspace(work_dir: Path, command: str | None = None) -> Workspace:
@@ -83,7 +83,7 @@ class RunOutcome:
 def import_all(ws: Workspace, store: Store, default_week: str | None, progress=None):
     """Import the inbox; → (ImportResult, every input error of the files in the inbox)."""
     result = importer.import_inbox(ws.dir, ws.cfg, ws.cal, store, default_week, progress)
-    errors = [InputError(f.rel, "", None, "", "", f.message) for f in result.unreadable]
+    errors = [f.as_error() for f in result.unreadable]
     errors += importer.stored_errors(store, result.present_file_ids)
     return result, errors
 
@@ -124,7 +124,7 @@ def run_weekly(work_dir: Path, week: str | None = None, progress=None, force: bo
             check_period(ws, week, force)  # a date typed wrong in a 周查表 can make the latest week a future one
         res = weekly.compute_week(load_school(store, ws.cal.week_end(week), week), ws.cfg, ws.cal, week)
         path = write_weekly(ws.dir, ws.cfg, res, errors)
-        store.log_run(f"weekly {week}", started, out.new_files, len(errors))
+        out.lines += filter(None, [store.log_run(f"weekly {week}", started, out.new_files, len(errors))])
     out.outputs.append(path)
     out.lines += weekly_summary_lines(ws.cfg.unit.name, res)
     return out
@@ -163,7 +163,7 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
     for f in result.files:
         if f.status == "unreadable":
             out.unreadable.append(f.message)
-            out.errors.append(InputError(f.rel, "", None, "", "", f.message))
+            out.errors.append(f.as_error())
             continue
         out.lines.append(f"【{f.rel}】")
         for t in f.parsed.tables:
@@ -171,9 +171,23 @@ def run_check(work_dir: Path, week: str | None = None) -> RunOutcome:
         for sheet, why in f.parsed.skipped_sheets:
             out.lines.append(f"  {sheet}：{why}")
         out.errors += f.parsed.errors
+    out.lines += store_lines(ws.store_path)
     if result.readable_count == 0:
         raise NoInputError("收件箱中没有可读取的文件。" + _unreadable_hint(out))
     return out
+
+
+def store_lines(path: Path) -> list[str]:
+    """kc check on the store: whether it is sound, its backups, and how to restore one (issue 12 item 12)."""
+    from kc_batch.store_guard import backups, restore_hint, store_health
+    problem = store_health(path)
+    if problem:
+        return ["数据库：" + problem]
+    found = backups(path.parent)
+    if not found:
+        return []
+    names = "、".join(p.name for p in found)
+    return [f"数据库备份（每次导入前自动备份，最新在前）：{names}。如 {path.name} 损坏：" + restore_hint(path)]
 
 
 def default_month(cal: SchoolCalendar, today: dt.date | None = None) -> str:
@@ -204,7 +218,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
         _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
         ledger_book = write_ledger_book(ws.dir, ws.cfg, res)
-        store.log_run(f"monthly {month}", started, out.new_files, len(errors))
+        out.lines += filter(None, [store.log_run(f"monthly {month}", started, out.new_files, len(errors))])
     out.outputs += [path, ledger_book]
     total = res.rows[-1]
     c = total.figures.counts

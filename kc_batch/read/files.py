@@ -9,11 +9,13 @@ XML entity declarations, oversized files and sheets) are refused before calamine
 from __future__ import annotations
 
 import csv
+import errno
 import gc
 import hashlib
 import io
 import os
 import re
+import stat
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -24,6 +26,7 @@ import python_calamine as calamine
 
 from kc_batch.config import Limits
 from kc_batch.errors import UnreadableFile
+from kc_batch.read import extent, worker
 
 # ---------------------------------------------------------------- user-facing text (Chinese)
 
@@ -45,11 +48,21 @@ MESSAGES = {
     "xml_entity": "文件 {rel} 含有 XML 实体声明（DOCTYPE/ENTITY，可能是恶意构造的文件），已拒绝读取；请检查文件来源，" + RESAVE + "。",
     "too_many_rows": "文件 {rel} 的工作表“{sheet}”有 {rows} 行，超过上限 {limit} 行，已拒绝读取；请删去无关行后重新放入 inbox，或在 kc.toml 的 [limits] 中调高 max_rows。",
     "bad_text": "文件 {rel} 的文字编码无法识别（不是 UTF-8 或 GBK），已跳过；" + RESAVE + "。",
+    "too_many_cells": "文件 {rel} 的工作表“{sheet}”的内容从 A1 延伸到 {far}，共 {rows} 行 × {cols} 列 = {cells} 个单元格，"
+                      "超过上限 {limit} 个，已拒绝读取；请删除远处无关的内容（或把有用的部分复制到新文件）后重新放入 inbox，"
+                      "或在 kc.toml 的 [limits] 中调高 max_cells_per_sheet。",
+    "file_too_many_cells": "文件 {rel} 的工作表共有 {cells} 个以上有内容的单元格，超过每个文件 {limit} 个的上限，已拒绝读取；"
+                           "请删去无关的工作表或拆成几个文件后重新放入 inbox，或在 kc.toml 的 [limits] 中调高 max_cells_per_file。",
+    "reader_memory": "文件 {rel} 读取时所需内存超过上限 {limit_mb:g} MB，已停止读取并跳过；请检查文件中是否有远处无关的内容"
+                     "（可把有用的部分复制到新文件），或在 kc.toml 的 [limits] 中调高 max_reader_mb。",
+    "reader_timeout": "文件 {rel} 读取超过 {seconds:g} 秒仍未完成，已停止读取并跳过；请检查文件是否过大或含大量无关内容，"
+                      "或在 kc.toml 的 [limits] 中调高 max_read_seconds。",
+    "reader_crash": "文件 {rel} 读取时读取程序异常退出（可能所需内存超过上限 {limit_mb:g} MB 或文件结构异常），已跳过；" + RESAVE + "。",
 }
 
 
-def _refuse(key: str, rel: str, **kw) -> UnreadableFile:
-    return UnreadableFile(MESSAGES[key].format(rel=rel, **kw))
+def _refuse(key: str, rel: str, sheet: str = "", column: str = "", **kw) -> UnreadableFile:
+    return UnreadableFile(MESSAGES[key].format(rel=rel, sheet=sheet, **kw), sheet=sheet, column=column)
 
 
 # ---------------------------------------------------------------- the contract
@@ -159,18 +172,85 @@ def file_sha256(path: Path) -> str:
 
 def list_inbox(inbox: Path) -> list[Path]:
     """Every input file under `inbox`, sorted by relative posix path (§13.13)."""
+    return inbox_entries(inbox)[0]
+
+
+INBOX_REFUSALS = {
+    "outside": "{rel} 是指向 inbox 之外（{target}）的链接，未读取；如需导入，请把文件本身复制到 inbox。",
+    "dangling": "{rel} 是失效的链接（指向的文件不存在），未读取。",
+    "loop": "{rel} 是循环链接（链接最终又指向自己），未读取。",
+    "special": "{rel} 不是普通文件（管道、设备或套接字），未读取。",
+}
+
+
+def inbox_entries(inbox: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(input files sorted by relative path, [(rel, Chinese line)] for what is not read: links that
+    leave the inbox, dangling links, link loops, FIFOs and devices — §10.1, §10.3)."""
     inbox = Path(inbox)
+    root = os.path.realpath(inbox)
     found: list[tuple[str, Path]] = []
+    refused: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(inbox):
+        for name in [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            dirnames.remove(name)  # never followed; named when it leads out or nowhere
+            why = _link_problem(Path(dirpath) / name, root)
+            if why:
+                refused.append(_refusal(Path(dirpath) / name, inbox, *why))
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if _is_skipped(name):
                 continue
             path = Path(dirpath) / name
-            if path.is_file():
-                found.append((path.relative_to(inbox).as_posix(), path))
+            why = _link_problem(path, root) if path.is_symlink() else None
+            if why is None and not_regular(path):
+                why = ("special", "")
+            if why:
+                refused.append(_refusal(path, inbox, *why))
+            else:
+                found.append((shown_name(path.relative_to(inbox).as_posix()), path))
     found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+    return [path for _, path in found], sorted(refused)
+
+
+def _link_problem(path: Path, root: str) -> tuple[str, str] | None:
+    """('outside' | 'dangling' | 'loop', target) for a link not to be followed, else None."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "dangling", ""
+    except OSError as exc:
+        return ("loop", "") if exc.errno == errno.ELOOP else ("dangling", "")
+    target = os.path.realpath(path)
+    if os.path.commonpath([root, target]) != root:
+        return "outside", shown_name(target)
+    return None
+
+
+def not_regular(path: Path) -> bool:
+    """True for a FIFO, device or socket (opening a FIFO would wait forever)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _refusal(path: Path, inbox: Path, key: str, target: str) -> tuple[str, str]:
+    rel = shown_name(path.relative_to(inbox).as_posix())
+    return rel, INBOX_REFUSALS[key].format(rel=rel, target=target)
+
+
+def shown_name(name: str) -> str:
+    """A file name as it can be stored and shown: names that are not UTF-8 (a Windows zip unpacked on
+    Linux) arrive with surrogate escapes and are decoded as GBK, or else shown as \\xNN escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 def _is_skipped(name: str) -> bool:
@@ -181,9 +261,9 @@ def _is_skipped(name: str) -> bool:
 
 def relative_name(path: Path, inbox: Path) -> str:
     try:
-        return Path(path).resolve().relative_to(Path(inbox).resolve()).as_posix()
+        return shown_name(Path(path).resolve().relative_to(Path(inbox).resolve()).as_posix())
     except ValueError:
-        return Path(path).name
+        return shown_name(Path(path).name)
 
 
 # ---------------------------------------------------------------- reading one file
@@ -209,19 +289,28 @@ def read_file(path: Path, inbox: Path, limits: Limits | None = None) -> RawFile:
 
 
 def read_files(paths: list[Path], inbox: Path, limits: Limits | None = None, workers: int = 2):
-    """Read several files, `workers` at a time (python-calamine parses without holding the GIL);
+    """Read several files, `workers` at a time, each in a bounded worker process (read/worker.py);
     yields, in the given order, a RawFile or the UnreadableFile that explains why not."""
-    def read(path):
-        try:
-            return read_file(path, inbox, limits)
-        except UnreadableFile as exc:
-            return exc
-    if workers < 2 or len(paths) < 2:
-        yield from map(read, paths)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(read, paths)
+    limits = limits or Limits()
+    yield from worker.run_bounded(list(paths), lambda path: read_file(path, inbox, limits),
+                                  lambda path, why: _worker_failure(path, inbox, limits, why), workers, limits)
+
+
+def _worker_failure(path: Path, inbox: Path, limits: Limits, why: str) -> UnreadableFile:
+    """The message for a worker that died, ran out of memory or of time; for an .xlsx whose cells span
+    more than the cap (behind a <dimension> that lies) the sheet and the far cell are named."""
+    rel = relative_name(Path(path).absolute(), inbox)
+    if why == "timeout":
+        return _refuse("reader_timeout", rel, seconds=limits.max_read_seconds)
+    try:
+        data = Path(path).read_bytes()
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        _check_extents(zf, data, {}, rel, limits, scan_all=True)
+    except UnreadableFile as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - the diagnosis is best effort
+        pass
+    return _refuse("reader_memory" if why == "memory" else "reader_crash", rel, limit_mb=limits.max_reader_mb)
 
 
 def _read_bytes(path: Path, rel: str, limits: Limits) -> bytes:
@@ -311,9 +400,38 @@ def _check_zip(zf: zipfile.ZipFile, data: bytes, rel: str, limits: Limits) -> No
     infos = zf.infolist()
     _check_zip_sizes(infos, rel, limits)
     _check_zip_overlap(infos, len(data), rel)
+    heads = {}
     for info in infos:
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            _check_xml_prolog(data, info, rel)
+            heads[info.filename] = _check_xml_prolog(data, info, rel)
+    _check_extents(zf, data, heads, rel, limits)
+
+
+def _check_extents(zf: zipfile.ZipFile, data: bytes, heads: dict, rel: str, limits: Limits,
+                   scan_all: bool = False) -> None:
+    """Refuse a sheet spanning more than max_cells_per_sheet cells, or a file of more than
+    max_cells_per_file cells with content, before calamine builds a range (read/extent.py)."""
+    sheets = [i for i in zf.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+    names = None
+    for info in sheets:
+        declared = extent.declared_extent(heads.get(info.filename, b""))
+        if scan_all or (declared and declared.cells > limits.max_cells_per_sheet):
+            actual = extent.actual_extent(data, info)
+            if actual.cells > limits.max_cells_per_sheet:
+                names = names if names is not None else extent.sheet_names(zf)
+                raise _too_many_cells(rel, names.get(info.filename, info.filename), actual, limits)
+    if sum(i.file_size for i in sheets) > limits.max_cells_per_file * extent.MIN_CELL_BYTES:
+        total = 0
+        for info in sheets:
+            if extent.could_exceed(info, 1):
+                total += extent.filled_cells(data, info, limits.max_cells_per_file - total)
+            if total > limits.max_cells_per_file:
+                raise _refuse("file_too_many_cells", rel, cells=total, limit=limits.max_cells_per_file)
+
+
+def _too_many_cells(rel: str, sheet: str, ext, limits: Limits) -> UnreadableFile:
+    return _refuse("too_many_cells", rel, sheet=sheet, column=ext.far, far=ext.far, rows=ext.rows, cols=ext.cols,
+                   cells=ext.cells, limit=limits.max_cells_per_sheet)
 
 
 def _check_zip_sizes(infos: list[zipfile.ZipInfo], rel: str, limits: Limits) -> None:
@@ -339,8 +457,8 @@ def _check_zip_overlap(infos: list[zipfile.ZipInfo], data_len: int, rel: str) ->
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 
 
-def _check_xml_prolog(data: bytes, info: zipfile.ZipInfo, rel: str) -> None:
-    """Refuse a DOCTYPE/ENTITY before the root element (entity expansion, XXE)."""
+def _check_xml_prolog(data: bytes, info: zipfile.ZipInfo, rel: str) -> bytes:
+    """Refuse a DOCTYPE/ENTITY before the root element (entity expansion, XXE); → the member's head."""
     head = _member_head(data, info, XML_FIRST_READ, rel)
     verdict = _prolog_verdict(head)
     if verdict is None and len(head) == XML_FIRST_READ:  # the prolog goes on: read up to the limit
@@ -348,6 +466,7 @@ def _check_xml_prolog(data: bytes, info: zipfile.ZipInfo, rel: str) -> None:
         verdict = _prolog_verdict(head)
     if verdict is False or (verdict is None and len(head) >= XML_PROLOG_BYTES):
         raise _refuse("xml_entity", rel)
+    return head
 
 
 def _member_head(data: bytes, info: zipfile.ZipInfo, size: int, rel: str) -> bytes:
@@ -420,7 +539,8 @@ def _read_workbook_cells(data: bytes, rel: str, limits: Limits) -> list[RawSheet
     except Exception:  # noqa: BLE001 - calamine raises several types for a broken file
         raise _refuse(_why_unopenable(data), rel) from None
     try:
-        return [_read_sheet(book, meta, rel, limits) for meta in book.sheets_metadata
+        budget = [limits.max_cells_per_file]
+        return [_read_sheet(book, meta, rel, limits, budget) for meta in book.sheets_metadata
                 if meta.typ == calamine.SheetTypeEnum.WorkSheet]
     except UnreadableFile:
         raise
@@ -447,15 +567,23 @@ def _ole_name(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
-def _read_sheet(book, meta, rel: str, limits: Limits) -> RawSheet:
+def _read_sheet(book, meta, rel: str, limits: Limits, budget: list[int]) -> RawSheet:
+    """One sheet's grid; its range (from A1) is checked against the caps before Python objects are made."""
     sheet = book.get_sheet_by_name(meta.name)
     hidden = meta.visible != calamine.SheetVisibleEnum.Visible
     end = sheet.end
     if end is None:
         return RawSheet(name=meta.name, rows=[], hidden=hidden)
-    height = end[0] + 1
+    height, width = end[0] + 1, end[1] + 1
     if height > limits.max_rows:
         raise _refuse("too_many_rows", rel, sheet=meta.name, rows=height, limit=limits.max_rows)
+    span = extent.Extent(height, width, f"{extent.column_letters(width)}{height}")
+    if span.cells > limits.max_cells_per_sheet:
+        raise _too_many_cells(rel, meta.name, span, limits)
+    budget[0] -= span.cells
+    if budget[0] < 0:
+        raise _refuse("file_too_many_cells", rel, cells=limits.max_cells_per_file - budget[0],
+                      limit=limits.max_cells_per_file)
     rows = [[None if v == "" else v for v in row] for row in sheet.to_python(skip_empty_area=False)]
     return RawSheet(name=meta.name, rows=trim_grid(rows), hidden=hidden)
 

@@ -105,6 +105,7 @@ def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
         os.close(fd)
         _build_workbook(tmp_name, sheets, meta)
         _fsync_file(tmp_name)
+        os.chmod(tmp_name, new_file_mode())  # mkstemp's 0600 would survive the rename
         os.replace(tmp_name, path)
         tmp_name = None
         _fsync_dir(path.parent)
@@ -114,6 +115,13 @@ def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
         if tmp_name is not None:
             _remove_quietly(tmp_name)
     return path
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets under the current umask (0666 & ~umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _remove_stale_temps(path: Path) -> None:

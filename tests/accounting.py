@@ -1,0 +1,34 @@
+"""Row accounting from a work folder's store (SPEC §10.1): per file, the rows read (sum of the tables'
+non-blank data rows), the rows stored (distinct rows in roster_rows, check_rows and events) and the rows
+only in 输入错误 (distinct rows with an input error and nothing stored). Computed straight from SQL,
+independently of the importer's own counts."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+STORED_TABLES = ("roster_rows", "check_rows", "events")
+
+
+def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
+    """{file rel: (rows read, rows stored, rows only in 输入错误)}."""
+    db = sqlite3.connect(db_path)
+    try:
+        out = {}
+        for file_id, rel in db.execute("SELECT id, rel FROM files ORDER BY id"):
+            read = db.execute("SELECT COALESCE(SUM(rows_read), 0) FROM tables_seen WHERE file_id=?",
+                              (file_id,)).fetchone()[0]
+            stored = set()
+            for table in STORED_TABLES:
+                stored |= set(db.execute(f"SELECT sheet, row FROM {table} WHERE file_id=?", (file_id,)))
+            errored = set(db.execute("SELECT sheet, row FROM input_errors WHERE file_id=? AND row IS NOT NULL",
+                                     (file_id,))) - stored
+            out[rel] = (read, len(stored), len(errored))
+        return out
+    finally:
+        db.close()
+
+
+def unaccounted(db_path: Path) -> dict[str, int]:
+    """Files whose rows read ≠ stored + in 输入错误 → the difference."""
+    return {rel: r - s - e for rel, (r, s, e) in accounting(db_path).items() if r != s + e}
