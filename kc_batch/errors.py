@@ -20,18 +20,14 @@ class NoInputError(KcError):
     exit_code = 3
 
 
-class StoreError(KcError):
-    """kc.sqlite is damaged, read-only, on a full disk, or the folder is in use by another run (exit 1)."""
-    exit_code = 1
-
-
 class OutputError(KcError):
     """An output could not be written (disk full, read-only folder)."""
     exit_code = 1
 
 
 class StoreError(KcError):
-    """kc.sqlite cannot be used by this version of kc (written by a newer one)."""
+    """kc.sqlite cannot be used: written by a newer kc, damaged, read-only, on a full disk, or the folder
+    is in use by another run (exit 1)."""
     exit_code = 1
 
 
