@@ -91,6 +91,14 @@ def test_default_ladder_step_dates_and_deadline():
     assert (alert.level, alert.deadline, alert.first_day) == ("第4级（连续7天）", D(2026, 10, 19), D(2026, 10, 9))
 
 
+def test_step_deadline_counts_school_days():
+    """A step reached on Fri 10-16 with deadline_days 1 is due Mon 10-19; with 0, the same day."""
+    from kc_batch.rules.attendance import StepReached, step_deadline
+    policy = Policy(escalation=[EscalationStep(1, "告知家长", "班主任", 0), EscalationStep(3, "报告", "校长", 1)])
+    assert step_deadline(StepReached(2, 3, W42[-1]), policy, CAL) == D(2026, 10, 19)
+    assert step_deadline(StepReached(1, 1, W42[-1]), policy, CAL) == W42[-1]
+
+
 def test_another_regions_ladder():
     """A two-step ladder (连续2天 家访, 连续5天 报告): 旷 10-12 … 10-16 reaches step 2 on the 5th day."""
     policy = Policy(escalation=[EscalationStep(2, "家访", "班主任", 0), EscalationStep(5, "报告", "校长", 1)])

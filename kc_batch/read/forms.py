@@ -14,6 +14,7 @@ from kc_batch.read import identity, visits
 from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.read.values import (GRADE_NAMES, Mark, cell_text, column_letter, disability_kind, grade_class_from_text, is_blank, nfkc, norm_header, parse_class, parse_date, parse_flag, parse_grade, parse_mark, parse_study_mode)
 from kc_batch.read.files import RawFile, RawSheet
+from kc_batch.event_types import JOIN_TYPES
 from kc_batch.model import InputError, Notice, Source
 from kc_batch.schemas import (ALIASES, CHANGE, CHANGE_TYPE_ALIASES, CHANGE_TYPES, CHECK, FIELD_CN, HOME_VISIT,
                               POPULATION, REFUSED_CHANGE_TYPES, ROSTER, WEEKDAY_NAMES)
@@ -566,7 +567,7 @@ def _change_record(row, h, person: Person, src: Source, out) -> ChangeRecord | N
             out.errors.append(InputError(src.file, src.sheet, src.row,
                                          column_name(h, h.fields["receipt_date"], "回执日期"),
                                          cell_text(raw_receipt), "回执日期无法识别，按无回执处理"))
-    if ctype in ("转入", "新生入学") and not (person.grade and person.class_no):
+    if ctype in JOIN_TYPES and not (person.grade and person.class_no):
         out.errors.append(InputError(src.file, src.sheet, src.row, "年级/班级", "",
                                      f"{ctype}须填写年级和班级，此条变动未登记"))
         return None

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
-from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
+from kc_batch.event_types import FLOW_LIST_TYPES, MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
                                  Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
 from kc_batch.read.identity import parse_xjh, validate_id
@@ -297,7 +297,7 @@ def _moves(books: list[Book]) -> list[_Move]:
         for r in book.flows:
             kind = norm_header(r.get("变动类型"))
             key = record_key(r)
-            if kind in ("转入", "转出") and key:
+            if kind in FLOW_LIST_TYPES and key:  # the 学生流动 rows (§9.2)
                 moves.append(_Move(cell_text(r["学校"]), key, cell_text(r.get("学籍号")), cell_text(r.get("姓名")),
                                    cell_text(r.get("年级")), kind, parse_date(r.get("变动日期")),
                                    cell_text(r.get("对方学校")), cell_text(r.get("状态"))))

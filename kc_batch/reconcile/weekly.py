@@ -227,7 +227,7 @@ def _alerts(state: SchoolState, atts: dict[str, Attendance], cfg: Config, cal, a
         top = a.top_step
         if top is not None:
             step = ladder[top.index - 1]
-            deadline = cal.add_school_days(top.date, step.deadline_days)
+            deadline = attendance.step_deadline(top, cfg.policy, cal)
             out.append(Alert(s, a.streak, a.streak_start, a.unexcused_total, a.absence_rate,
                              attendance.step_label(top), step.action,
                              responsible_text(step.responsible, s, heads), deadline, a.steps))

@@ -214,6 +214,11 @@ def step_label(step: StepReached) -> str:
     return f"第{step.index}级（连续{_fmt_days(step.days)}天）"
 
 
+def step_deadline(step: StepReached, policy: Policy, cal) -> dt.date:
+    """§13.10 截止日期: the day the step was reached plus that step's deadline_days school days."""
+    return cal.add_school_days(step.date, policy.escalation[step.index - 1].deadline_days)
+
+
 CHRONIC_LABEL = "长期缺勤预警"
 
 
