@@ -134,6 +134,8 @@ ALERT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column
                  Column("首次旷课日期", "date"), Column("累计旷课天数", "num"), Column("缺勤率", "percent"),
                  Column("预警级别"), Column("应采取措施", width=24), Column("责任人"), Column("截止日期", "date"),
                  Column("监护人"), Column("联系电话"), Column("类别"), Column("处理情况")]   # 处理情况: §17.3
+WEEKLY_SUSPECT_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("连续旷课天数", "num"),
+                          Column("疑似原因"), Column("监护人"), Column("联系电话")]   # §9.1 as amended by §21.1
 FINDING_COLUMNS = [Column("代码"), Column("问题"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
                    Column("说明", width=36), Column("来源", width=30)]
 ERROR_COLUMNS = [Column("文件", width=30), Column("工作表"), Column("行号", "int"), Column("列"), Column("原值"),

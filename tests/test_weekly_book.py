@@ -61,7 +61,7 @@ def class_rows(path):
 
 def test_sheet_names_and_leaf_headers(sample):
     path = sample["2026-W47"]
-    assert openpyxl.load_workbook(path).sheetnames == ["周汇总", "缺勤预警", "核对异常", "输入错误", "台账",
+    assert openpyxl.load_workbook(path).sheetnames == ["周汇总", "缺勤预警", "疑似辍学名单", "核对异常", "输入错误", "台账",
                                                           "家访统计", "未家访学生", "家访记录"]  # §17.2
     for sheet, headers in LEAF_HEADERS.items():
         assert [h for h in header_row(path, sheet, headers[0]) if h is not None] == headers
@@ -245,3 +245,23 @@ def test_monthly_book_has_the_same_input_error_sheet(sample):
     assert all(e["列"] for e in in_month if e["原值"] != "退学")
     key = lambda rows: sorted(tuple(r.values()) for r in rows)
     assert key(in_month) == key(in_week)
+
+
+def test_suspect_list_matches_the_count_and_the_township_reads_the_workbook_back(sample, tmp_path):
+    """§21.1: the school's 疑似辍学名单 lists exactly 合计 疑似辍学人数 students, and a township reading this
+    very workbook gets the school's 合计 row as its 周报汇总 line and no 报表校验 row."""
+    from kc_batch.read.files import read_file
+    from kc_batch.read.weekly_books import read_week_book
+    from kc_batch.reconcile.weekly_rollup import check_week_book, school_line
+    path = sample["2026-W47"]
+    total = next(r for r in table(path, "周汇总", "年级") if r["年级"] == "合计")
+    listed = [r for r in table(path, "疑似辍学名单", "学籍号") if r.get("姓名")]
+    assert len(listed) == total["疑似辍学人数"] > 0
+    book = read_week_book(read_file(path, path.parent), 0.0, [UNIT])
+    assert (book.unit, book.week, book.report_date) == (UNIT, "2026-W47", D(2026, 11, 20))
+    line = school_line(book, "2026-W47")
+    for column in ("在册人数", "应出勤人次", "实出勤人次", "旷课人次", "疑似辍学人数"):
+        assert line.counts[column] == total[column], column
+    alerts = [r for r in table(path, "缺勤预警", "学籍号") if r.get("姓名")]
+    assert sum(v for k, v in line.counts.items() if k.startswith("第") or k == "长期缺勤预警") == len(alerts)
+    assert check_week_book(book) == []

@@ -116,6 +116,7 @@ class Book:
     flows: list[dict] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)    # a 汇总's 未报单位 rows (§21.4)
     problems: list[Problem] = field(default_factory=list)
+    report_date: dt.date | None = None                   # 报出日期 of the footer (§21.2)
 
     @property
     def month(self) -> str | None:
@@ -322,6 +323,7 @@ def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
         return None
     unit, unit_found = _unit_of(table, raw.rel, expected)
     book = Book(raw.rel, mtime, unit, table, _period_end(table.context, raw.rel))
+    book.report_date = report_date_in(next(s for s in raw.sheets if s.name == table.sheet).rows)
     if not unit_found:
         book.problems.append(Problem(unit, raw.rel, table.sheet, "", "未找到填报单位或标题中的单位名称，按文件名确定单位"))
     for cell, issue, actual in bad:
@@ -376,7 +378,7 @@ def _period_end(context: list[str], rel: str) -> dt.date | None:
     for line in context:
         if "统计时段" in line or "至" in line:
             text = line.split("统计时段", 1)[-1]
-            dates = [_valid_date(*m.groups()) for m in _DATE_RE.finditer(text)]
+            dates = [valid_date(*m.groups()) for m in _DATE_RE.finditer(text)]
             dates = [d for d in dates if d]
             if dates:
                 return dates[-1]
@@ -386,7 +388,17 @@ def _period_end(context: list[str], rel: str) -> dt.date | None:
     return None
 
 
-def _valid_date(y, m, d) -> dt.date | None:
+def report_date_in(rows: list[list]) -> dt.date | None:
+    """The date after 报出日期 in a sheet's footer (§9), or None (§21.2 then uses the file's time)."""
+    for row in reversed(rows):
+        text = _row_text(row)
+        if "报出日期" in text:
+            m = _DATE_RE.search(text.split("报出日期", 1)[1])
+            return valid_date(*m.groups()) if m else None
+    return None
+
+
+def valid_date(y, m, d) -> dt.date | None:
     try:
         return dt.date(int(y), int(m), int(d))
     except ValueError:

@@ -7,7 +7,8 @@ from kc_batch.config import Config
 from kc_batch.model import InputError
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
-from kc_batch.schemas import ALERT_COLUMNS, ERROR_COLUMNS, FINDING_COLUMNS, LEDGER_COLUMNS, WEEKLY_SUMMARY_COLUMNS
+from kc_batch.schemas import (ALERT_COLUMNS, ERROR_COLUMNS, FINDING_COLUMNS, LEDGER_COLUMNS, WEEKLY_SUMMARY_COLUMNS,
+                              WEEKLY_SUSPECT_COLUMNS)
 from kc_batch.reports.visit_sheets import visit_sheets
 from kc_batch.reports.xlsxform import Sheet, safe_filename, report_meta, write_workbook
 
@@ -69,6 +70,14 @@ def alert_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
                  empty_text="本周无缺勤预警学生")
 
 
+def suspect_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
+    """疑似辍学名单 of the week (§21.1: the township merges these lists)."""
+    rows = [[*student_cells(s), streak, reason, s.attrs.get("guardian", ""), s.attrs.get("phone", "")]
+            for s, reason, streak in sorted(res.suspects, key=lambda t: (t[0].grade or 0, str(t[0].class_no), t[0].name))]
+    return Sheet("疑似辍学名单", f"{unit}疑似辍学学生名单（{res.week}）", WEEKLY_SUSPECT_COLUMNS, rows, period=period,
+                 empty_text="本周无疑似辍学学生")
+
+
 def finding_sheet(res: WeeklyResult, unit: str, period: str) -> Sheet:
     rows = [[f.code, f.title, f.xjh, f.name, GRADE_NAMES.get(f.grade, ""), f"{f.class_no}班" if f.class_no else "",
              f.detail, f.sources] for f in res.findings]
@@ -103,8 +112,8 @@ def write_weekly(work_dir: Path, cfg: Config, res: WeeklyResult, errors: list[In
     from kc_batch.calendar import week_days
     first = week_days(res.week)[0]
     period = f"{first.year}年{first.month}月{first.day}日至{days.year}年{days.month}月{days.day}日"
-    sheets = [summary_sheet(res, unit, period), alert_sheet(res, unit, period), finding_sheet(res, unit, period),
-              error_sheet(errors, unit, res.week), ledger_sheet(res, unit, period),
+    sheets = [summary_sheet(res, unit, period), alert_sheet(res, unit, period), suspect_sheet(res, unit, period),
+              finding_sheet(res, unit, period), error_sheet(errors, unit, res.week), ledger_sheet(res, unit, period),
               *visit_sheets(res.visit_stats, unit, period)]
     meta = report_meta(cfg, res.week, unit)
     return write_workbook(weekly_path(work_dir, unit, res.week), sheets, meta)
