@@ -15,6 +15,7 @@ from kc_batch.read.weekly_books import KIND_TEXT, WEEKLY, classify, read_week_bo
 from kc_batch.reconcile.aggregate import show_number
 from kc_batch.reconcile.weekly_rollup import WeekRollup, combine_week
 from kc_batch.reports.weekly_rollup_book import write_rollup
+from kc_batch.rules.rates import ratio
 
 
 def read_inbox(ws) -> tuple[list[tuple[RawFile, float]], list[str]]:
@@ -77,8 +78,8 @@ def run_week_rollup(work_dir: Path, week: str) -> RunOutcome:
 
 
 def attendance_text(res: WeekRollup) -> str:
-    expected = res.total["应出勤人次"]
-    return f"{res.total['实出勤人次'] / expected:.2%}" if expected else "—"
+    value = ratio(res.total["实出勤人次"], res.total["应出勤人次"])
+    return f"{value:.2%}" if value is not None else "—"
 
 
 def week_summary_lines(res: WeekRollup) -> list[str]:

@@ -31,7 +31,8 @@ from kc_batch.read.books import Problem, TableRow, cell_name, unit_key
 from kc_batch.read.values import cell_text, norm_header, parse_date
 from kc_batch.read.weekly_books import (CHRONIC_COLUMN, LEDGER_COUNT_COLUMNS, STEP_HEADER_RE, WEEK_COUNT_COLUMNS,
                                         WeekBook)
-from kc_batch.reconcile.aggregate import RATE_TOLERANCE, RatePart, show_number, show_rate
+from kc_batch.reconcile.aggregate import RATE_TOLERANCE, show_number, show_rate
+from kc_batch.rules.rates import Rate, ratio
 from kc_batch.rules.timeliness import MISSING, reported_day, timeliness, weekly_due
 from kc_batch.calendar import week_days
 
@@ -49,8 +50,8 @@ class WeekLine:
     counts: dict[str, float]
 
     @property
-    def attendance(self) -> RatePart:
-        return RatePart(self.counts["实出勤人次"], self.counts["应出勤人次"])
+    def attendance(self) -> Rate:
+        return Rate(self.counts["实出勤人次"], self.counts["应出勤人次"])
 
 
 @dataclass
@@ -208,7 +209,7 @@ def check_week_book(book: WeekBook) -> list[Problem]:
 
 
 def _check_rate(row: TableRow, add) -> None:
-    expected = RatePart(row.values.get("实出勤人次") or 0, row.values.get("应出勤人次") or 0).value
+    expected = ratio(row.values.get("实出勤人次") or 0, row.values.get("应出勤人次") or 0)
     actual = row.values.get("出勤率")
     if expected is None:
         return

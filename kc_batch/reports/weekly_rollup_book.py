@@ -13,6 +13,7 @@ from kc_batch.config import Config
 from kc_batch.read.values import cell_text, parse_date
 from kc_batch.reconcile.weekly_rollup import ReportState, WeekRollup
 from kc_batch.reports.aggregate_book import PROBLEM_COLUMNS
+from kc_batch.rules.rates import ratio
 from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
 from kc_batch.schemas import ALERT_COLUMNS, WEEKLY_SUSPECT_COLUMNS
 
@@ -41,8 +42,7 @@ def _values(label: str, counts: dict, res: WeekRollup) -> list:
     for name in res.count_columns:
         row.append(counts[name])
         if name == "实出勤人次":
-            expected = counts["应出勤人次"]
-            row.append(counts["实出勤人次"] / expected if expected else None)
+            row.append(ratio(counts["实出勤人次"], counts["应出勤人次"]))  # Σ实出勤 ÷ Σ应出勤 on 小计/合计
     return row
 
 
