@@ -64,16 +64,18 @@ def init_cmd(directory, name, level, stages):
         fail(exc)
 
 
-@main.command("forms", context_settings=CONTEXT, help="生成空白的花名册、周查表、学籍变动登记表（带下拉选项），放在 out/forms/ 下。")
+@main.command("forms", context_settings=CONTEXT,
+              help="生成表格，放在 out/forms/ 下：空白的花名册、周查表、学籍变动登记表（带下拉选项）；"
+                   "已导入花名册时，另生成按班预填好学籍号、姓名和本周日期的周查表、家访登记表，"
+                   "以及带本校年级、班级下拉的学籍变动登记表。")
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--week", default=None, help="周查表的周次（ISO 周，如 2026-W47；默认本周）")
-def forms_cmd(dirs, week):
-    from kc_batch.reports.blank_forms import write_blank_forms
-
-    def run(d):
-        from kc_batch.app.jobs import RunOutcome
-        return RunOutcome(outputs=write_blank_forms(d, week))
-    for_each_dir(dirs_of(dirs), run)
+@click.option("--per-class", is_flag=True, help="每个班单独一个工作簿（便于分别发给各班主任），放在 out/forms/<周>/ 下")
+def forms_cmd(dirs, week, per_class):
+    from kc_batch.app.forms import run_forms
+    from kc_batch.calendar import normalise_week
+    check_option(normalise_week, week)
+    for_each_dir(dirs_of(dirs), lambda d: run_forms(d, week, per_class))
 
 
 @main.command("check", context_settings=CONTEXT, help="读取 inbox，逐个文件、工作表列出识别结果和全部输入错误；不改动任何数据。")
