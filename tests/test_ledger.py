@@ -10,8 +10,8 @@ Students (三年级1班):
   甲: back 10-13 (day 1) → 观察中; the 10th school day back is 10-26
       (10-13 14 15 16 19 20 21 22 23 26) → 已销号 10-26.
   乙: back 10-13, then 旷 10-19 … 10-23: a streak of 3 on 10-21 → back to 在办; back 10-26 → 观察中.
-  丙: back 10-13, 旷 10-23 (day 9), 10-26 (day 10): a streak under way on day 10, so it closes on
-      the present day that ends it, 10-27.
+  丙: back 10-13, present 10-13 … 10-22 (present days 1–8), 旷 10-23 and 10-26 (not days back),
+      present 10-27 (day 9), 10-28 (day 10) → 已销号 10-28 (only present days count, §13.9).
   丁: back 10-13, 旷 10-23, 10-26, 10-27: a streak of 3 begun before day 10 → 在办 on 10-27;
       back 10-28 → 观察中 again.
   癸: also 旷 10-13; 转出 10-14 with 回执 10-15 → 已销号 at once on 10-15 (left legitimately).
@@ -170,9 +170,35 @@ def test_close_dates(school):
         for case in att.cases:
             closed[name] = (case.state, case.closed)
     assert closed["甲"] == ("已销号", D(2026, 10, 26))
-    assert closed["丙"] == ("已销号", D(2026, 10, 27))
+    assert closed["丙"] == ("已销号", D(2026, 10, 28))
     assert closed["戊"] == ("已销号", D(2026, 10, 27))
     assert closed["癸"] == ("已销号", D(2026, 10, 15))
     assert closed["壬"] == ("已销号", D(2026, 10, 20))
     assert closed["乙"] == ("观察中", None)
     assert "庚" not in closed                 # 回执 within the 10 days: never a case
+
+
+def test_a_week_without_data_is_not_days_back(tmp_path):
+    """§13.9 (issue 11 item 7): only school days with a present mark count towards 销号.
+    甲 旷 09-28 … 10-12 (7 days, 疑似辍学), back 10-13 … 10-16 (present days 1–4); the class sends no
+    周查表 for W43 (10-19 … 10-23); present 10-26 … 10-30 (days 5–9) → still 观察中 at the end of W44
+    (the calendar's 10th school day back, 10-26, is not a 10th present day); present 11-02 → day 10,
+    已销号 on 11-02 in W45."""
+    jia = student("甲", 1)
+    wd = make_workdir(tmp_path / "school")
+    inbox = wd / "inbox"
+    write(inbox / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", [jia])})
+    w45 = [D(2026, 11, 2)]
+    for label, days in (("W40", W40), ("W41", W41), ("W42", W42), ("W44", W44), ("W45", w45)):
+        write(inbox / f"周查表_{label}.xlsx", {"三年级1班": check_sheet("三年级(1)班 周查表", days,
+                                                                      {"甲": {d: K for d in OPEN7}}, [jia])})
+    run(wd, "2026-W43")
+    w44 = ledger(run(wd, "2026-W44"))
+    assert (w44["甲"]["状态"], day(w44["甲"]["返校日期"])) == ("观察中", D(2026, 10, 13))
+    assert ledger(run(wd, "2026-W45")) == {}  # closed: the weekly 台账 lists 在办/观察中 cases only
+    ws = open_workspace(wd)
+    with ws.open_store() as store:
+        res = weekly.compute_week(load_school(store, ws.cal.week_end("2026-W45"), "2026-W45"), ws.cfg, ws.cal,
+                                  "2026-W45")
+    [case] = [c for att in res.atts.values() for c in att.cases]
+    assert (case.state, case.closed) == ("已销号", D(2026, 11, 2))

@@ -3,8 +3,8 @@ TRANSITIONS, and the signals that have no edge, on plain dates.
 
 Calendar: the default [calendar] (Mon–Fri from 2026-09-01, no holidays). October 2026: Mon 10-12 …
 Fri 10-16, Mon 10-19 … Fri 10-23, Mon 10-26 … Policy defaults: close_after_present_days 10,
-reopen_streak_days 3. Back on Tue 10-13 (day 1) → the 10th school day back is Mon 10-26
-(10-13 14 15 16 19 20 21 22 23 26).
+reopen_streak_days 3. Back on Tue 10-13 (day 1); present every school day → the 10th present day
+is Mon 10-26 (10-13 14 15 16 19 20 21 22 23 26). Only present days count (§13.9, issue 11 item 7).
 """
 from __future__ import annotations
 
@@ -42,17 +42,16 @@ def opened(signal="suspect", day=D(2026, 10, 12), **info) -> Ledger:
 
 
 def watching() -> Ledger:
+    """Back on 10-13, as the attendance walk does it: the 'back' signal, then the present day."""
     lg = opened()
     assert lg.fire("back", D(2026, 10, 13))
+    lg.present(D(2026, 10, 13))
     return lg
 
 
-def due() -> Ledger:
-    """观察中, day 10 (10-26) passed while a streak is under way."""
-    lg = watching()
-    lg.check_due(D(2026, 10, 27), streak=1)
-    assert lg.phase == L.DUE
-    return lg
+def present_on(lg: Ledger, days):
+    for d in days:
+        lg.present(d)
 
 
 def test_open_on_suspect_dropout_and_overdue():
@@ -80,51 +79,60 @@ def test_dropout_continues_an_open_case():
 
 def test_back_and_returned_put_the_case_under_watch():
     lg = watching()
-    assert (lg.case.state, lg.case.back_since, lg.close_day) == ("观察中", D(2026, 10, 13), D(2026, 10, 26))
+    assert (lg.case.state, lg.case.back_since, lg.days_back) == ("观察中", D(2026, 10, 13), 1)
     assert lg.case.history[-1] == (D(2026, 10, 13), "观察中")
     lg = opened("dropout")
     assert lg.fire("returned", D(2026, 10, 17), back=D(2026, 10, 19))  # a Saturday event: back on Monday
-    assert (lg.case.back_since, lg.close_day) == (D(2026, 10, 19), D(2026, 10, 30))
+    assert (lg.case.back_since, lg.days_back) == (D(2026, 10, 19), 0)  # its present days count from then
     assert lg.case.history[-1] == (D(2026, 10, 17), "观察中")
 
 
-@pytest.mark.parametrize("make", [watching, due])
-def test_new_streak_or_dropout_during_watch_reopens(make):
+def test_new_streak_or_dropout_during_watch_reopens():
     for signal in ("new_streak", "dropout"):
-        lg = make()
+        lg = watching()
+        present_on(lg, CAL.school_days_between(D(2026, 10, 14), D(2026, 10, 16)))
         assert lg.fire(signal, D(2026, 10, 21))
         assert (lg.phase, lg.case.state, lg.case.back_since) == (L.OPEN, "在办", None)
         assert lg.case.history[-1] == (D(2026, 10, 21), "在办")
+        lg.present(D(2026, 10, 22))                 # 在办: a present day is not counted …
+        assert lg.days_back == 0
+        assert lg.fire("back", D(2026, 10, 23))     # … until the 'back' that starts a new count
+        lg.present(D(2026, 10, 23))
+        assert (lg.phase, lg.days_back) == (L.WATCH, 1)
 
 
-def test_served_closes_on_the_tenth_day_back():
+def test_served_closes_on_the_tenth_present_day_back():
     lg = watching()
-    lg.check_due(D(2026, 10, 26), streak=0)   # day 10 itself is not yet past
-    assert lg.phase == L.WATCH
-    lg.check_due(D(2026, 10, 27), streak=0)
+    present_on(lg, CAL.school_days_between(D(2026, 10, 14), D(2026, 10, 23)))   # days 2 … 9
+    assert (lg.phase, lg.days_back) == (L.WATCH, 9)
+    lg.present(D(2026, 10, 26))                                                  # day 10
     c = lg.cases[0]
     assert (lg.phase, lg.case, c.state, c.closed) == (L.NO_CASE, None, "已销号", D(2026, 10, 26))
-    assert c.close_reason == "返校后连续10个教学日未再连续旷课"
+    assert c.close_reason == "返校后到校10个教学日未再连续旷课"
     assert c.history[-1] == (D(2026, 10, 26), "已销号")
 
 
-def test_due_waits_for_the_next_present_day():
-    lg = due()
-    assert lg.case.state == "观察中" and lg.case.history[-1] == (D(2026, 10, 13), "观察中")
-    lg.check_due(D(2026, 10, 28), streak=2)      # still in the streak: stays due
-    assert lg.phase == L.DUE
-    assert lg.fire("back", D(2026, 10, 28))
-    assert (lg.cases[0].closed, lg.phase) == (D(2026, 10, 28), L.NO_CASE)
+def test_school_days_without_a_present_mark_are_not_days_back():
+    """Issue 11 item 7: present 10-13 … 10-16 (days 1–4), no data 10-19 … 10-23, present 10-26 … 10-30
+    (days 5–9): still 观察中 after the calendar's 10th school day back; present 11-02 is day 10."""
+    lg = watching()
+    present_on(lg, CAL.school_days_between(D(2026, 10, 14), D(2026, 10, 16)))
+    present_on(lg, CAL.school_days_between(D(2026, 10, 26), D(2026, 10, 30)))
+    assert (lg.phase, lg.days_back, lg.case.state) == (L.WATCH, 9, "观察中")
+    lg.present(D(2026, 11, 2))
+    assert lg.cases[0].closed == D(2026, 11, 2)
 
 
-def test_due_closes_on_day_ten_when_the_streak_ends_without_a_present_day():
-    """An excused day ends the streak but is not back; the next happening closes on day 10."""
-    lg = due()
-    lg.check_due(D(2026, 10, 29), streak=0)
-    assert lg.cases[0].closed == D(2026, 10, 26)
+def test_present_days_outside_watch_change_nothing():
+    lg = ledger()
+    lg.present(D(2026, 10, 12))
+    assert (lg.phase, lg.cases) == (L.NO_CASE, [])
+    lg = opened()
+    lg.present(D(2026, 10, 13))
+    assert (lg.phase, lg.days_back) == (L.OPEN, 0)
 
 
-@pytest.mark.parametrize("make", [opened, watching, due])
+@pytest.mark.parametrize("make", [opened, watching])
 def test_leaving_legitimately_closes_at_once(make):
     lg = make()
     assert lg.fire("left", D(2026, 10, 22), reason="死亡")
@@ -134,11 +142,11 @@ def test_leaving_legitimately_closes_at_once(make):
 
 def test_signals_without_an_edge_change_nothing():
     lg = ledger()
-    for signal in ("back", "returned", "new_streak", "served", "due", "left"):
+    for signal in ("back", "returned", "new_streak", "served", "left"):
         assert not lg.fire(signal, D(2026, 10, 12))
     assert lg.cases == [] and lg.phase == L.NO_CASE
     lg = opened()
-    for signal in ("suspect", "overdue", "new_streak", "served", "due"):
+    for signal in ("suspect", "overdue", "new_streak", "served"):
         assert not lg.fire(signal, D(2026, 10, 13))
     assert lg.case.history == [(D(2026, 10, 12), "在办")]
     lg = watching()
@@ -171,11 +179,8 @@ def test_every_edge_of_the_table_is_taken():
     test_open_on_suspect_dropout_and_overdue()
     test_dropout_continues_an_open_case()
     test_back_and_returned_put_the_case_under_watch()
-    test_served_closes_on_the_tenth_day_back()
-    test_due_waits_for_the_next_present_day()
-    test_due_closes_on_day_ten_when_the_streak_ends_without_a_present_day()
-    for make in (watching, due):
-        test_new_streak_or_dropout_during_watch_reopens(make)
-    for make in (opened, watching, due):
+    test_served_closes_on_the_tenth_present_day_back()
+    test_new_streak_or_dropout_during_watch_reopens()
+    for make in (opened, watching):
         test_leaving_legitimately_closes_at_once(make)
     assert set(L.TRANSITIONS) - FIRED == set()

@@ -166,14 +166,14 @@ def test_november_lists_ledger_flows_indicators(tmp_path):
     _, cases, raw = table(path, "劝返台账", "开立日期")
     states = {r["姓名"]: (r["开立日期"].date(), r["类别"], r["状态"]) for r in cases}
     assert states == {
-        "乙六": (D(2026, 6, 10), "辍学", "已销号"),    # back 11-05; 10th school day back = 11-18
-        "甲四": (D(2026, 10, 26), "辍学", "已销号"),   # back 11-09; 10th school day back = 11-20
+        "乙六": (D(2026, 6, 10), "辍学", "观察中"),    # back 11-05; 二年级 sends no 周查表: no present day yet
+        "甲四": (D(2026, 10, 26), "辍学", "已销号"),   # back 11-09; present 11-09 … 11-20 = 10 days → 11-20
         "乙二": (D(2026, 11, 3), "辍学", "在办"),
         "甲五": (D(2026, 11, 20), "疑似辍学", "在办"),  # 7th 旷 day
     }
     closed = {r["姓名"]: r["销号日期"].date() for r in cases if r["销号日期"]}
-    assert closed == {"乙六": D(2026, 11, 18), "甲四": D(2026, 11, 20)}
-    assert any(isinstance(v, str) and "本月新增 3 件，销号 2 件，仍在办（含观察中）2 件" in v for row in raw for v in row)
+    assert closed == {"甲四": D(2026, 11, 20)}
+    assert any(isinstance(v, str) and "本月新增 3 件，销号 1 件，仍在办（含观察中）3 件" in v for row in raw for v in row)
     _, flows, _ = table(path, "学生流动", "变动类型")
     assert [(r["姓名"], r["变动类型"], r["状态"]) for r in flows] == [("乙五", "转出", "待回执"), ("新一", "转入", "已转入")]
     _, ind, _ = table(path, "指标说明", "范围", stop_at_total=False)

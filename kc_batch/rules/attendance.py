@@ -112,13 +112,13 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
         att.streak, att.streak_start, att.steps, att.suspect_since = 0.0, None, [], None
 
     for day, _, kind, item in _happenings(s, att, state, policy, as_of):
-        ledger.check_due(day, att.streak)
         if kind == "mark":
             m: DayMark = item
             if m.breaks_streak:
                 reset_streak(m.day)
                 if m.is_back:
                     ledger.fire("back", m.day)
+                    ledger.present(m.day)  # §13.9: a present mark is a day back; a day without data is not
                 continue
             if att.streak == 0:
                 att.streak_start = m.day
@@ -150,7 +150,6 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                 ledger.fire("left", day, reason=f"转出已回执（{item.other_school or '对方学校'}）")
         elif kind == "log":
             ledger.log(item.date, item.responsible, item.note or item.reason)
-    ledger.check_due(as_of + dt.timedelta(days=1), att.streak)
     if att.suspect_since is not None:
         att.suspect_spells.append((att.suspect_since, None))
     if s.status_at(as_of) != READING:

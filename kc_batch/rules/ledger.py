@@ -6,8 +6,7 @@ A student's case moves 在办 → 观察中 → 已销号 and back to 在办 on 
 (rules.attendance) only says what happened, in time order; this module decides what it does to the
 case. To change the ledger, change TRANSITIONS and its actions here.
 
-States: NO_CASE (no open case), 在办, 观察中, and 观察中 with its close due while a streak is under
-way (DUE: shown as 观察中; it closes on the next present day, §13.9), 已销号.
+States: NO_CASE (no open case), 在办, 观察中, 已销号.
 Signals:
   suspect      the streak reaches suspect_after_days (§6.3)           opens a 疑似辍学 case
   dropout      a 辍学 event (§13.7: continues an open case as 辍学)
@@ -15,8 +14,9 @@ Signals:
   back         a present or late day (an excused day is not back, §13.9)
   returned     a 复学 / 劝返复学 event
   new_streak   the streak reaches reopen_streak_days during 观察中
-  served       close_after_present_days school days back, no streak under way
-  due          the same, but a streak is under way: the close waits for the next present day
+  served       the close_after_present_days-th present (or late) day back (§13.9; the return day
+               is day 1). Only days with a present mark count: a school day without data (the
+               class sent no 周查表), an excused day or an absent day is not a day back.
   left         the student leaves legitimately: 死亡, or the 回执 of a 转出 (§6.4)
 """
 from __future__ import annotations
@@ -24,10 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-NO_CASE, OPEN, WATCH, DUE, CLOSED = None, "在办", "观察中", "观察中（待销号）", "已销号"
-SHOWN = {OPEN: OPEN, WATCH: WATCH, DUE: WATCH, CLOSED: CLOSED}  # DUE is 观察中 on every sheet
+NO_CASE, OPEN, WATCH, CLOSED = None, "在办", "观察中", "已销号"
 
-_ANY_OPEN = (OPEN, WATCH, DUE)
+_ANY_OPEN = (OPEN, WATCH)
 
 # (state, signal) → (state after, action)
 TRANSITIONS: dict[tuple, tuple] = {
@@ -36,15 +35,10 @@ TRANSITIONS: dict[tuple, tuple] = {
     (NO_CASE, "overdue"): (OPEN, "open"),
     (OPEN, "dropout"): (OPEN, "as_dropout"),       # §13.7: a 辍学 after 疑似辍学 continues the same case
     (WATCH, "dropout"): (OPEN, "as_dropout"),
-    (DUE, "dropout"): (OPEN, "as_dropout"),
     (OPEN, "back"): (WATCH, "watch"),
     (OPEN, "returned"): (WATCH, "watch"),
     (WATCH, "new_streak"): (OPEN, "reopen"),
-    (DUE, "new_streak"): (OPEN, "reopen"),
     (WATCH, "served"): (CLOSED, "close"),
-    (DUE, "served"): (CLOSED, "close"),
-    (WATCH, "due"): (DUE, None),
-    (DUE, "back"): (CLOSED, "close"),
     **{(state, "left"): (CLOSED, "close") for state in _ANY_OPEN},
 }
 
@@ -79,11 +73,11 @@ class Ledger:
         self.key, self.cal, self.policy, self.cases = key, cal, policy, cases
         self.case: Case | None = None
         self.phase = NO_CASE
-        self.close_day: dt.date | None = None   # the close_after_present_days-th school day back
+        self.days_back = 0   # present (or late) days since the return, the return day included
 
     @property
     def served_text(self) -> str:
-        return f"返校后连续{self.policy.close_after_present_days}个教学日未再连续旷课"
+        return f"返校后到校{self.policy.close_after_present_days}个教学日未再连续旷课"
 
     def fire(self, signal: str, day: dt.date, **info) -> bool:
         edge = TRANSITIONS.get((self.phase, signal))
@@ -94,19 +88,22 @@ class Ledger:
         if action:
             getattr(self, "_" + action)(day, signal=signal, **info)
         if target == CLOSED:
-            self.case, self.phase, self.close_day = None, NO_CASE, None
+            self.case, self.phase, self.days_back = None, NO_CASE, 0
             return True
         self.phase = target
-        self.case.state = SHOWN[target]
-        if SHOWN[target] != SHOWN.get(before):
-            self.case.history.append((day, SHOWN[target]))
+        self.case.state = target
+        if target != before:
+            self.case.history.append((day, target))
         return True
 
-    def check_due(self, before: dt.date, streak: float) -> None:
-        """§13.9: 已销号 on the close_after_present_days-th school day back, unless a streak is under
-        way then (the close then waits for the next present day)."""
-        if self.phase in (WATCH, DUE) and self.close_day and self.close_day < before:
-            self.fire("served" if streak == 0 else "due", self.close_day)
+    def present(self, day: dt.date) -> None:
+        """A present or late day (after any 'back' it fired): while 观察中 it is one more day back, and
+        the close_after_present_days-th one closes the case (§13.9)."""
+        if self.phase != WATCH:
+            return
+        self.days_back += 1
+        if self.days_back >= self.policy.close_after_present_days:
+            self.fire("served", day)
 
     def log(self, day: dt.date, responsible: str, result: str) -> None:
         """A 劝返记录 goes to the open case, else to the student's last case."""
@@ -125,14 +122,15 @@ class Ledger:
         c = self.case
         c.category, c.reason, c.responsible = "辍学", reason or c.reason, responsible or c.responsible
         if self.phase != OPEN:
-            c.back_since = None
+            c.back_since, self.days_back = None, 0
 
     def _watch(self, day, signal, back=None, **_):
         self.case.back_since = back or day
-        self.close_day = self.cal.add_school_days(self.case.back_since, self.policy.close_after_present_days - 1)
+        self.days_back = 0
 
     def _reopen(self, day, signal, **_):
         self.case.back_since = None
+        self.days_back = 0
 
     def _close(self, day, signal, reason="", **_):
         c = self.case
