@@ -4,7 +4,7 @@ rows against 150,000 population rows in seconds).
     python benchmarks/bench_matching.py [--read-file]
 
 Builds a throw-away work folder with a store holding 100,000 roster rows of 150 schools, then times
-  * compute_census: roster load, status at the as-of date (events.load_state), the two pandas joins;
+  * compute_census: roster load, status at the as-of date (rules.status.build_state), the two pandas joins;
   * write_census: the workbook;
   * compute_transition: 10,000 graduates against the 七年级 rows;
   * with --read-file: read_population of a 150,000-row .xlsx (file reading and form recognition).
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kc_batch.reconcile import census  # noqa: E402
 from kc_batch.reconcile import transition  # noqa: E402
-from kc_batch.model import Source  # noqa: E402
+from kc_batch.model import SchoolData, Source  # noqa: E402
 from kc_batch.read.forms import RosterRecord  # noqa: E402
 from kc_batch.read.identity import check_char  # noqa: E402
 from kc_batch.app.jobs import open_workspace  # noqa: E402
@@ -110,7 +110,9 @@ def main():
         pop = population(roster, rng)
         as_of = dt.date(2026, 11, 20)
         res = timed(f"compute_census ({len(pop):,} children × {ROSTER_ROWS:,} roster rows)",
-                    lambda: census.compute_census(store, ws.cfg, ws.cal, pop, "", as_of))
+                    lambda: census.compute_census(SchoolData(store.roster_rows(), store.events()),
+                                                  store.answers_of(census.CENSUS_KIND, census.ROSTER_CHECK_KIND),
+                                                  ws.cfg, ws.cal, pop, as_of))
         print("  matched:", int(res.children["key"].notna().sum()), " ambiguous:", int(res.children["ambiguous"].sum()),
               " 在籍不在册:", len(res.not_listed))
         timed("write_census (workbook)", lambda: write_census(wd, ws.cfg, res))
@@ -121,7 +123,7 @@ def main():
                               "guardian": "", "phone": "", "address": ""})
         grads["gid"] = range(len(grads))
         tr = timed(f"compute_transition ({len(grads):,} graduates)",
-                   lambda: transition.compute_transition(store, ws.cfg, 2027, grads, set()))
+                   lambda: transition.compute_transition(store.roster_rows(), {}, ws.cfg, 2027, grads))
         print("  已升学:", int((tr.graduates["outcome"] == transition.ENROLLED).sum()))
         if args.read_file:
             from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, write_workbook

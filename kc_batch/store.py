@@ -383,12 +383,21 @@ class Store:
         return [RosterRow(fid, seq, tbl, Source(rel, sheet, row), key, g, c, name, sfz, xjh, json.loads(a or "{}"))
                 for fid, seq, tbl, rel, sheet, row, key, g, c, name, sfz, xjh, a in rows]
 
-    def events(self) -> list[Event]:
-        """Every stored change event, in date order (then file, sheet, row)."""
+    def events(self, of_type: str | None = None, since: dt.date | None = None,
+               until: dt.date | None = None) -> list[Event]:
+        """Stored change events (optionally of one 变动类型, dated since…until), in date order, then
+        file, sheet, row; events of one type in date, file, row order (as kc transition lists them)."""
+        where, params = [], []
+        for clause, value in (("e.type = ?", of_type), ("e.date >= ?", since), ("e.date <= ?", until)):
+            if value is not None:
+                where.append(clause)
+                params.append(value.isoformat() if isinstance(value, dt.date) else value)
+        order = "e.date, e.file_id, e.row" if of_type else "e.date, e.file_id, e.sheet, e.row"
         rows = self.db.execute(
             "SELECT e.id, e.key, e.type, e.date, e.name, e.grade, e.class_no, e.other_school, e.receipt_date, "
             "e.reason, e.responsible, e.note, COALESCE(f.rel, ''), e.sheet, e.row, e.sfz, e.xjh "
-            "FROM events e LEFT JOIN files f ON f.id = e.file_id ORDER BY e.date, e.file_id, e.sheet, e.row")
+            "FROM events e LEFT JOIN files f ON f.id = e.file_id "
+            + ("WHERE " + " AND ".join(where) + " " if where else "") + f"ORDER BY {order}", params)
         return [Event(eid, key, typ, dt.date.fromisoformat(date), name, g, c, other or "",
                       dt.date.fromisoformat(receipt) if receipt else None, reason or "", resp or "", note or "",
                       Source(rel, sheet, row), sfz, xjh)
@@ -406,6 +415,14 @@ class Store:
                                                    unexcused, raw or "", g, c, week,
                                                    Source(files.get(fid, ""), sheet, row)))
         return out
+
+    def file_ids(self, sha256s) -> set[int]:
+        """Ids of the stored files with these contents."""
+        return {fid for sha in sha256s for fid, in self.db.execute("SELECT id FROM files WHERE sha256=?", (sha,))}
+
+    def answers_of(self, *kinds: str) -> dict[str, dict[str, str]]:
+        """Stored answers by kind: kind → key → value."""
+        return {kind: {k: v for k, (v, _) in self.answers(kind).items()} for kind in kinds}
 
     def head_teachers(self, until_week: str) -> dict[tuple, str]:
         """(grade, class) → 班主任 named on the newest 周查表 up to a week."""

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
 from kc_batch.errors import UsageError
-from kc_batch.reconcile.census import (CENSUS_ANSWER_SHEETS, JUNIOR, PRIMARY, CensusResult, compute_census,
-                                       harvest_answers, parse_as_of, read_population)
+from kc_batch.app.loading import store_answers
+from kc_batch.model import SchoolData
+from kc_batch.reconcile.census import (CENSUS_ANSWER_SHEETS, CENSUS_KIND, JUNIOR, PRIMARY, ROSTER_CHECK_KIND,
+                                       CensusResult, compute_census, harvest_answers, parse_as_of, read_population)
 from kc_batch.reports.census_book import write_census
 
 
@@ -25,8 +27,11 @@ def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | Non
     with ws.open_store() as store:
         started = dt.datetime.now()
         result, import_errors = import_all(ws, store, None, progress)
-        problems = harvest_answers(store, out_dir, "人籍比对_*.xls*", CENSUS_ANSWER_SHEETS)
-        res = compute_census(store, ws.cfg, ws.cal, pop, pop_sha, as_of, population_file.name)
+        answers, problems = harvest_answers(out_dir, "人籍比对_*.xls*", CENSUS_ANSWER_SHEETS)
+        store_answers(store, answers)
+        data = SchoolData(roster=store.roster_rows(), events=store.events())
+        res = compute_census(data, store.answers_of(CENSUS_KIND, ROSTER_CHECK_KIND), ws.cfg, ws.cal, pop, as_of,
+                             population_file.name, excluded_files=store.file_ids({pop_sha}))
         res.errors = pop_errors + import_errors
         path = write_census(ws.dir, ws.cfg, res)
         store.log_run(f"census {as_of.isoformat()}", started, len(result.new_files), len(res.errors))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kc_batch.calendar import week_of
-from kc_batch.model import SchoolData
+from kc_batch.model import RosterRow, SchoolData
 from kc_batch.store import Store
 
 
@@ -22,3 +22,15 @@ def load_school(store: Store, as_of: dt.date, week: str | None = None) -> School
         reported_classes=store.reported_classes(week) if week else set(),
         visits=store.home_visits(as_of),
     )
+
+
+def load_roster(store: Store, exclude_sha=()) -> list[RosterRow]:
+    """Every stored roster row, in import order, less the rows of the files with these contents."""
+    excluded = store.file_ids(exclude_sha)
+    return [r for r in store.roster_rows() if r.file_id not in excluded]
+
+
+def store_answers(store: Store, answers: list[tuple[str, str, str]]) -> None:
+    """Keep the answers read back from earlier workbooks, in the order read (the last saved wins)."""
+    for kind, key, value in answers:
+        store.set_answer(kind, key, value)

@@ -6,11 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
+from kc_batch.app.loading import load_roster, store_answers
 from kc_batch.errors import NoInputError
-from kc_batch.read.forms import InputError
+from kc_batch.model import InputError, SchoolData
 from kc_batch.reconcile.census import harvest_answers
-from kc_batch.reconcile.transition import (AWAY, ENROLLED, MISSING, TRANSITION_ANSWER_SHEETS, TransitionResult,
-                                           compute_transition, graduates_from_file, graduates_from_store)
+from kc_batch.reconcile.transition import (AWAY, ENROLLED, MISSING, TRANSITION_ANSWER_SHEETS, TRANSITION_KIND,
+                                           TransitionResult, compute_transition, graduates_from_file, graduates_of,
+                                           graduating_window)
 from kc_batch.reports.census_book import write_transition
 
 
@@ -25,13 +27,19 @@ def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path
     with ws.open_store() as store:
         started = dt.datetime.now()
         result, import_errors = import_all(ws, store, None, progress)
-        grads = file_grads if graduates_file is not None else graduates_from_store(store, ws.cfg, year, exclude)
+        roster = load_roster(store, exclude)
+        if graduates_file is not None:
+            grads = file_grads
+        else:
+            grads = graduates_of(SchoolData(roster=roster, events=store.events("毕业", *graduating_window(year))),
+                                 ws.cfg, year)
         if grads.empty:
             raise NoInputError(f"没有找到 {year - 1}—{year} 学年的六年级毕业生：请在学籍变动登记表中登记“毕业”"
                                "（年级填六年级），或用 --graduates 给出毕业生名册。")
-        problems = harvest_answers(store, Path(ws.dir) / "out" / "transition", "小升初对接_*.xls*",
-                                   TRANSITION_ANSWER_SHEETS)
-        res = compute_transition(store, ws.cfg, year, grads, exclude)
+        answers, problems = harvest_answers(Path(ws.dir) / "out" / "transition", "小升初对接_*.xls*",
+                                            TRANSITION_ANSWER_SHEETS)
+        store_answers(store, answers)
+        res = compute_transition(roster, store.answers_of(TRANSITION_KIND)[TRANSITION_KIND], ws.cfg, year, grads)
         res.errors, res.source = errors + import_errors, source
         path = write_transition(ws.dir, ws.cfg, res)
         store.log_run(f"transition {year}", started, len(result.new_files), len(res.errors))

@@ -40,7 +40,7 @@ from kc_batch.read import identity
 from kc_batch.read import files as readers
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
-from kc_batch.model import InputError, SchoolData, Source
+from kc_batch.model import InputError, RosterRow, SchoolData, Source
 from kc_batch.read.values import cell_text, is_blank, norm_header, parse_date
 
 CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
@@ -156,23 +156,24 @@ class AnswerSheet:
     kind: str
 
 
-def harvest_answers(store, folder: Path, pattern: str, specs: list[AnswerSheet]) -> list[str]:
-    """Read every earlier workbook matching `pattern` in `folder` (oldest saved first) and store its
-    non-empty answers; → Chinese lines about workbooks that could not be read."""
+def harvest_answers(folder: Path, pattern: str,
+                    specs: list[AnswerSheet]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Read every earlier workbook matching `pattern` in `folder` (oldest saved first); → its non-empty
+    answers as (kind, key, value), in that order (the caller stores them: the last saved wins), and
+    Chinese lines about workbooks that could not be read."""
     if not folder.is_dir():
-        return []
+        return [], []
     paths = [p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith((".", "~$"))]
     paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    problems = []
+    problems, answers = [], []
     for path in paths:
         try:
             found = read_answers(path, specs)
         except Exception as exc:  # noqa: BLE001 - a locked or broken earlier workbook must not stop the run
             problems.append(f"未能读回 {path.name} 中填写的内容（{exc.__class__.__name__}），本次沿用已保存的答复。")
             continue
-        for kind, key, value in found:
-            store.set_answer(kind, key, value)
-    return problems
+        answers += found
+    return answers, problems
 
 
 def read_answers(path: Path, specs: list[AnswerSheet]) -> list[tuple[str, str, str]]:
@@ -334,19 +335,16 @@ STUDENT_COLUMNS = ["key", "sfz", "xjh", "name", "grade", "class_no", "birth", "s
                    "guardian", "phone", "rel", "file_id", "seq"]
 
 
-def roster_rows_frame(store, exclude_sha: set[str] = frozenset(), grade: int | None = None) -> pd.DataFrame:
-    """Every roster row with a 年级 (optionally one grade), oldest import first."""
-    marks = ",".join("?" * len(exclude_sha)) or "''"
-    sql = ("SELECT r.key, r.sfz, r.xjh, r.name, r.grade, r.class_no, json_extract(r.attrs, '$.birth'), "
-           "json_extract(r.attrs, '$.sex'), json_extract(r.attrs, '$.hukou'), json_extract(r.attrs, '$.address'), "
-           "json_extract(r.attrs, '$.guardian'), json_extract(r.attrs, '$.phone'), f.rel, r.file_id, r.seq "
-           "FROM roster_rows r JOIN files f ON f.id = r.file_id "
-           f"WHERE r.grade IS NOT NULL AND f.sha256 NOT IN ({marks})")
-    params = list(exclude_sha)
-    if grade is not None:
-        sql += " AND r.grade = ?"
-        params.append(grade)
-    frame = pd.DataFrame(store.query(sql + " ORDER BY r.file_id, r.seq", params), columns=STUDENT_COLUMNS)
+def roster_rows_frame(roster: list[RosterRow], grade: int | None = None) -> pd.DataFrame:
+    """Every roster row with a 年级 (optionally one grade), in the given (import) order."""
+    rows = []
+    for r in roster:
+        if r.grade is None or (grade is not None and r.grade != grade):
+            continue
+        a = r.attrs
+        rows.append((r.key, r.sfz, r.xjh, r.name, r.grade, r.class_no, a.get("birth"), a.get("sex"), a.get("hukou"),
+                     a.get("address"), a.get("guardian"), a.get("phone"), r.source.file, r.file_id, r.seq))
+    frame = pd.DataFrame(rows, columns=STUDENT_COLUMNS)
     return frame.astype({"name": "object", "birth": "object", "key": "object"})
 
 
@@ -360,9 +358,9 @@ def id_of_key(keys: pd.Series) -> pd.Series:
     return keys.where(~keys.str.startswith(("XJH:", "NAME:")), None)
 
 
-def roster_students(store, cfg: Config, exclude_sha: set[str] = frozenset()) -> pd.DataFrame:
+def roster_students(roster: list[RosterRow], cfg: Config) -> pd.DataFrame:
     """One row per student key: the newest roster row (§5.2a), with its 学校 and 身份证号 (rid)."""
-    rows = roster_rows_frame(store, exclude_sha)
+    rows = roster_rows_frame(roster)
     students = rows.drop_duplicates("key", keep="last").reset_index(drop=True)
     students = with_schools(students, cfg)
     return students.assign(rid=id_of_key(students["key"]))
@@ -425,27 +423,30 @@ CENSUS_ANSWER_SHEETS = [AnswerSheet("适龄未入学", ANSWER_COLUMN, CENSUS_KIN
                         AnswerSheet("在籍不在册", ROSTER_CHECK_COLUMN, ROSTER_CHECK_KIND)]
 
 
-def compute_census(store, cfg: Config, cal, pop: pd.DataFrame, pop_sha: str, as_of: dt.date,
-                   population_file: str = "") -> CensusResult:
-    students = roster_students(store, cfg, {pop_sha})
+def compute_census(data: SchoolData, answers: dict[str, dict], cfg: Config, cal, pop: pd.DataFrame, as_of: dt.date,
+                   population_file: str = "", excluded_files: set[int] = frozenset()) -> CensusResult:
+    """`data`: the unit's rosters and events; `answers`: the stored answers by kind (CENSUS_KIND,
+    ROSTER_CHECK_KIND: key → text); roster rows of `excluded_files` (the population list itself,
+    when it sits in the inbox) are not students."""
+    students = roster_students([r for r in data.roster if r.file_id not in excluded_files], cfg)
     found = match_children(pop, students)
     children = pop.merge(found.matched, on="pid", how="left")
     keys = set(children["key"].dropna()) | set(students["key"])
-    status = statuses_at(SchoolData(roster=store.roster_rows(), events=store.events()), cal, as_of, keys)
+    status = statuses_at(data, cal, as_of, keys)
     children["status_now"] = children["key"].map(status)
     children["stage"] = [school_stage(dt.date.fromisoformat(b) if isinstance(b, str) else None, as_of)
                          for b in children["birth"]]
     children["in_school"] = children["status_now"] == STATUS_READING
     children["ambiguous"] = children["pid"].isin(found.ambiguous["pid"])
     children["answer_key"] = answer_keys(children["sfz"], children["id_text"], None, children["name"], children["birth"])
-    answers = {k: v for k, (v, _) in store.answers(CENSUS_KIND).items()}
-    children["answer"] = [answers.get(k, "") for k in children["answer_key"]]
+    given = answers.get(CENSUS_KIND, {})
+    children["answer"] = [given.get(k, "") for k in children["answer_key"]]
     students = students.assign(status_now=students["key"].map(status))
     claimed = set(found.matched["key"]) | set(found.ambiguous["key"])
     not_listed = students[~students["key"].isin(claimed) & (students["status_now"] == STATUS_READING)].copy()
     not_listed["answer_key"] = answer_keys(not_listed["rid"], not_listed["rid"], not_listed["xjh"], not_listed["name"],
                                            not_listed["birth"])
-    checks = {k: v for k, (v, _) in store.answers(ROSTER_CHECK_KIND).items()}
+    checks = answers.get(ROSTER_CHECK_KIND, {})
     not_listed["answer"] = [checks.get(k, "") for k in not_listed["answer_key"]]
     return CensusResult(cfg.unit.name, as_of, population_file, children, students, found.ambiguous, not_listed)
 

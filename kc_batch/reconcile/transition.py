@@ -36,7 +36,7 @@ from kc_batch.read import files as readers
 from kc_batch.reconcile.census import (AnswerSheet, answer_keys, check_answer, id_of_key, roster_rows_frame, school_of, with_schools)
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
-from kc_batch.model import InputError
+from kc_batch.model import InputError, RosterRow, SchoolData
 from kc_batch.read.values import cell_text, norm_header
 
 TRANSITION_KIND = "transition"
@@ -69,15 +69,17 @@ def graduating_window(year: int) -> tuple[dt.date, dt.date]:
 
 # ---------------------------------------------------------------- graduates
 
-def graduates_from_store(store, cfg: Config, year: int, exclude_sha: set[str]) -> pd.DataFrame:
+def graduates_of(data: SchoolData, cfg: Config, year: int) -> pd.DataFrame:
+    """Students with a 毕业 event in the graduating 学年 (`data.events`: the 毕业 events of that window,
+    store.events("毕业", *graduating_window(year))), with their newest 六年级 roster row (from
+    `data.roster`) where there is one."""
     first, last = graduating_window(year)
-    events = pd.DataFrame(store.query(
-        "SELECT e.key, e.name, e.sfz, e.xjh, e.grade, e.class_no, f.rel FROM events e "
-        "LEFT JOIN files f ON f.id = e.file_id WHERE e.type = '毕业' AND e.date >= ? AND e.date <= ? "
-        "ORDER BY e.date, e.file_id, e.row", (first.isoformat(), last.isoformat())),
+    events = pd.DataFrame(
+        [(e.key, e.name, e.sfz, e.xjh, e.grade, e.class_no, e.source.file or None) for e in data.events
+         if e.type == "毕业" and first <= e.date <= last],
         columns=["key", "ev_name", "ev_sfz", "ev_xjh", "ev_grade", "ev_class", "ev_rel"])
     events = events.drop_duplicates("key", keep="last")
-    sixth = roster_rows_frame(store, exclude_sha, grade=6).drop_duplicates("key", keep="last")
+    sixth = roster_rows_frame(data.roster, grade=6).drop_duplicates("key", keep="last")
     sixth = with_schools(sixth, cfg)
     g = events.merge(sixth, on="key", how="left", indicator=True)
     on_sixth = g["_merge"] == "both"
@@ -182,12 +184,14 @@ TRANSITION_ANSWER_SHEETS = [AnswerSheet("未升学", DESTINATION_COLUMN, TRANSIT
                             AnswerSheet("外地就读", DESTINATION_COLUMN, TRANSITION_KIND)]
 
 
-def compute_transition(store, cfg: Config, year: int, grads: pd.DataFrame, exclude_sha: set[str]) -> TransitionResult:
-    g7 = with_schools(roster_rows_frame(store, exclude_sha, grade=7), cfg)
+def compute_transition(roster: list[RosterRow], answers: dict[str, str], cfg: Config, year: int,
+                       grads: pd.DataFrame) -> TransitionResult:
+    """`roster`: the receiving roster rows (a --graduates file's own rows left out); `answers`: the
+    stored 去向 answers (TRANSITION_KIND: key → text)."""
+    g7 = with_schools(roster_rows_frame(roster, grade=7), cfg)
     matched, ambiguous = match_graduates(grads, g7)
     g = grads.copy()
     g["answer_key"] = answer_keys(g["sfz"], g["sfz"], g["xjh"], g["name"], g["birth"])
-    answers = {k: v for k, (v, _) in store.answers(TRANSITION_KIND).items()}
     g["answer"] = [answers.get(k, "") for k in g["answer_key"]]
     g["to_school"] = g["gid"].map(matched.groupby("gid")["school"].apply(lambda s: "、".join(sorted(set(s)))))
     g["to_class"] = g["gid"].map(matched.groupby("gid")["class_no"].apply(
@@ -224,5 +228,5 @@ def _remark(gid, answer, outcome, several, cands) -> str:
     return "；".join(p for p in parts if p)
 
 
-__all__ = ["parse_year", "match_graduates", "graduates_from_store", "graduates_from_file",
+__all__ = ["parse_year", "match_graduates", "graduates_of", "graduates_from_file",
            "compute_transition", "TransitionResult"]
