@@ -41,7 +41,7 @@ def test_init_writes_every_spec_key_and_folders(tmp_path):
     for key in ("year_start", "school_days", "holidays", "extra_school_days", "cutoff_day"):
         assert key in data["calendar"], key
     for key in ("suspect_after_days", "transfer_receipt_days", "chronic_absence_rate", "dropout_rate_limit",
-                "retention_rate_target", "close_after_present_days", "rates", "escalation"):
+                "retention_rate_target", "close_after_present_days", "reopen_streak_days", "rates", "escalation"):
         assert key in data["policy"], key
     assert [s["days"] for s in data["policy"]["escalation"]] == [1, 2, 3, 7]
     assert data["policy"]["dropout_rate_limit"] == {"小学": 0.006, "初中": 0.018}
