@@ -4,10 +4,12 @@ only in 输入错误 (distinct rows with an input error and nothing stored). Com
 independently of the importer's own counts."""
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
 STORED_TABLES = ("roster_rows", "check_rows", "events")
+SHEET_ROWS = re.compile(r"共 (\d+) 行")
 
 
 def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
@@ -23,7 +25,11 @@ def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
                 stored |= set(db.execute(f"SELECT sheet, row FROM {table} WHERE file_id=?", (file_id,)))
             errored = set(db.execute("SELECT sheet, row FROM input_errors WHERE file_id=? AND row IS NOT NULL",
                                      (file_id,))) - stored
-            out[rel] = (read, len(stored), len(errored))
+            # a sheet not read at all (hidden, no header) is one 输入错误 row saying how many rows it has
+            whole = sum(int(m.group(1)) for (reason,) in db.execute(
+                "SELECT reason FROM input_errors WHERE file_id=? AND row IS NULL", (file_id,))
+                for m in [SHEET_ROWS.search(reason or "")] if m)
+            out[rel] = (read + whole, len(stored), len(errored) + whole)
         return out
     finally:
         db.close()

@@ -164,7 +164,7 @@ def test_check_says_a_hidden_sheet_was_ignored(tmp_path):
     write_excel_style(wd / "inbox" / "花名册.xlsx", {"三(1)": rows, "旧名单": rows}, hidden=["旧名单"])
     result = CliRunner().invoke(main, ["check", "--dir", str(wd)])
     assert result.exit_code == 0, result.output
-    assert "  旧名单：隐藏工作表，未读取" in result.output.splitlines()
+    assert "  旧名单：隐藏工作表，共 3 行未读取" in result.output.splitlines()  # title, header, 1 row
     assert "花名册，三年级1班，1 行" in result.output
 
 

@@ -293,8 +293,9 @@ def injected(prefix: str, field: str) -> str:
 
 
 def name_as_kept(text: str) -> str:
-    """§3.5: names lose all inner and outer white space (and full-width forms)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """§3.5: names lose all inner and outer white space (and full-width forms); the dots of 维吾尔族 names
+    (· • ・ ． .) are all kept as · (issue 12 item 19)."""
+    return re.sub(r"[·•・.‧∙⋅]", "·", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
 
 
 def sheet_xml(book: Path) -> dict[str, str]:

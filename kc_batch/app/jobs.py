@@ -94,9 +94,16 @@ def _import_for_report(ws: Workspace, store: Store, default_week, progress):
     out = RunOutcome(lines=list(ws.cfg.notices), errors=errors, replaced=result.replaced,
                      new_files=len(result.new_files))
     out.unreadable = [f.message for f in result.unreadable]
+    out.lines += hidden_sheet_lines(result.new_files)
     if result.readable_count == 0 and not store.has_files():
         raise NoInputError("收件箱中没有可读取的文件，未生成任何报表。" + _unreadable_hint(out))
     return out, errors
+
+
+def hidden_sheet_lines(files) -> list[str]:
+    """§3.5: one console line per hidden sheet that was not read (its 输入错误 row holds the count)."""
+    return [f"注意：{f.rel} 的工作表“{sheet}”是{why}（已记入输入错误）。" for f in files
+            for sheet, why in f.parsed.skipped_sheets if why.startswith("隐藏")]
 
 
 def check_period(ws: Workspace, label: str, force: bool) -> None:

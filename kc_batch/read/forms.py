@@ -253,10 +253,24 @@ def parse_file(raw: RawFile, cal: SchoolCalendar, default_week: str | None = Non
     out = ParsedFile(rel=raw.rel)
     for sheet in raw.sheets:
         if sheet.hidden:
-            out.skipped_sheets.append((sheet.name, "隐藏工作表，未读取"))
+            _skip_hidden(raw.rel, sheet, out)
             continue
         _parse_sheet(raw.rel, sheet, cal, default_week, out, forced_form)
     return out
+
+
+def nonblank_rows(rows: list[list]) -> int:
+    return sum(1 for row in rows if any(not is_blank(c) for c in row))
+
+
+def _skip_hidden(rel: str, sheet: RawSheet, out: ParsedFile) -> None:
+    """§3.5: a hidden sheet is not read — and said so: one 输入错误 row with its row count."""
+    count = nonblank_rows(sheet.rows)
+    out.skipped_sheets.append((sheet.name, f"隐藏工作表，共 {count} 行未读取"))
+    if count:
+        out.errors.append(InputError(rel, sheet.name, None, "", "",
+                                     f"隐藏的工作表“{sheet.name}”未读取（共 {count} 行）：隐藏的工作表不导入；"
+                                     "如需导入，请在 Excel/WPS 中取消隐藏后重新放入 inbox"))
 
 
 def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, forced_form):
@@ -280,7 +294,7 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
         out.tables.append(table)
         start = end
     if not found:
-        nonblank = sum(1 for row in rows if any(not is_blank(c) for c in row))
+        nonblank = nonblank_rows(rows)
         out.skipped_sheets.append((sheet.name, "未识别出花名册、周查表、学籍变动登记表或家访登记表的表头"))
         out.errors.append(InputError(rel, sheet.name, None, "", "",
                                      f"工作表中未找到可识别的表头（共 {nonblank} 行未读取）：请检查表头是否含“姓名”和“学籍号/身份证号”"))
@@ -393,7 +407,7 @@ def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, 
             if rec is None:
                 continue
         else:
-            rec = _change_record(row, h, person, src, out)
+            rec = _change_record(row, h, person, src, out, cal)
             if rec is None:
                 continue
         if person.grade and person.class_no:
@@ -540,7 +554,7 @@ def _check_record(row, h, table: Table, person: Person, src: Source, cal, out) -
     return rec
 
 
-def _change_record(row, h, person: Person, src: Source, out) -> ChangeRecord | None:
+def _change_record(row, h, person: Person, src: Source, out, cal=None) -> ChangeRecord | None:
     ctype_raw = cell_text(_get(row, h, "change_type"))
     ctype = re.sub(r"\s+", "", nfkc(ctype_raw))
     col = column_name(h, h.fields["change_type"], "变动类型")
@@ -553,7 +567,7 @@ def _change_record(row, h, person: Person, src: Source, out) -> ChangeRecord | N
                                      "变动类型无法识别（应为：" + "、".join(CHANGE_TYPES) + "）"))
         return None
     raw_date = _get(row, h, "change_date")
-    date = parse_date(raw_date)
+    date = parse_date(raw_date, cal=cal)
     if date is None:
         out.errors.append(InputError(src.file, src.sheet, src.row,
                                      column_name(h, h.fields["change_date"], "变动日期"), cell_text(raw_date),
@@ -562,7 +576,7 @@ def _change_record(row, h, person: Person, src: Source, out) -> ChangeRecord | N
     receipt = None
     raw_receipt = _get(row, h, "receipt_date")
     if not is_blank(raw_receipt):
-        receipt = parse_date(raw_receipt)
+        receipt = parse_date(raw_receipt, cal=cal)
         if receipt is None:
             out.errors.append(InputError(src.file, src.sheet, src.row,
                                          column_name(h, h.fields["receipt_date"], "回执日期"),

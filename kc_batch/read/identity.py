@@ -109,7 +109,10 @@ def student_key(id18: str | None, xjh: str | None, carried: str | None,
     return None
 
 
+NAME_DOTS = re.compile(r"[·•・.‧∙⋅]")  # after NFKC (which makes ． into .): the dot of 维吾尔族 names
+
+
 def normalise_name(text: str) -> str:
-    """“王 芳”, full-width and trailing spaces → “王芳” (SPEC §3.5)."""
+    """“王 芳”, full-width and trailing spaces → “王芳”; 艾力•买买提, 艾力・买买提, 艾力．买买提 → 艾力·买买提 (SPEC §3.5)."""
     s = unicodedata.normalize("NFKC", str(text))
-    return re.sub(r"\s+", "", s).strip()
+    return NAME_DOTS.sub("·", re.sub(r"\s+", "", s).strip())

@@ -117,15 +117,18 @@ def grade_class_from_text(text: str) -> tuple[int | None, str | None]:
 # ---------------------------------------------------------------- dates
 
 _DATE_PATTERNS = [
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$"),
+    # a time after the date (2026-11-03 00:00:00, spaces already removed) is dropped
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
 _MONTH_PATTERNS = [re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")]
+_MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日?$")
 
 
-def parse_date(value, allow_month: bool = False) -> dt.date | None:
-    """Excel serials, date cells and every text form of §3.5; None when not a date."""
+def parse_date(value, allow_month: bool = False, cal=None) -> dt.date | None:
+    """Excel serials, date cells and every text form of §3.5; None when not a date. With a calendar,
+    11月3日 (no year) is the date of the 学年 with that month and day."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -147,6 +150,12 @@ def parse_date(value, allow_month: bool = False) -> dt.date | None:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 return None
+    m = _MONTH_DAY.match(s) if cal is not None else None
+    if m:
+        try:
+            return cal.date_for_month_day(int(m.group(1)), int(m.group(2)))
+        except ValueError:
+            return None
     if allow_month:
         for pat in _MONTH_PATTERNS:
             m = pat.match(s)
