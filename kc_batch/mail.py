@@ -45,6 +45,8 @@ PLACEHOLDER_FROM = "kc_batch@localhost"
 SUBJECT_TEMPLATE = "email_subject.txt.j2"
 BODY_TEMPLATE = "email_body.txt.j2"
 BODY_AGGREGATE_TEMPLATE = "email_body_aggregate.txt.j2"
+SUBJECT_WEEK_TEMPLATE = "email_subject_week.txt.j2"   # §21.1: the 周报 has its own subject and body
+BODY_WEEK_TEMPLATE = "email_body_week.txt.j2"
 SEND_LOG_NAME = "发送记录.txt"
 MAX_ENCODED_WORD = 75  # RFC 2047 §2
 # Flattened with CRLF (the wire format, also what .eml files carry) and without re-folding:
@@ -78,6 +80,8 @@ class ReportSummary:
     clerk: str = ""
     phone: str = ""
     report_date: dt.date | None = None  # the workbook's 报出日期 (calendar.report_date, §13.18)
+    kind: str = "monthly"      # 'monthly' | 'weekly' (then `month` holds the week, e.g. '2026-W47')
+    week: dict = field(default_factory=dict)   # a 周报's figures for its templates (app/send_week.py)
 
     @property
     def is_aggregate(self) -> bool:
@@ -141,7 +145,10 @@ def format_rate(rate: float | None) -> str:
 
 
 def month_text(month: str) -> str:
-    """'2026-11' → '2026年11月'; '2026-03' → '2026年3月' (§13.28)."""
+    """'2026-11' → '2026年11月'; '2026-03' → '2026年3月' (§13.28); a week '2026-W47' → '2026年第47周' (§21.1)."""
+    w = re.fullmatch(r"(\d{4})-W(\d{1,2})", month.strip())
+    if w:
+        return f"{int(w.group(1))}年第{int(w.group(2))}周"
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", month.strip())
     if not m:
         raise KcError(f"月份 {month!r} 格式不对，应为 YYYY-MM，例如 2026-11。")
@@ -153,6 +160,7 @@ def template_context(summary: ReportSummary, workbook_name: str, now: dt.datetim
     context.update(
         month_text=month_text(summary.month),
         is_aggregate=summary.is_aggregate,
+        week_text=month_text(summary.month) if summary.kind == "weekly" else "",
         zero_report=summary.dropouts_now == 0,
         dropout_rate_text=format_rate(summary.dropout_rate),
         retention_rate_text=format_rate(summary.retention_rate),
@@ -171,16 +179,22 @@ def _masked(value):
         return mask_id_numbers(value)
     if isinstance(value, list):
         return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
     return value
 
 
 def render_subject(env: jinja2.Environment, context: dict) -> str:
-    subject = render_template(env, SUBJECT_TEMPLATE, context)
+    name = SUBJECT_WEEK_TEMPLATE if context["kind"] == "weekly" else SUBJECT_TEMPLATE
+    subject = render_template(env, name, context)
     return mask_id_numbers(" ".join(subject.split()))
 
 
 def render_body(env: jinja2.Environment, context: dict) -> str:
-    name = BODY_AGGREGATE_TEMPLATE if context["is_aggregate"] else BODY_TEMPLATE
+    if context["kind"] == "weekly":
+        name = BODY_WEEK_TEMPLATE
+    else:
+        name = BODY_AGGREGATE_TEMPLATE if context["is_aggregate"] else BODY_TEMPLATE
     body = render_template(env, name, context)
     return mask_id_numbers(body.replace("\r\n", "\n"))
 

@@ -241,3 +241,72 @@ def test_cli_week_and_usage_errors(township):
     assert both.exit_code == 2 and "--month 与 --week 只能给出其一" in both.output
     bad = runner.invoke(main, ["aggregate", "--dir", str(township), "--week", "2026-W60"])
     assert bad.exit_code == 2 and "2026-W60" in bad.output
+
+
+# ---------------------------------------------------------------- kc send --week (§21.1, §9.4)
+
+def mail_config(d: Path, port: int) -> None:
+    with open(d / "kc.toml", "a", encoding="utf-8") as fh:
+        fh.write(f'\n[mail]\nto = ["jyj@example.cn"]\nfrom = "xx@example.cn"\nsmtp_host = "127.0.0.1"\n'
+                 f'smtp_port = {port}\nstarttls = true\n')
+
+
+def test_weekly_email_parsed_back_and_delivered_over_smtp(tmp_path, township, monkeypatch):
+    """The 城关镇 周报 email: subject “【控辍保学周报】城关镇 2026年第47周”, the body's figures are those of the
+    hand-worked 合计 above (在册 119, 出勤率 570/595 = 95.80%, 旷课 18, 第3级及以上 1 + 1 = 2, 疑似 1, 台账 新增 1
+    在办 2), 河口小学 late and 松林小学 missing; the attachment's Chinese name in RFC 2231 and RFC 2047 form; sent to
+    a local aiosmtpd over STARTTLS and parsed back by the email package."""
+    import email
+    import ssl
+    from email import policy
+    import trustme
+    from aiosmtpd.controller import Controller
+    from kc_batch.app.send_week import run_send_week
+    from test_mail import GOOD_PASSWORD, Inbox, authenticator, free_port
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
+                            auth_require_tls=True, authenticator=authenticator)
+    run_week_rollup(township, WEEK)
+    mail_config(township, port)
+    # the .eml first (default mode), then SMTP
+    [line] = run_send_week(township, WEEK)
+    assert "outbox/" in line
+    eml = township / "outbox" / f"控辍保学周报汇总_城关镇_{WEEK}.eml"
+    monkeypatch.setenv("KC_SMTP_PASSWORD", GOOD_PASSWORD)
+    controller.start()
+    try:
+        [sent] = run_send_week(township, WEEK, smtp=True, ssl_context=client_ctx)
+    finally:
+        controller.stop()
+    assert "已发送" in sent
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == ["jyj@example.cn"]
+    name = f"控辍保学周报汇总_城关镇_{WEEK}.xlsx"
+    for raw in (eml.read_bytes(), envelope.original_content):
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert str(msg["Subject"]) == "【控辍保学周报】城关镇 2026年第47周"
+        body = msg.get_body(preferencelist=("plain",)).get_content()
+        for text in ("在册人数：119 人", "出勤率：95.80%", "旷课：18 人次", "第3级及以上缺勤预警：2 人", "疑似辍学：1 人",
+                     "本周新增 1 件，在办 2 件", "已报单位：2 个", "逾期报送：河口小学", "未报单位：松林小学"):
+            assert text in body, text
+        [attachment] = list(msg.iter_attachments())
+        assert attachment.get_filename() == name
+        assert attachment.get_content() == rollup_file(township, "城关镇").read_bytes()
+        legacy = email.message_from_bytes(raw).get_payload()[1]["Content-Disposition"]
+        assert "filename*=UTF-8''" in legacy and "=?UTF-8?B?" in legacy   # RFC 2231 and RFC 2047 forms
+
+
+def test_weekly_email_refused_when_the_inbox_changed_after_the_roll_up(township):
+    from kc_batch.app.send_week import run_send_week
+    from kc_batch.errors import KcError
+    run_week_rollup(township, WEEK)
+    mail_config(township, 465)
+    write_weekly_workbook(township / "inbox" / f"周查汇总_松林小学_{WEEK}.xlsx", "松林小学", WEEK,
+                          [klass("二年级", "1班", 在册人数=30, 应出勤人次=150, 实出勤人次=150)], report_date=D(2026, 11, 20))
+    with pytest.raises(KcError, match="请先重新运行 kc aggregate --week 2026-W47"):
+        run_send_week(township, WEEK)

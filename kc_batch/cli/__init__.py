@@ -10,7 +10,7 @@ import click
 
 from kc_batch.cli.chinese import ChineseGroup
 from kc_batch.cli.common import (CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir, print_results)
-from kc_batch.errors import KcError
+from kc_batch.errors import KcError, UsageError
 
 def _progress_factory():
     """A progress bar on a terminal (rich); nothing otherwise: plain lines are printed at the end."""
@@ -112,11 +112,19 @@ def monthly_cmd(dirs, month, strict, force):
 @click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
 @click.option("--month", default=None, help="月份，如 2026-11；默认为 out/ 下已有本单位报表的最近一个月")
 @click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
-@click.option("--resend", is_flag=True, help="同一月份已发送过时仍再次发送")
-def send_cmd(dirs, month, smtp, resend):
+@click.option("--resend", is_flag=True, help="同一月份（周）已发送过时仍再次发送")
+@click.option("--week", default=None, help="发送周报（ISO 周，如 2026-W47）：学校的周查汇总，乡镇、县的周报汇总（不能与 --month 同用）")
+def send_cmd(dirs, month, smtp, resend, week):
     from kc_batch.app.jobs import RunOutcome
-    from kc_batch.calendar import normalise_month
+    from kc_batch.calendar import normalise_month, normalise_week
     from kc_batch.app.send import run_send
+    if month and week:
+        fail(UsageError("kc send 的 --month 与 --week 只能给出其一。"))
+    if week:
+        from kc_batch.app.send_week import run_send_week
+        check_option(normalise_week, week)
+        for_each_dir(dirs_of(dirs), lambda d: RunOutcome(lines=run_send_week(d, week, smtp, resend)))
+        return
     check_option(normalise_month, month)
     for_each_dir(dirs_of(dirs), lambda d: RunOutcome(lines=run_send(d, month, smtp, resend)))
 
