@@ -86,6 +86,17 @@ def test_mixed_and_bad_codes():
     assert Basis.from_code("denominator=别的;xiuxue=0") is None and Basis.from_code("乱写") is None
 
 
+def test_aggregate_judges_the_basis_by_the_code():
+    """kc aggregate checks a rate cell against 当前辍学 ÷ 学年初在校生 only under the default 口径;
+    a 汇总 row of units with different 口径 (mixed) is checked against its own 分子 ÷ 分母."""
+    from kc_batch.read.books import Indicator
+    from kc_batch.reconcile.aggregate import default_basis
+    assert default_basis(Indicator("合计", "年辍学率", 1, 9, code="denominator=学年初在校生;xiuxue=0"))
+    assert not default_basis(Indicator("合计", "年辍学率", 1, 9, basis="分母：学年初在校生", code="denominator=调整基数;xiuxue=0"))
+    assert not default_basis(Indicator("合计", "年辍学率", 1, 9, basis="各单位口径不一致，见各单位行", code="mixed"))
+    assert default_basis(Indicator("合计", "年辍学率", 1, 9, basis="分母：学年初在校生；休学不计入辍学"))
+
+
 # ---------------------------------------------------------------- limits
 
 def test_limits_are_strict_and_per_stage():
@@ -136,6 +147,12 @@ def test_aggregate_reads_the_code_when_the_sentence_is_rewritten(tmp_path):
     rate cells are checked against 指标说明's 分子 ÷ 分母 and pass (with the sentence alone they would
     be checked against 当前辍学 ÷ 学年初在校生 = 1/10 and named)."""
     path = _adjusted_school_workbook(tmp_path)
+    ws = openpyxl.load_workbook(path)["指标说明"]
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    header = next(r for r in grid if "口径代码" in r)
+    assert header[-2:] == ["口径", "口径代码"]  # after the §13.16 columns
+    codes = {r[header.index("口径代码")] for r in grid[grid.index(header) + 1:] if r[1] in ("年辍学率", "可能辍学率", "巩固率")}
+    assert codes == {"denominator=调整基数;xiuxue=0"}
     _rewrite_indicators(path, sentence="按县局要求的口径")
     rows, problems = _aggregate(tmp_path, path)
     assert rows["合计"]["年辍学率"] == pytest.approx(1 / 9)
