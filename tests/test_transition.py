@@ -190,3 +190,37 @@ def test_report_date_is_the_new_years_start_not_the_run_day(tmp_path):
     学年初 is Wednesday 2027-09-01 (weekday rule; no holiday then) — the same on every run day."""
     path, _ = run(build(tmp_path))
     assert footer_dates(path) == {"2027年9月1日"}
+
+
+def test_graduates_without_an_id_are_matched_by_name_and_birth(tmp_path):
+    """§12 (issue 11 item 5): a 毕业生名册 row with neither 学籍号 nor 身份证号 (and no class) is a
+    graduate, matched by 姓名 + 出生日期, not an input error.
+      庚 (杉树完小, born 2014-09-09) → on 杉树中学's 七年级3班 roster with an L 学籍号  → 已升学 by 姓名+出生日期
+      辛 (城关小学, born 2014-10-10) → on no 七年级 roster                            → 未升学
+    With 甲, 丙 (杉树完小) and 戊 (城关小学) as in test_graduates_file_with_school_column:
+    杉树完小 3 graduates, 已升学 甲 庚 = 2/3; 城关小学 2, 已升学 戊 = 1/2; 合计 3/5 = 60%."""
+    wd = build(tmp_path)
+    geng, xin = kid("庚", D(2014, 9, 9), 7), kid("辛", D(2014, 10, 10), 8, False)
+    write(wd / "inbox" / "杉树中学" / "七年级3班花名册.xlsx", {"七年级3班": [
+        ["杉树中学七年级(3)班花名册"], HEADER,
+        ["L450923201400000009", "", "庚", "男", geng["birth"], "庚父", "13900000007", "杉树村7组"]]})
+    grads = tmp_path / "毕业生名册.xlsx"
+    rows = [["2027届小学毕业生名册"], ["毕业学校"] + HEADER]
+    for school, k in (("杉树完小", JIA), ("杉树完小", BING), ("城关小学", WU)):
+        rows.append([school, "G" + k["id"], k["id"], k["name"], k["sex"], k["birth"], k["guardian"], k["phone"],
+                     k["address"]])
+    for school, k in (("杉树完小", geng), ("城关小学", xin)):
+        rows.append([school, "", "", k["name"], k["sex"], k["birth"], k["guardian"], k["phone"], k["address"]])
+    write(grads, {"Sheet1": rows})
+    path, output = run(wd, "--graduates", str(grads))
+    assert rates(path) == [["城关小学", 2, 1, 0, 1, 0.5], ["杉树完小", 3, 2, 0, 1, pytest.approx(2 / 3)],
+                           ["合计", 5, 3, 0, 2, 0.6]]
+    enrolled = {r["姓名"]: r for r in listed(path, "已升学")}
+    assert (enrolled["庚"]["就读初中"], enrolled["庚"]["比对方式"]) == ("杉树中学", "姓名+出生日期")
+    missing = {m["姓名"]: m for m in listed(path, "未升学")}
+    assert set(missing) == {"丙", "辛"}
+    assert (missing["辛"]["毕业小学"], missing["辛"]["学籍号"], missing["辛"]["身份证号"], missing["辛"]["监护人"]) == (
+        "城关小学", None, None, "辛父")
+    assert "输入错误" not in output
+    # rows read (5) = graduates listed (3 已升学 + 2 未升学) + rows in 输入错误 (0)
+    assert sheet(path, "输入错误", "文件")[1][0][0] == "没有输入错误"

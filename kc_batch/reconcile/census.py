@@ -281,8 +281,8 @@ def _keyless_children(raw, parsed, tables, cal, notes, sheet_index) -> tuple[lis
     sheets = {s.name: s for s in raw.sheets}
     kept, errors = [], []
     for e in parsed.errors:
-        table = _table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
-        header = _header_of(sheets[table.sheet].rows, table, cal) if table else None
+        table = table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
+        header = header_of(sheets[table.sheet].rows, table, cal) if table else None
         if header is None:
             errors.append(e)
             continue
@@ -297,12 +297,12 @@ def _keyless_children(raw, parsed, tables, cal, notes, sheet_index) -> tuple[lis
     return kept, errors
 
 
-def _table_holding(tables, e: InputError):
+def table_holding(tables, e: InputError):
     candidates = [t for t in tables if t.sheet == e.sheet and e.row is not None and t.header_row < e.row]
     return max(candidates, key=lambda t: t.header_row) if candidates else None
 
 
-def _header_of(rows, table, cal):
+def header_of(rows, table, cal):
     h = forms.find_header(rows, max(table.header_row - 2, 0), cal)
     return h if h is not None and h.row + 1 == table.header_row else None
 

@@ -33,11 +33,12 @@ import pandas as pd
 from kc_batch.read import forms
 from kc_batch.read import identity
 from kc_batch.read import files as readers
-from kc_batch.reconcile.census import (AnswerSheet, answer_keys, check_answer, id_of_key, roster_rows_frame, school_of, with_schools)
+from kc_batch.reconcile.census import (KEYLESS_REASON, AnswerSheet, answer_keys, check_answer, header_of, id_of_key,
+                                       roster_rows_frame, school_of, table_holding, with_schools)
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
 from kc_batch.model import InputError, RosterRow, SchoolData
-from kc_batch.read.values import cell_text, norm_header
+from kc_batch.read.values import cell_text, norm_header, parse_class, parse_date
 
 TRANSITION_KIND = "transition"
 DESTINATION_COLUMN = "去向"
@@ -121,8 +122,50 @@ def graduates_from_file(path: Path, cfg: Config, cal) -> tuple[pd.DataFrame, lis
                              xjh=r.xjh, birth=r.attrs.get("birth"), sex=r.attrs.get("sex"), school=school,
                              class_no=r.class_no, guardian=r.attrs.get("guardian"), phone=r.attrs.get("phone"),
                              address=r.attrs.get("address")))
-    frame = pd.DataFrame(rows, columns=GRADUATE_COLUMNS).drop_duplicates("gkey", keep="first")
-    return _fill_birth_from_id(frame.reset_index(drop=True)), parsed.errors, raw.sha256
+    keyless, errors = _keyless_graduates(raw, parsed, tables, cal)
+    frame = pd.DataFrame(rows + keyless, columns=GRADUATE_COLUMNS).drop_duplicates("gkey", keep="first")
+    return _fill_birth_from_id(frame.reset_index(drop=True)), errors, raw.sha256
+
+
+def _keyless_graduates(raw, parsed, tables, cal) -> tuple[list[dict], list[InputError]]:
+    """§12: a graduate with neither 学籍号 nor 身份证号 (and no class to key a name by) is still a
+    graduate, to be matched by 姓名 + 出生日期: forms drops such a row for want of a key, so it is read
+    here from the raw sheet (as census does for the population list). Every other error is passed on;
+    a keyless row without a 出生日期 cannot be matched and stays an input error."""
+    sheets = {s.name: s for s in raw.sheets}
+    kept, errors = [], []
+    for e in parsed.errors:
+        table = table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
+        h = header_of(sheets[table.sheet].rows, table, cal) if table else None
+        if h is None:
+            errors.append(e)
+            continue
+        grad = _graduate_from_raw_row(sheets[table.sheet].rows, e.row, h, table)
+        if grad["birth"] is None:
+            errors.append(InputError(e.file, e.sheet, e.row, "学籍号/身份证号/出生日期", "",
+                                     "没有可用的学籍号或身份证号，也没有出生日期：无法按姓名＋出生日期比对，此行无法使用"))
+            continue
+        kept.append(grad)
+    return kept, errors
+
+
+def _graduate_from_raw_row(grid, excel_row: int, h, table) -> dict:
+    row = grid[excel_row - 1]
+
+    def get(f):
+        j = h.fields.get(f)
+        return row[j] if j is not None and j < len(row) else None
+
+    col = _school_column(grid, table.header_row)
+    school = (cell_text(row[col]) if col is not None and col < len(row) else "") or _school_from_sheet(table.sheet)
+    name = identity.normalise_name(cell_text(get("name")))
+    birth = parse_date(get("birth"), allow_month=True)
+    birth = birth.isoformat() if birth else None
+    attrs = {f: cell_text(get(f)) or None for f in ("sex", "phone", "address")}
+    return dict(gkey=f"GRADUATE:{school}:{name}:{birth}", name=name, sfz=None, xjh=None, birth=birth,
+                sex=attrs["sex"], school=school, class_no=parse_class(get("class")) if "class" in h.fields else None,
+                guardian=identity.normalise_name(cell_text(get("guardian"))) or None, phone=attrs["phone"],
+                address=attrs["address"])
 
 
 def _school_column(grid, header_row: int) -> int | None:
