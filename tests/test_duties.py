@@ -63,8 +63,8 @@ def ids():
     return out
 
 
-def build(tmp_path):
-    wd = make_workdir(tmp_path / "s", name="示例小学", extra_toml=TOML)
+def build(tmp_path, name="示例小学"):
+    wd = make_workdir(tmp_path / "s", name=name, extra_toml=TOML)
     ident = ids()
     roster = {}
     for sheet, (title, _, members) in CLASSES.items():

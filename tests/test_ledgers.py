@@ -62,8 +62,8 @@ def ident():
     return {name: make_id(D(2017, 3, i + 1), i + 1, i % 2 == 0) for i, name in enumerate(STUDENTS)}
 
 
-def build(tmp_path):
-    wd = make_workdir(tmp_path / "s", name="示例小学")
+def build(tmp_path, name="示例小学"):
+    wd = make_workdir(tmp_path / "s", name=name)
     ids = ident()
     rows = [["三年级(1)班花名册"], HEADER]
     for i, (name, (hukou, address, poor, dis, mode, note)) in enumerate(STUDENTS.items()):

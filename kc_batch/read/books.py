@@ -49,6 +49,8 @@ FOOTER_WORDS = ("单位负责人", "填表人", "报出日期")
 MONTHLY_SHEET, AGGREGATE_SHEET = "月报表", "汇总表"
 DROPOUT_SHEET, SUSPECT_SHEET, FLOW_SHEET, INDICATOR_SHEET = "辍学学生名单", "疑似辍学名单", "学生流动", "指标说明"
 MISSING_SHEET = "未报单位"
+DUTY_SHEET = "责任落实"               # §19, in a school's monthly workbook
+LEDGER_SUMMARY_SHEET = "台账汇总"      # §20 counts, in a township's 汇总 workbook
 MISSING_UNIT, MISSING_CODE, MISSING_STAGES, MISSING_VIA = "单位名称", "单位代码", "学段", "所属乡镇"
 
 _TITLE_RE = re.compile(r"^(.+?)控辍保学(?:动态管理)?月报(?:汇总)?表")
@@ -115,6 +117,8 @@ class Book:
     suspects: list[dict] = field(default_factory=list)
     flows: list[dict] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)    # a 汇总's 未报单位 rows (§21.4)
+    duties: list[dict] = field(default_factory=list)     # a school's 责任落实 rows (§19)
+    ledger_rows: list[dict] = field(default_factory=list)  # a 汇总's 台账汇总 rows (§20)
     problems: list[Problem] = field(default_factory=list)
     report_date: dt.date | None = None                   # 报出日期 of the footer (§21.2)
 
@@ -301,6 +305,10 @@ def _sheet_role(name: str) -> str | None:
         return "missing"
     if "指标" in n:
         return "indicators"
+    if n == DUTY_SHEET:
+        return "duties"
+    if n == LEDGER_SUMMARY_SHEET:
+        return "ledger_rows"
     if n in (MONTHLY_SHEET, AGGREGATE_SHEET) or "月报表" in n or "汇总表" in n:
         return "main"
     return None
@@ -340,6 +348,10 @@ def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
             book.suspects = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
         elif role == "flows":
             book.flows = _with_school(read_records(sheet, ["学籍号", "姓名", "变动类型"]), unit)
+        elif role == "duties":
+            book.duties = read_records(sheet, ["层级", "责任范围"], key="层级")
+        elif role == "ledger_rows" and table.kind == "aggregate":
+            book.ledger_rows = read_records(sheet, ["单位", "班级数"], key="单位")
         elif role == "missing" and table.kind == "aggregate":
             book.missing = read_records(sheet, [MISSING_UNIT], key=MISSING_UNIT)
     return book

@@ -46,6 +46,7 @@ from kc_batch.read.identity import parse_xjh, validate_id
 from kc_batch.rules.rates import (DEFAULT_FORMULAS, Rate, basis_of, count_rates, dropout_over_limit,  # noqa: F401
                                   rate_breaches, ratio, retention_under_target, sum_rates)
 from kc_batch.read.values import cell_text, norm_header, parse_date, parse_grade
+from kc_batch.reconcile.ledger_counts import ledger_lines
 from kc_batch.rules.attendance import receipt_deadline_after
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 
@@ -113,6 +114,7 @@ class AggregateResult:
     notes: list[str]
     unreadable: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    ledger: list = field(default_factory=list)   # LedgerLine per unit (§20 台账 counts), then 合计
 
     @property
     def period_text(self) -> str:
@@ -425,7 +427,8 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
     return AggregateResult(cfg.unit.name, cfg.unit.level, month, start, cutoff, lines, total_counts, total_rates,
                            stage_rates, _merged(counted, "dropouts"), _merged(counted, "suspects"),
                            _merged(counted, "flows"), missing,
-                           cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes)
+                           cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes,
+                           ledger=ledger_lines(lines))
 
 
 def missing_units(cfg: Config, counted: list[Book]) -> list[MissingUnit]:

@@ -24,6 +24,7 @@ from kc_batch.rules.status import READING, Student
 
 PRINCIPAL, LEADER, HEAD_TEACHER, TEACHER = "校长", "分管领导", "班主任", "包保教师"
 UNNAMED = "（未指定）"
+CLEAN_YES, CLEAN_NO = "是", "否"   # 无辍学班 of a class row
 BELONGING = (READING, "休学", "辍学")  # a 包保教师 answers for these (and for a 转出 逾期未回执)
 TEACHER_SPLIT = re.compile(r"[、,，/;；\s]+")
 
@@ -56,7 +57,7 @@ class DutyRow:
     def clean_text(self) -> str:
         """无辍学班: 是/否 for a class, “3/4” for a school, 学段 or 年级, blank for a 包保教师."""
         if self.level == HEAD_TEACHER:
-            return "是" if self.clean_classes else "否"
+            return CLEAN_YES if self.clean_classes else CLEAN_NO
         if self.level == TEACHER:
             return ""
         return f"{self.clean_classes}/{self.classes}"

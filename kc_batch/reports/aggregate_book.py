@@ -13,6 +13,8 @@ from kc_batch.config import Config
 from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
+from kc_batch.read.books import LEDGER_SUMMARY_SHEET
+from kc_batch.reconcile.ledger_counts import LEDGER_COLUMNS, units_without_classes
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
 
 GROUPS = {
@@ -184,8 +186,27 @@ def _common_code(res: AggregateResult, name: str) -> str:
     return common_code(l.rates[name].code for l in res.lines if l.rates[name] is not None)
 
 
+NOT_GIVEN = "未报"
+
+
+def ledger_sheet(res: AggregateResult) -> Sheet:
+    """台账汇总 (§20): one row per unit, 合计 last; read back one level up by read/books.py."""
+    columns = [Column("单位")] + [Column(c, "int") for c in LEDGER_COLUMNS]
+    rows = [[l.unit] + [NOT_GIVEN if l.values[c] is None else l.values[c] for c in LEDGER_COLUMNS]
+            for l in res.ledger[:-1]]
+    total = res.ledger[-1] if res.ledger else None
+    notes = ["建档立卡在校、残疾在校、送教上门：各单位月报表合计（截止日在读）；班级数、无辍学班：各单位月报“责任落实”表的班主任行"
+             "（本期内没有学生辍学或疑似辍学的班级为无辍学班）。"]
+    missing = units_without_classes(res.ledger)
+    if missing:
+        notes.append(f"以下单位的月报没有“责任落实”表，班级数、无辍学班未报，未计入合计：{'、'.join(missing)}。")
+    return Sheet(LEDGER_SUMMARY_SHEET, f"{res.unit_name}控辍保学台账汇总", columns, rows,
+                 total_row=[total.unit] + [total.values[c] for c in LEDGER_COLUMNS] if total and rows else None,
+                 period=res.period_text, notes=notes, empty_text="没有收到月报")
+
+
 def write_aggregate(work_dir: Path, cfg: Config, res: AggregateResult) -> Path:
     sheets = [summary_sheet(res, cfg), dropout_sheet(res), suspect_sheet(res), missing_sheet(res), cross_sheet(res),
-              problem_sheet(res), flow_sheet(res), indicator_sheet(res)]
+              problem_sheet(res), flow_sheet(res), indicator_sheet(res), ledger_sheet(res)]
     meta = report_meta(cfg, res.month)
     return write_workbook(aggregate_path(work_dir, cfg.unit.name, res.month), sheets, meta)
