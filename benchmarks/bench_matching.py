@@ -123,7 +123,7 @@ def main():
                               "guardian": "", "phone": "", "address": ""})
         grads["gid"] = range(len(grads))
         tr = timed(f"compute_transition ({len(grads):,} graduates)",
-                   lambda: transition.compute_transition(store.roster_rows(), {}, ws.cfg, 2027, grads))
+                   lambda: transition.compute_transition(store.roster_rows((7,)), {}, ws.cfg, 2027, grads))
         print("  已升学:", int((tr.graduates["outcome"] == transition.ENROLLED).sum()))
         if args.read_file:
             from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, write_workbook

@@ -374,12 +374,14 @@ class Store:
     def has_files(self) -> bool:
         return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None
 
-    def roster_rows(self) -> list[RosterRow]:
-        """Every stored roster row, in import order (file, then sheet and Excel row)."""
+    def roster_rows(self, grades: tuple[int, ...] | None = None) -> list[RosterRow]:
+        """Every stored roster row (optionally of some grades only), in import order (file, then sheet
+        and Excel row)."""
+        where = f"WHERE r.grade IN ({','.join('?' * len(grades))}) " if grades else ""
         rows = self.db.execute(
             "SELECT r.file_id, r.seq, r.tbl, COALESCE(f.rel, ''), r.sheet, r.row, r.key, r.grade, r.class_no, "
             "r.name, r.sfz, r.xjh, r.attrs FROM roster_rows r LEFT JOIN files f ON f.id = r.file_id "
-            "ORDER BY r.file_id, r.seq")
+            f"{where}ORDER BY r.file_id, r.seq", tuple(grades or ()))
         return [RosterRow(fid, seq, tbl, Source(rel, sheet, row), key, g, c, name, sfz, xjh, json.loads(a or "{}"))
                 for fid, seq, tbl, rel, sheet, row, key, g, c, name, sfz, xjh, a in rows]
 

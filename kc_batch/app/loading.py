@@ -24,10 +24,11 @@ def load_school(store: Store, as_of: dt.date, week: str | None = None) -> School
     )
 
 
-def load_roster(store: Store, exclude_sha=()) -> list[RosterRow]:
-    """Every stored roster row, in import order, less the rows of the files with these contents."""
+def load_roster(store: Store, exclude_sha=(), grades: tuple[int, ...] | None = None) -> list[RosterRow]:
+    """Every stored roster row (of some grades), in import order, less the rows of the files with
+    these contents."""
     excluded = store.file_ids(exclude_sha)
-    return [r for r in store.roster_rows() if r.file_id not in excluded]
+    return [r for r in store.roster_rows(grades) if r.file_id not in excluded]
 
 
 def store_answers(store: Store, answers: list[tuple[str, str, str]]) -> None:

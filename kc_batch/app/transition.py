@@ -27,7 +27,7 @@ def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path
     with ws.open_store() as store:
         started = dt.datetime.now()
         result, import_errors = import_all(ws, store, None, progress)
-        roster = load_roster(store, exclude)
+        roster = load_roster(store, exclude, grades=(6, 7))  # 六年级 graduates, 七年级 receiving rosters
         if graduates_file is not None:
             grads = file_grads
         else:
