@@ -60,9 +60,9 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in (
     EventType("送教上门", READING, _from(READING)),           # 就读方式 = 送教上门
     EventType("毕业", "毕业", _from(READING), -1, "本月毕业", None, LEAVES),
     EventType("调班", READING, _from(READING), ends_streak=False),  # grade/class change
-    # a 劝返 attempt in the ledger's log (§6.4). Like every event it ends a streak (as the code always
-    # did), although README's 口径 says 劝返记录 does not: ends_streak=False would make it so.
-    EventType("劝返记录", None),
+    # a 劝返 attempt in the ledger's log (§6.4): the student is still away, so it neither ends the
+    # streak nor the 疑似辍学 (README 口径与取舍)
+    EventType("劝返记录", None, ends_streak=False),
 )}
 
 CHANGE_TYPES = list(EVENT_TYPES)                                       # §3.3 what a register may hold

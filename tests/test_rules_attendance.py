@@ -74,6 +74,15 @@ def test_a_change_event_ends_the_streak_but_a_class_move_does_not():
     assert a.streak == 1  # only the 10-14 mark after the event (events sort before marks of a day)
 
 
+def test_a_quanfan_attempt_neither_ends_the_streak_nor_the_suspicion():
+    """旷 on Fri 10-09, Sat 10-10 (调休) and Mon–Fri 10-12 … 10-16: 7 school days. A 劝返记录 (a home visit, §6.4 log) on 10-13 leaves the student away: the
+    streak is still 7 on 10-16 and 疑似辍学 since 10-16; a 劝返复学 is what ends it (README 口径与取舍)."""
+    days = absent(D(2026, 10, 9), D(2026, 10, 10), *W42)
+    a = picture(days, W42[-1], events=[("劝返记录", W42[1])])
+    assert a.streak == 7
+    assert a.suspect_since == W42[-1]
+
+
 # ---------------------------------------------------------------- ladder (§6.2, §13.10)
 
 def test_default_ladder_step_dates_and_deadline():
