@@ -25,11 +25,14 @@ def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
                 stored |= set(db.execute(f"SELECT sheet, row FROM {table} WHERE file_id=?", (file_id,)))
             errored = set(db.execute("SELECT sheet, row FROM input_errors WHERE file_id=? AND row IS NOT NULL",
                                      (file_id,))) - stored
-            # a sheet not read at all (hidden, no header) is one 输入错误 row saying how many rows it has
-            whole = sum(int(m.group(1)) for (reason,) in db.execute(
-                "SELECT reason FROM input_errors WHERE file_id=? AND row IS NULL", (file_id,))
-                for m in [SHEET_ROWS.search(reason or "")] if m)
-            out[rel] = (read + whole, len(stored), len(errored) + whole)
+            # a sheet or table not read at all (hidden, no header, week unknown) is one 输入错误 row saying how
+            # many rows it has; a sheet without a table adds them to the rows read too
+            tabled = {sheet for (sheet,) in db.execute("SELECT sheet FROM tables_seen WHERE file_id=?", (file_id,))}
+            unread = [(sheet, int(m.group(1))) for sheet, reason in db.execute(
+                "SELECT sheet, reason FROM input_errors WHERE file_id=? AND row IS NULL", (file_id,))
+                for m in [SHEET_ROWS.search(reason or "")] if m]
+            read += sum(n for sheet, n in unread if sheet not in tabled)
+            out[rel] = (read, len(stored), len(errored) + sum(n for _, n in unread))
         return out
     finally:
         db.close()

@@ -14,7 +14,7 @@ from kc_batch.app.loading import load_school
 from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week  # noqa: F401  (used by the commands)
 from kc_batch import calendar as school_calendar
 from kc_batch.config import Config, load_config
-from kc_batch.errors import NoInputError, UsageError
+from kc_batch.errors import KcError, NoInputError, UsageError
 from kc_batch.model import InputError
 from kc_batch.read.values import class_label
 from kc_batch.store import Store
@@ -127,7 +127,7 @@ def run_weekly(work_dir: Path, week: str | None = None, progress=None, force: bo
         if week is None:
             week = store.latest_week()
             if week is None:
-                raise NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
+                raise _no_week(errors)
             check_period(ws, week, force)  # a date typed wrong in a 周查表 can make the latest week a future one
         res = weekly.compute_week(load_school(store, ws.cal.week_end(week), week), ws.cfg, ws.cal, week)
         path = write_weekly(ws.dir, ws.cfg, res, errors)
@@ -135,6 +135,18 @@ def run_weekly(work_dir: Path, week: str | None = None, progress=None, force: bo
     out.outputs.append(path)
     out.lines += weekly_summary_lines(ws.cfg.unit.name, res)
     return out
+
+
+def _no_week(errors) -> KcError:
+    """No week has 周查表 data: either none was read (exit 3), or one was read whose week cannot be
+    told (exit 2: the title or --week must give it; issue 12 item 14)."""
+    from kc_batch.read.forms import WEEK_UNKNOWN
+    weekless = [e for e in errors if e.reason.startswith(WEEK_UNKNOWN)]
+    if not weekless:
+        return NoInputError("没有找到任何周查表，无法确定要统计哪一周。请放入周查表，或用 --week 指定周次。")
+    where = "、".join(f"{e.file} / {e.sheet}" for e in weekless)
+    return UsageError(f"读到了周查表（{where}），但无法确定是哪一周：表头是“周一…周五”，标题中没有“第N周”或日期。"
+                      "请在标题写明周次（如“第12周”）或日期，或运行时用 --week 指定（如 --week 2026-W47）。")
 
 
 def _unreadable_hint(out: RunOutcome) -> str:

@@ -98,6 +98,40 @@ def actual_extent(data: bytes, info: zipfile.ZipInfo) -> Extent:
     return Extent(max_row, max_col, f"{column_letters(max_col)}{max_row}" if max_row else "")
 
 
+# a cell whose only content is a formula: no <v>, or an empty one (t="str" with an empty <v> is a formula
+# whose cached result is the empty string, which is a value)
+UNCALCULATED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*?)(?<!/)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
+                          rb'\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+
+
+CALCULATING_PROGRAMS = re.compile(rb"<Application>\s*(Microsoft Excel|WPS|Kingsoft|LibreOffice|OpenOffice)"
+                                  rb"[^<]*</Application>")
+SCRIPT_MARKS = (b"openpyxl", b"compatible")
+
+
+def saved_by_a_calculating_program(zf: zipfile.ZipFile) -> bool:
+    """Whether docProps/app.xml names Excel, WPS or LibreOffice (and not a script 'compatible' with them)."""
+    try:
+        app = zf.read("docProps/app.xml")[:4096]
+    except KeyError:
+        return False
+    m = CALCULATING_PROGRAMS.search(app)
+    return bool(m) and not any(mark in m.group(0).lower() for mark in SCRIPT_MARKS)
+
+
+def uncalculated_cells(data: bytes, info: zipfile.ZipInfo) -> set[tuple[int, int]]:
+    """(row, column), 0-based, of the formula cells of a worksheet member that have no cached value."""
+    found, carry = set(), b""
+    for chunk in inflated_chunks(data, info):
+        text = carry + chunk
+        if b"<f" in text:
+            for col, row, attrs in UNCALCULATED.findall(text):
+                if b't="str"' not in attrs:
+                    found.add((int(row) - 1, column_number(col) - 1))
+        carry = text[-4096:]
+    return found
+
+
 def filled_cells(data: bytes, info: zipfile.ZipInfo, stop_above: int) -> int:
     """How many cells with content a member holds (counting stops once above `stop_above`)."""
     count, carry = 0, b""

@@ -39,6 +39,8 @@ class RawSheet:
     name: str                 # sheet name; for CSV the file stem
     rows: list[list[object]]  # rows[i][j] is Excel row i+1, column j (A=0); None for empty
     hidden: bool = False      # hidden or very hidden sheet (callers skip it and say so)
+    uncalculated: set = field(default_factory=set)  # (row, column) 0-based: a formula with no cached value
+    recoded: list = field(default_factory=list)     # (row, column) 0-based: a GBK cell in a UTF-8 CSV
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _decode_text_head(head: bytes) -> str | None:
     encoding = _text_encoding(head, partial=True)
     if encoding is None:
         return None
-    text = _decode_partial(head, encoding)
+    text = head.decode("utf-8", "surrogateescape") if encoding == MIXED else _decode_partial(head, encoding)
     if text is None or _CONTROL_CHARS.search(text[:SNIFF_BYTES]):
         return None
     return text
@@ -136,7 +138,21 @@ def read_file(path: Path, inbox: Path, limits: Limits | None = None) -> RawFile:
         raw.encoding, raw.sheets = _read_csv(data, path.stem, rel, limits)
     else:
         raw.sheets = _read_workbook(data, rel, limits)
+    if raw.fmt == "xlsx" and data.startswith(ZIP_MAGIC):
+        _mark_uncalculated(zf, data, raw.sheets)
     return raw
+
+
+def _mark_uncalculated(zf: zipfile.ZipFile, data: bytes, sheets: list[RawSheet]) -> None:
+    """Formula cells a script wrote without a result: calamine reads them as empty (read/extent.py).
+    Excel, WPS and LibreOffice always save formula results, so their files are not scanned (the scan
+    inflates every sheet again); a file from any other program (openpyxl, …) is."""
+    if extent.saved_by_a_calculating_program(zf):
+        return
+    by_name = {s.name: s for s in sheets}
+    for member, name in extent.sheet_names(zf).items():
+        if name in by_name and member in zf.NameToInfo:
+            by_name[name].uncalculated = extent.uncalculated_cells(data, zf.getinfo(member))
 
 
 def read_files(paths: list[Path], inbox: Path, limits: Limits | None = None, workers: int = 2):
@@ -343,7 +359,7 @@ def _read_csv(data: bytes, stem: str, rel: str, limits: Limits) -> tuple[str, li
     encoding = _text_encoding(data, partial=False)
     if encoding is None:
         raise _refuse("bad_text", rel)
-    text = data.decode(encoding)
+    text = data.decode("utf-8", "surrogateescape") if encoding == MIXED else data.decode(encoding)
     if "\x00" in text:
         raise _refuse("not_spreadsheet", rel)
     delimiter = sniff_delimiter(text[:SNIFF_BYTES])
@@ -355,7 +371,33 @@ def _read_csv(data: bytes, stem: str, rel: str, limits: Limits) -> tuple[str, li
     rows = trim_grid([[v if v != "" else None for v in rec] for rec in records])
     if len(rows) > limits.max_rows:
         raise _refuse("too_many_rows", rel, sheet=stem, rows=len(rows), limit=limits.max_rows)
-    return encoding, [RawSheet(name=stem, rows=rows)]
+    sheet = RawSheet(name=stem, rows=rows)
+    if encoding == MIXED:
+        sheet.recoded = _recode_gbk_cells(rows)
+    return encoding, [sheet]
+
+
+MIXED = "utf-8+gb18030"  # a UTF-8 file with a few cells typed in a GBK program (issue 12 item 14)
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 but for a few byte runs: fewer undecodable bytes than a tenth of the non-ASCII characters."""
+    text = data.decode("utf-8", "surrogateescape")
+    bad = len(_ESCAPED.findall(text))
+    return 0 < bad * 10 < sum(1 for ch in text if ord(ch) > 127)
+
+
+def _recode_gbk_cells(rows: list[list]) -> list[tuple[int, int]]:
+    """Decode, as GB18030, each cell that is not UTF-8; → their (row, column), 0-based."""
+    found = []
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if isinstance(value, str) and _ESCAPED.search(value):
+                raw = value.encode("utf-8", "surrogateescape")
+                row[j] = raw.decode("gb18030", "replace")
+                found.append((i, j))
+    return found
 
 
 def _text_encoding(data: bytes, partial: bool) -> str | None:
@@ -367,7 +409,11 @@ def _text_encoding(data: bytes, partial: bool) -> str | None:
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in ("utf-8", MIXED, "gb18030"):
+        if encoding == MIXED:
+            if _mostly_utf8(data):
+                return MIXED
+            continue
         decodes = _decode_partial(data, encoding) is not None if partial else _decodes(data, encoding)
         if decodes:
             return encoding

@@ -278,6 +278,9 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
     if not any(not is_blank(c) for row in rows for c in row):
         out.skipped_sheets.append((sheet.name, "空白工作表"))
         return
+    for i, j in sheet.recoded:  # issue 12 item 14: a GBK cell in a UTF-8 CSV is read, and said
+        out.errors.append(InputError(rel, sheet.name, i + 1, f"{column_letter(j)}列", cell_text(rows[i][j]),
+                                     "此单元格的文字是 GBK 编码（文件其余部分是 UTF-8），已按 GBK 读出，请核对"))
     start, found = 0, False
     while start < len(rows):
         h = find_header(rows, start, cal)
@@ -290,7 +293,10 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
         table = Table(form=h.form, sheet=sheet.name, header_row=h.row + 1)
         end = _table_end(rows, h.row + 1, cal)
         _fill_context(table, context, sheet.name, cal, h, default_week, rel, out)
-        _parse_rows(rel, sheet.name, rows, h, table, end, cal, out)
+        _parse_rows(rel, sheet.name, rows, h, table, end, cal, out, sheet.uncalculated)
+        if table.form == CHECK and table.week is None:  # its rows cannot be filed: one row says so
+            out.errors.append(InputError(rel, sheet.name, None, "", "",
+                                         WEEK_UNKNOWN + f"（第{table.header_row}行表头，共 {table.rows_read} 行未导入）"))
         out.tables.append(table)
         start = end
     if not found:
@@ -298,6 +304,9 @@ def _parse_sheet(rel, sheet: RawSheet, cal, default_week, out: ParsedFile, force
         out.skipped_sheets.append((sheet.name, "未识别出花名册、周查表、学籍变动登记表或家访登记表的表头"))
         out.errors.append(InputError(rel, sheet.name, None, "", "",
                                      f"工作表中未找到可识别的表头（共 {nonblank} 行未读取）：请检查表头是否含“姓名”和“学籍号/身份证号”"))
+
+
+WEEK_UNKNOWN = "周查表无法确定是哪一周：表头是“周一…周五”，标题中没有“第N周”或日期。请在标题写明，或运行时加 --week"
 
 
 def _is_footer(row) -> bool:
@@ -350,9 +359,6 @@ def _fill_context(table: Table, context: list[str], sheet_name: str, cal, h: _He
         table.week = weeks[-1]
         return
     table.week = _week_from_title(title, cal) or default_week
-    if table.week is None:
-        out.errors.append(InputError(rel, table.sheet, h.row + 1, "", "",
-                                     "周查表无法确定是哪一周：表头是“周一…周五”，标题中没有“第N周”或日期。请在标题写明，或运行时加 --week"))
 
 
 def _week_from_title(title: str, cal) -> str | None:
@@ -381,8 +387,17 @@ def column_name(h: _Header, j: int, field_name: str) -> str:
     return f"{column_letter(j)}列（{field_name}）"
 
 
-def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, out: ParsedFile):
+UNCALCULATED = "公式没有计算结果，请在 Excel/WPS 中打开并保存后再放入"
+
+
+def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, out: ParsedFile,
+                uncalculated=frozenset()):
     used = set(h.fields.values()) | set(h.day_cols)
+    fields_at = {j: f for f, j in h.fields.items()}
+    for i, j in sorted(uncalculated):  # issue 12 item 8: a formula cell with no result is not a blank
+        if h.row < i < end and j in fields_at:
+            out.errors.append(InputError(rel, sheet_name, i + 1, column_name(h, j, FIELD_CN.get(fields_at[j], "")),
+                                         "", UNCALCULATED))
     for i in range(h.row + 1, end):
         row = rows[i]
         if all(is_blank(c) for c in row) or _is_footer(row):
@@ -401,7 +416,7 @@ def _parse_rows(rel, sheet_name, rows, h: _Header, table: Table, end: int, cal, 
         if table.form == ROSTER or table.form == POPULATION:
             rec = RosterRecord(**vars(person), source=src, attrs=_roster_attrs(row, h, src, person, out))
         elif table.form == CHECK:
-            rec = _check_record(row, h, table, person, src, cal, out)
+            rec = _check_record(row, h, table, person, src, cal, out, {j for r, j in uncalculated if r == i})
         elif table.form == HOME_VISIT:
             rec = _visit_record(row, h, person, src, cal, out)
             if rec is None:
@@ -515,7 +530,7 @@ def _check_identity_agreement(person: Person, attrs: dict, src: Source, out):
     attrs.setdefault("birth", id_birth.isoformat())
 
 
-def _check_record(row, h, table: Table, person: Person, src: Source, cal, out) -> CheckRecord:
+def _check_record(row, h, table: Table, person: Person, src: Source, cal, out, uncalculated=()) -> CheckRecord:
     rec = CheckRecord(**vars(person), source=src)
     rec.note = cell_text(_get(row, h, "note"))
     if not table.head_teacher:
@@ -539,6 +554,10 @@ def _check_record(row, h, table: Table, person: Person, src: Source, cal, out) -
         if cal is not None and not cal.is_school_day(day):
             continue  # §3.2: a column for a day that is not a school day is ignored
         value = row[j] if j < len(row) else None
+        if j in uncalculated:  # no data that day, not 'present'
+            out.errors.append(InputError(src.file, src.sheet, src.row, f"{column_letter(j)}列（{day.month}月{day.day}日）",
+                                         "", UNCALCULATED + "，该日按无数据处理"))
+            continue
         mark = parse_mark(value)
         if mark == "error":
             out.errors.append(InputError(src.file, src.sheet, src.row, f"{column_letter(j)}列（{day.month}月{day.day}日）",

@@ -11,6 +11,7 @@ text starting with =, +, -, @, tab or CR stays text (§9, §13.26). Workbooks ar
 from __future__ import annotations
 
 import datetime
+import errno
 import math
 import os
 import re
@@ -106,15 +107,31 @@ def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
         _build_workbook(tmp_name, sheets, meta)
         _fsync_file(tmp_name)
         os.chmod(tmp_name, new_file_mode())  # mkstemp's 0600 would survive the rename
-        os.replace(tmp_name, path)
+        _replace(tmp_name, path)
         tmp_name = None
         _fsync_dir(path.parent)
+    except OutputError:
+        raise
     except (OSError, XlsxFileError) as exc:
         raise OutputError(f"无法写入 {path}：磁盘已满或目录只读（{_reason(exc)}）") from exc
     finally:
         if tmp_name is not None:
             _remove_quietly(tmp_name)
     return path
+
+
+IN_USE_ERRNOS = {errno.EPERM, errno.EACCES, errno.EBUSY, errno.ETXTBSY}
+
+
+def _replace(tmp_name: str, path: Path) -> None:
+    """Put the finished workbook in place; a target that cannot be replaced is open elsewhere (issue 12)."""
+    try:
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        if exc.errno in IN_USE_ERRNOS and path.exists():
+            raise OutputError(f"无法替换 {path}：该文件可能正被其他程序（如 Excel、WPS）打开，或被设为只读；"
+                              "请关闭该文件（或取消只读）后重新运行。") from exc
+        raise
 
 
 def new_file_mode() -> int:
