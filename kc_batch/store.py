@@ -87,10 +87,19 @@ CREATE TABLE letters(
     PRIMARY KEY(kind, key, episode));
 """
 
+# step 4: the school-age children of the newest kc census found on no roster (§20: they join the
+# 台账 and the 分村名单 of kc monthly); each census run replaces them
+CENSUS_CHILDREN_V4 = """
+CREATE TABLE census_children(
+    as_of TEXT, name TEXT, sfz TEXT, id_text TEXT, birth TEXT, sex TEXT, stage TEXT, hukou TEXT, guardian TEXT,
+    phone TEXT, status TEXT, poor INTEGER, disability TEXT, answer TEXT, file TEXT, sheet TEXT, row INTEGER);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SENT_MAIL_V2),
     (3, HOME_VISITS_LETTERS_V3),
+    (4, CENSUS_CHILDREN_V4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -360,6 +369,26 @@ class Store:
         self.db.execute("INSERT INTO letters VALUES (?,?,?,?,?,?,?)",
                         (kind, key, episode, school_year, seq, number,
                          dt.datetime.now().isoformat(timespec="seconds")))
+
+    # ---- the newest census's children on no roster (§20)
+    CENSUS_CHILD_FIELDS = ("as_of", "name", "sfz", "id_text", "birth", "sex", "stage", "hukou", "guardian", "phone",
+                           "status", "poor", "disability", "answer", "file", "sheet", "row")
+
+    def replace_census_children(self, children: list[dict]):
+        """Keep only these children (one kc census run's 适龄未入学), in one transaction."""
+        self.begin()
+        try:
+            self.db.execute("DELETE FROM census_children")
+            self.db.executemany(f"INSERT INTO census_children VALUES ({','.join('?' * len(self.CENSUS_CHILD_FIELDS))})",
+                                [tuple(c.get(f) for f in self.CENSUS_CHILD_FIELDS) for c in children])
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def census_children(self) -> list[dict]:
+        rows = self.db.execute(f"SELECT {', '.join(self.CENSUS_CHILD_FIELDS)} FROM census_children ORDER BY rowid")
+        return [dict(zip(self.CENSUS_CHILD_FIELDS, r)) for r in rows]
 
     # ---- answers kept across runs (处置, 外地就读)
     def set_answer(self, kind: str, key: str, value: str, note: str = ""):

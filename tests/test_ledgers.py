@@ -173,3 +173,48 @@ def test_monthly_counts_agree_with_the_ledgers(tmp_path):
     i = next(i for i, r in enumerate(rows) if "建档立卡" in r)
     total = dict(zip(rows[i], next(r for r in rows if r[0] == "合计")))
     assert (total["建档立卡"], total["残疾"], total["送教上门"], total["疑似辍学"], total["当前辍学"]) == (3, 2, 1, 2, 3)
+
+
+# ---------------------------------------------------------------- with a census (§20, §3.4)
+
+POP_HEADER = ["姓名", "身份证号", "出生日期", "性别", "户籍所在地", "监护人", "联系电话", "建档立卡", "残疾", "现状"]
+
+
+def test_census_children_on_no_roster_join_the_ledgers(tmp_path):
+    """`kc census` (as of 2026-11-20, 学年 2026: 小学适龄 = age 6…11 on 2026-08-31, 初中 12…14) on a list of:
+    贫一 (on the roster: matched, not added); 新童一 born 2019-05-01 (7, 小学) 建档立卡, 户籍 新圩镇河村;
+    新童二 born 2016-02-02 (10, 小学) 残疾 智力, 现状 暂缓入学, 户籍 北流市民安镇大坡村; 新童三 born 2013-07-07
+    (13, 初中), no 户籍; 成年 born 2005-01-01 (21: not school age, left out).
+    Then `kc monthly`: 贫困家庭台账 gains 新童一 (学籍状态 适龄未入学) → 6 rows, still 3 在读;
+    不具备学习条件台账 gains 新童二 (智力残疾, 暂缓入学) → 4 rows; 分村名单: 大坡村 1 辍学 + 1 适龄未入学 = 2,
+    河村 2 + 1 + 1 = 4, 未注明村 0 + 1 + 1 = 2; 合计 辍学 3, 疑似辍学 2, 适龄未入学 3, 8."""
+    wd = build(tmp_path)
+    ids = ident()
+    kids = {"新童一": (D(2019, 5, 1), 21, "新圩镇河村", "是", "", "在家"),
+            "新童二": (D(2016, 2, 2), 22, "北流市民安镇大坡村", "否", "智力", "暂缓入学"),
+            "新童三": (D(2013, 7, 7), 23, "", "", "", ""),
+            "成年": (D(2005, 1, 1), 24, "新圩镇河村", "是", "", "")}
+    rows = [["适龄儿童名册"], POP_HEADER, ["贫一", ids["贫一"], D(2017, 3, 1), "男", "广西北流市新圩镇河村村3队", "家长贫一",
+                                           "13900000000", "是", "", ""]]
+    for name, (birth, seq, hukou, poor, dis, status) in kids.items():
+        rows.append([name, make_id(birth, seq, True), birth, "男", hukou, "家长" + name, "13800000000", poor, dis, status])
+    pop = write(tmp_path / "适龄儿童名册.xlsx", {"名册": rows})
+    res = CliRunner().invoke(main, ["census", str(pop), "--dir", str(wd), "--as-of", "2026-11-20"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["monthly", "--dir", str(wd), "--month", "2026-11"])
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(wd / "out" / "2026-11" / "控辍保学台账_示例小学_2026-11.xlsx", data_only=True)
+    poor, raw = table(book["贫困家庭适龄子女台账"], "序号")
+    assert [r["姓名"] for r in poor][-1] == "新童一" and len(poor) == 6
+    assert poor[-1]["学籍状态"] == "适龄未入学" and poor[-1]["学籍号"] == make_id(D(2019, 5, 1), 21, True)
+    assert any(v == "建档立卡（脱贫户）学生 5 人，其中截止日在读 3 人；缺勤率为学年初以来。" for r in raw for v in r)
+    unable, _ = table(book["不具备学习条件儿童少年台账"], "序号")
+    assert len(unable) == 4
+    assert (unable[-1]["姓名"], unable[-1]["学籍状态"], unable[-1]["残疾类型"], unable[-1]["安置方式"]) == \
+        ("新童二", "适龄未入学", "智力残疾", "暂缓入学")
+    summary, _ = table(book["分村名单"], "村（社区）")
+    assert [(r["村（社区）"], r["辍学"], r["疑似辍学"], r["适龄未入学"], r["合计"]) for r in summary] == [
+        ("大坡村", 1, 0, 1, 2), ("河村", 2, 1, 1, 4), ("未注明村", 0, 1, 1, 2), ("合计", 3, 2, 3, 8)]
+    river, _ = table(book["分村_河村"], "序号")
+    assert [(r["姓名"], r["类别"]) for r in river][-1] == ("新童一", "适龄未入学")
+    assert river[-1]["情况"] == "小学适龄，不在任何学校花名册上"

@@ -10,7 +10,8 @@ from kc_batch.errors import UsageError
 from kc_batch.app.loading import store_answers
 from kc_batch.model import SchoolData
 from kc_batch.reconcile.census import (CENSUS_ANSWER_SHEETS, CENSUS_KIND, JUNIOR, PRIMARY, ROSTER_CHECK_KIND,
-                                       CensusResult, compute_census, harvest_answers, parse_as_of, read_population)
+                                       CensusResult, compute_census, harvest_answers, parse_as_of, read_population,
+                                       unenrolled_records)
 from kc_batch.reports.census_book import write_census
 
 
@@ -34,6 +35,7 @@ def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | Non
                              population_file.name, excluded_files=store.file_ids({pop_sha}))
         res.errors = pop_errors + import_errors
         path = write_census(ws.dir, ws.cfg, res)
+        store.replace_census_children(unenrolled_records(res))  # §20: for kc monthly's 台账 and 分村名单
         store.log_run(f"census {as_of.isoformat()}", started, len(result.new_files), len(res.errors))
     out = RunOutcome(outputs=[path], errors=res.errors, new_files=len(result.new_files))
     out.unreadable = [f.message for f in result.unreadable]

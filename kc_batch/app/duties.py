@@ -32,5 +32,6 @@ def duties_and_sheet(cfg: Config, res: MonthlyResult, register: list[Visit]) -> 
     return duties, duty_sheet(res, cfg, duties, visits_available=True)
 
 
-def write_ledger_book(work_dir: Path, cfg: Config, res: MonthlyResult) -> Path:
-    return write_ledgers(work_dir, cfg, res, compute_ledgers(res, cfg))
+def write_ledger_book(work_dir: Path, cfg: Config, res: MonthlyResult, census: list[dict] = ()) -> Path:
+    """census: the newest kc census's 适龄未入学 children as the store keeps them (§20)."""
+    return write_ledgers(work_dir, cfg, res, compute_ledgers(res, cfg, census))

@@ -236,7 +236,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
         res = compute_month(load_school(store, cutoff), ws.cfg, ws.cal, month)
         _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
-        ledger_book = write_ledger_book(ws.dir, ws.cfg, res)
+        ledger_book = write_ledger_book(ws.dir, ws.cfg, res, store.census_children())
         out.lines += filter(None, [store.log_run(f"monthly {month}", started, out.new_files, len(errors))])
     out.outputs += [path, ledger_book]
     total = res.rows[-1]

@@ -41,7 +41,7 @@ from kc_batch.read import files as readers
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
 from kc_batch.model import InputError, RosterRow, SchoolData, Source
-from kc_batch.read.values import cell_text, is_blank, norm_header, parse_date
+from kc_batch.read.values import cell_text, disability_kind, is_blank, norm_header, parse_date, parse_flag
 
 CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
 ROSTER_CHECK_KIND = "census-roster"    # answers to 核查情况 of 在籍不在册 students
@@ -226,7 +226,7 @@ def _at(row, j):
 # ---------------------------------------------------------------- the population list
 
 POPULATION_COLUMNS = ["pid", "name", "sfz", "id_text", "birth", "sex", "hukou", "guardian", "phone",
-                      "status", "note", "file", "sheet", "row", "order"]
+                      "status", "poor", "disability", "note", "file", "sheet", "row", "order"]
 KEYLESS_REASON = "没有可用的学籍号或身份证号"
 
 
@@ -265,7 +265,8 @@ def _notices_by_row(parsed) -> dict[tuple[str, int], list[str]]:
 def _child(name, sfz, id_text, birth, attrs, src, note, sheet_index) -> dict:
     return dict(pid=0, name=name, sfz=sfz, id_text=id_text, birth=birth, sex=attrs.get("sex", ""),
                 hukou=attrs.get("hukou", ""), guardian=attrs.get("guardian", ""), phone=attrs.get("phone", ""),
-                status=attrs.get("status", ""), note=note, file=src.file, sheet=src.sheet, row=src.row,
+                status=attrs.get("status", ""), poor=bool(attrs.get("poor")), disability=attrs.get("disability") or "",
+                note=note, file=src.file, sheet=src.sheet, row=src.row,
                 order=sheet_index.get(src.sheet, 0) * 10_000_000 + src.row)
 
 
@@ -314,6 +315,8 @@ def _child_from_raw_row(row, h, src, notes: list[str], sheet_index) -> dict:
 
     attrs = {f: cell_text(get(f)) for f in ("sex", "hukou", "phone", "status")}
     attrs["guardian"] = identity.normalise_name(cell_text(get("guardian")))
+    attrs["poor"] = parse_flag(get("poor"))
+    attrs["disability"] = disability_kind(get("disability"))
     birth = parse_date(get("birth"), allow_month=True)
     raw_id = get("sfz")
     id_text = identity.clean_id_text(raw_id) if isinstance(raw_id, str) else cell_text(raw_id)
@@ -421,6 +424,30 @@ class CensusResult:
 CENSUS_ANSWER_SHEETS = [AnswerSheet("适龄未入学", ANSWER_COLUMN, CENSUS_KIND),
                         AnswerSheet("重名待核", ANSWER_COLUMN, CENSUS_KIND),
                         AnswerSheet("在籍不在册", ROSTER_CHECK_COLUMN, ROSTER_CHECK_KIND)]
+
+
+def unenrolled(children: pd.DataFrame) -> pd.DataFrame:
+    """适龄未入学 (§8): school-age children matched to no roster student (and not 重名待核)."""
+    return children[children["stage"].notna() & children["key"].isna() & ~children["ambiguous"]]
+
+
+def unenrolled_records(res: "CensusResult") -> list[dict]:
+    """The census's 适龄未入学 children as the store keeps them for kc monthly's 台账 (§20)."""
+    fields = ("name", "sfz", "id_text", "birth", "sex", "stage", "hukou", "guardian", "phone", "status", "poor",
+              "disability", "answer", "file", "sheet", "row")
+    out = []
+    for r in unenrolled(res.children).to_dict("records"):
+        rec = {f: _plain(r.get(f)) for f in fields}
+        rec.update(poor=int(bool(rec["poor"])), as_of=res.as_of.isoformat())
+        out.append(rec)
+    return out
+
+
+def _plain(value):
+    """A frame cell as a plain Python value for SQLite (NaN → None, numpy numbers → int/float)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def compute_census(data: SchoolData, answers: dict[str, dict], cfg: Config, cal, pop: pd.DataFrame, as_of: dt.date,

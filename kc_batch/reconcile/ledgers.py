@@ -7,6 +7,9 @@
 - 劝返复学台账: the month's ledger cases (§6.4) — the monthly workbook's 劝返台账, not recomputed here.
 - 分村名单: 疑似辍学 and 辍学 students at the cutoff (and a census's 适龄未入学 children) grouped by
   village (§20 `student_village`: 户籍所在地, else 家庭住址); none found → 未注明村, the address shown.
+After a `kc census`, its school-age children on no roster (kept in the store) join each list of their kind
+with 学籍状态 适龄未入学: 建档立卡 ones the first 台账, 残疾 ones the second (安置方式 from the list's 现状:
+特教学校 / 送教上门 / 暂缓入学, else 未入学), all of them the 分村名单.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ ILLNESS_WORDS = ("病", "疾")
 PLACEMENT_BY_MODE = {"送教上门": "送教上门", "随班就读": "随班就读", "普通": "随班就读"}
 SPECIAL_SCHOOL = "特教学校"
 SICK_LEAVE = "休学（因病）"
+DEFERRED, NOT_ENROLLED = "暂缓入学", "未入学"
 KIND_SUSPECT, KIND_DROPOUT, KIND_UNENROLLED = "疑似辍学", "辍学", "适龄未入学"
 
 
@@ -69,14 +73,51 @@ def status_text(s: Student, day: dt.date) -> str:
     return STATUS_CN.get(status, status)
 
 
-def compute_ledgers(res: MonthlyResult, cfg: Config) -> Ledgers:
+def compute_ledgers(res: MonthlyResult, cfg: Config, census: list[dict] = ()) -> Ledgers:
+    """census: the 适龄未入学 children of the newest kc census (store rows); they join each 台账 of their
+    kind and the 分村名单, as 适龄未入学 (§20)."""
     cutoff = res.cutoff
     students = sorted(res.state.students.values(), key=_order)
     poor = [PoorRow(s, status_text(s, cutoff), res.atts[s.key].absence_rate if s.key in res.atts else None,
                     warning_label(res.atts[s.key], cfg.policy) if s.key in res.atts else "")
             for s in students if s.flag("poor") and s.status_at(cutoff) is not None]
     unable = [row for s in students if (row := _unable_row(s, cutoff)) is not None]
-    return Ledgers(poor, unable, group_by_village(_village_rows(res)))
+    villages = _village_rows(res)
+    for child in census:
+        kid = census_child(child)
+        if kid.flag("poor"):
+            poor.append(PoorRow(kid, KIND_UNENROLLED, None, ""))
+        if kid.attrs.get("disability"):
+            unable.append(UnableRow(kid, KIND_UNENROLLED, kid.attrs["disability"], _placement_of_child(child),
+                                    child.get("status") or ""))
+        villages.append(VillageRow(KIND_UNENROLLED, kid, _child_situation(child), ""))
+    return Ledgers(poor, unable, group_by_village(villages))
+
+
+def census_child(child: dict) -> Student:
+    """A population-list child on no roster, as a Student of no status (for the same sheets)."""
+    attrs = {k: child.get(k) or "" for k in ("sex", "hukou", "guardian", "phone", "disability")}
+    attrs["poor"] = bool(child.get("poor"))
+    key = "CENSUS:" + (child.get("sfz") or f"{child.get('name')}|{child.get('birth')}")
+    return Student(key=key, name=child.get("name") or "", sfz=child.get("sfz") or child.get("id_text") or None,
+                   attrs=attrs)
+
+
+def _placement_of_child(child: dict) -> str:
+    """安置方式 of a child on no roster, from the list's 现状 (特教学校, 送教上门, 暂缓入学), else 未入学."""
+    status = child.get("status") or ""
+    for word, placement in (("特教", SPECIAL_SCHOOL), ("特殊教育", SPECIAL_SCHOOL), ("送教", "送教上门"),
+                            ("暂缓", DEFERRED), ("缓学", DEFERRED)):
+        if word in status:
+            return placement
+    return NOT_ENROLLED
+
+
+def _child_situation(child: dict) -> str:
+    text = f"{child.get('stage') or ''}适龄，不在任何学校花名册上"
+    if child.get("answer"):
+        text += f"（处置：{child['answer']}）"
+    return text
 
 
 def _order(s: Student) -> tuple:

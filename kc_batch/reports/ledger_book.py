@@ -71,7 +71,10 @@ def poor_sheet(res: MonthlyResult, cfg: Config, ledgers: Ledgers) -> Sheet:
     rows = [_person(i, r.student) + [r.status, r.absence_rate, r.warning] + _contact(r.student)
             for i, r in enumerate(ledgers.poor, start=1)]
     in_school = ledgers.counts(res.cutoff)["建档立卡在校"]
-    notes = [f"建档立卡（脱贫户）学生 {len(rows)} 人，其中截止日在读 {in_school} 人；缺勤率为学年初以来。"]
+    children = sum(1 for r in ledgers.poor if r.status == KIND_UNENROLLED)
+    notes = [f"建档立卡（脱贫户）学生 {len(rows) - children} 人，其中截止日在读 {in_school} 人；缺勤率为学年初以来。"]
+    if children:
+        notes.append(f"另有人籍比对（kc census）中不在任何学校花名册上的适龄建档立卡儿童 {children} 人，学籍状态记“{KIND_UNENROLLED}”。")
     return Sheet("贫困家庭适龄子女台账", f"{cfg.unit.name}贫困家庭适龄子女台账", POOR_COLUMNS, rows,
                  period=period_text(res), notes=notes, empty_text="花名册中没有建档立卡（脱贫户）学生")
 
