@@ -249,17 +249,15 @@ class Store:
                          r.key, r.sfz, r.xjh, r.name, r.grade, r.class_no,
                          json.dumps(r.attrs, ensure_ascii=False, sort_keys=True)))
         self.db.executemany("INSERT INTO roster_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        aliases = []
-        for r in records:
-            if r.xjh and r.xjh != r.key:
-                aliases.append(("XJH:" + r.xjh, r.key))
-            if r.grade and r.class_no:
-                aliases.append((f"NAME:{r.grade}:{r.class_no}:{r.name}", r.key))
-        self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?,?)", aliases)
+
+    def add_aliases(self, pairs: list[tuple[str, str]], replace: bool) -> None:
+        """(lookup, student key) pairs (read.identity.lookups); replace=False keeps an existing one."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        self.db.executemany(f"{verb} INTO aliases VALUES (?,?)", pairs)
 
     def resolve_keys(self, keys: set[str]) -> dict[str, str]:
-        """XJH:/NAME: keys → the roster key of the same student (SPEC §3.6)."""
-        wanted = [k for k in keys if k.startswith(("XJH:", "NAME:"))]
+        """Lookups (XJH:/NAME:/IDTEXT:, §3.6) → the key of the student they lead to."""
+        wanted = [k for k in keys if ":" in k]
         out = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]

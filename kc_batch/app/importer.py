@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kc_batch.read import forms
 from kc_batch.read import files as readers
+from kc_batch.read import identity
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.errors import UnreadableFile
@@ -145,20 +146,22 @@ def _apply_all(store: Store, result: ImportResult):
         for tbl, t in enumerate(fr.parsed.tables):
             if t.form == forms.ROSTER:
                 store.add_roster_rows(fr.file_id, tbl, fr.sheet_order.index(t.sheet), t.records)
+                store.add_aliases(_lookups(t.records), replace=True)   # the newest roster's win
     for fr in new:
         for tbl, t in enumerate(fr.parsed.tables):
             if t.form == forms.CHANGE:
-                _resolve(store, t.records)
+                _resolve(store, t.records, fr.parsed.notices)
                 store.add_events(fr.file_id, t.records)
+                store.add_aliases(_lookups(t.records), replace=False)  # a roster's stay
     for fr in new:
         for tbl, t in enumerate(fr.parsed.tables):
             if t.form == forms.CHECK and t.week:
-                _resolve(store, t.records)
+                _resolve(store, t.records, fr.parsed.notices)
                 _apply_check_table(store, fr, t, result)
     for fr in new:
         for t in fr.parsed.tables:
             if t.form == forms.HOME_VISIT:
-                _resolve(store, t.records)
+                _resolve(store, t.records, fr.parsed.notices)
                 _apply_visit_table(store, fr, t)
     for fr in new:
         for tbl, t in enumerate(fr.parsed.tables):
@@ -167,10 +170,23 @@ def _apply_all(store: Store, result: ImportResult):
         store.add_notices(fr.file_id, fr.parsed.notices)
 
 
-def _resolve(store: Store, records):
-    mapping = store.resolve_keys({r.key for r in records})
+def _lookups(records) -> list[tuple[str, str]]:
+    return [(alias, r.key) for r in records for alias in identity.lookups(r)]
+
+
+def _resolve(store: Store, records, notices):
+    """Each row to the student the unit already knows (§3.6, identity.resolve_order); the identity
+    notices of a re-keyed row follow it, so that R08 names the student, never a lookup."""
+    orders = {id(r): identity.resolve_order(r) for r in records}
+    mapping = store.resolve_keys({k for order in orders.values() for k in order})
+    moved = {}
     for r in records:
-        r.key = mapping.get(r.key, r.key)
+        found = next((mapping[k] for k in orders[id(r)] if k in mapping), None)
+        if found and found != r.key:
+            moved[r.source] = r.key = found
+    for n in notices:
+        if n.source in moved:
+            n.key = moved[n.source]
 
 
 def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):

@@ -39,6 +39,7 @@ class Person:
     name: str
     grade: int | None
     class_no: str | None
+    id_text: str | None = None   # an invalid 身份证号 as written: no key (§3.6), a lookup (identity.id_text_alias)
 
 
 @dataclass
@@ -440,7 +441,7 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
     errs = []
     name = identity.normalise_name(cell_text(_get(row, h, "name")))
     sfz_raw, xjh_raw = _get(row, h, "sfz"), _get(row, h, "xjh")
-    sfz = xjh = carried = None
+    sfz = xjh = carried = id_text = None
     lost_digits = []
     for f, raw in (("sfz", sfz_raw), ("xjh", xjh_raw)):
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -452,6 +453,7 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
         sfz, problem = identity.validate_id(sfz_raw)
         if problem:
             out.notices.append(Notice(src, "", problem))
+            id_text = identity.clean_id_text(sfz_raw)
     if isinstance(xjh_raw, str) and xjh_raw.strip():
         xjh, carried, problem = identity.parse_xjh(xjh_raw)
         if problem:
@@ -479,7 +481,7 @@ def _person(row, h, table: Table, src: Source, out: ParsedFile):
     for n in out.notices:
         if n.source == src and not n.key:
             n.key = key
-    return Person(key=key, sfz=sfz, xjh=xjh, name=name, grade=grade, class_no=class_no), errs
+    return Person(key=key, sfz=sfz, xjh=xjh, name=name, grade=grade, class_no=class_no, id_text=id_text), errs
 
 
 def _roster_attrs(row, h, src, person: Person, out) -> dict:

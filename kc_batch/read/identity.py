@@ -103,13 +103,51 @@ def student_key(id18: str | None, xjh: str | None, carried: str | None,
     if carried:
         return carried
     if xjh:
-        return "XJH:" + xjh
-    if name and grade and class_no:
-        return f"NAME:{grade}:{class_no}:{name}"
-    return None
+        return XJH_PREFIX + xjh
+    return name_alias(grade, class_no, name)
 
 
 NAME_DOTS = re.compile(r"[·•・.‧∙⋅]")  # after NFKC (which makes ． into .): the dot of 维吾尔族 names
+
+
+# Lookups that are not keys (§3.6): they lead a row to a student the unit already knows, never name one.
+NAME_PREFIX, XJH_PREFIX, ID_TEXT_PREFIX = "NAME:", "XJH:", "IDTEXT:"
+LOOKUP_PREFIXES = (NAME_PREFIX, XJH_PREFIX, ID_TEXT_PREFIX)
+
+
+def name_alias(grade: int | None, class_no: str | None, name: str | None) -> str | None:
+    """A name within one class (the same text as a name-only student key)."""
+    return f"{NAME_PREFIX}{grade}:{class_no}:{name}" if name and grade and class_no else None
+
+
+def id_text_alias(id_text: str | None) -> str | None:
+    """An invalid 身份证号 as written: the same text within the unit is the same student (issue 11)."""
+    return ID_TEXT_PREFIX + id_text if id_text else None
+
+
+def lookups(r) -> list[str]:
+    """The lookups that lead a later row to the student of record r (a roster or change row): its
+    学籍号, its name within its class (a 转入/新生入学/调班 row names the class joined, issue 11 item 1),
+    an invalid 身份证号 as written (issue 11 item 2)."""
+    found = [XJH_PREFIX + r.xjh if r.xjh else None, name_alias(r.grade, r.class_no, r.name),
+             id_text_alias(getattr(r, "id_text", None))]
+    return [a for a in dict.fromkeys(found) if a and a != r.key]
+
+
+def resolve_order(r) -> list[str]:
+    """What a row's student is looked up by, most specific first: its 学籍号 key, an invalid
+    身份证号's text, its name within the class. A row with a valid 身份证号 is its own key."""
+    if not is_internal_key(r.key):
+        return []
+    order = [r.key] if r.key.startswith(XJH_PREFIX) else []
+    order.append(id_text_alias(getattr(r, "id_text", None)))
+    order.append(r.key if r.key.startswith(NAME_PREFIX) else None)
+    return [k for k in order if k]
+
+
+def is_internal_key(key: str | None) -> bool:
+    """A key made of a name or a 学籍号 prefix: never shown to a user as a 学籍号."""
+    return bool(key) and key.startswith(LOOKUP_PREFIXES)
 
 
 def normalise_name(text: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from kc_batch.rules.attendance import Attendance, overdue_transfers, receipt_deadline
 from kc_batch.config import Policy
 from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, SchoolState, Student
+from kc_batch.read.identity import XJH_PREFIX, is_internal_key
 from kc_batch.read.values import class_label
 from kc_batch.model import CheckRow, Notice, SchoolData, Source
 
@@ -96,7 +97,8 @@ def _r02(state, sheet_rows, as_of) -> list[Finding]:
             g, c, name, src = rows[0]
             out.append(_finding("R02", None, "周查表上有该生，但不在任何花名册上，也没有转入/新生入学登记",
                                 _src(src), grade=g, class_no=c, name=name,
-                                xjh="" if key.startswith("NAME:") else key.replace("XJH:", "")))
+                                xjh=key.removeprefix(XJH_PREFIX) if key.startswith(XJH_PREFIX) else
+                                "" if is_internal_key(key) else key))
     return out
 
 
@@ -155,11 +157,16 @@ def _r07(class_rows: dict) -> list[Finding]:
 
 
 def _r08(notices: list[Notice], state: SchoolState) -> list[Finding]:
-    out = []
+    """One R08 per student and problem, naming every source row that shows it (issue 11 item 2)."""
+    grouped: dict[tuple, list[Notice]] = {}
     for n in notices:
-        s = state.students.get(n.key)
-        out.append(_finding("R08", s, n.message, _src(n.source),
-                            name="" if s else "", xjh="" if s else (n.key or "")))
+        grouped.setdefault((n.key or n.source, n.message), []).append(n)  # a keyless notice stays alone
+    out = []
+    for (_, message), rows in grouped.items():
+        key = rows[0].key or ""
+        s = state.students.get(key)
+        sources = "；".join(dict.fromkeys(_src(n.source) for n in rows))
+        out.append(_finding("R08", s, message, sources, xjh="" if s or is_internal_key(key) else key))
     return out
 
 
