@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import random
 import re
 import shutil
@@ -25,7 +26,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
+os.environ.setdefault("OPENPYXL_LXML", "False")   # the same bytes whether or not lxml is installed
+import openpyxl  # noqa: E402
 import xlsxwriter
 import xlwt
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -1218,6 +1220,99 @@ def write_change_register(plan: Plan, inbox: Path) -> Path:
     return path
 
 
+# ---------------------------------------------------------------- 家访登记表 (SPEC §17.1)
+
+VISIT_HEADERS = ["序号", "家访日期", "学籍号", "学生姓名", "年级", "班级", "家访教师", "教师身份", "家访方式", "事由",
+                 "家长意见"]
+
+
+@dataclass
+class Visit:
+    day: dt.date
+    student: Student
+    teachers: str
+    role: str
+    way: str
+    purpose: str
+    result: str
+
+
+def plan_visits(plan: Plan) -> dict:
+    """The planted visits (no randomness: the rest of the sample stays byte-identical), and the
+    students they concern, for the README."""
+    r, by_class = plan.roles, plan.by_class()
+    special = {s.no for s in r.values()}
+
+    def plain(key, n):
+        return [s for s in by_class[key].students if s.no not in special][:n]
+
+    head = lambda key: by_class[key].head_teacher  # noqa: E731
+    c11, c51 = plain((1, 1), 6), plain((5, 1), 3)
+    subject = next(t for t in by_class[(5, 1)].teachers if t != head((5, 1)))
+    p1, p2, p3 = r["P1_疑似辍学"], r["P2_连续3天"], r["P3_连续2天"]
+    visits = [Visit(D(2026, 10, 13) + dt.timedelta(days=i), s, head((1, 1)), "班主任", "入户", "普访",
+                    "家长支持学校工作") for i, s in enumerate(c11)]
+    visits += [Visit(D(2026, 11, 4) + dt.timedelta(days=i), s, subject, "科任教师", "视频", "帮扶", "了解学习情况")
+               for i, s in enumerate(c51)]
+    visits += [
+        Visit(D(2026, 11, 13), p1, head((8, 2)), "班主任", "电话", "旷课", "家长称孩子身体不适"),
+        Visit(D(2026, 11, 19), p1, f"{head((8, 2))}、{p1.mentor}", "班主任", "入户", "疑似辍学",
+              "学生在家，不愿上学；已做思想工作"),
+        Visit(D(2026, 11, 20), p2, head((4, 1)), "班主任", "入户", "旷课", "家长答应下周一送孩子返校"),
+        Visit(D(2026, 11, 20), p3, head((2, 1)), "班主任", "电话", "旷课", "家长外出务工，电话联系祖父母"),
+    ]
+    return {"visits": sorted(visits, key=lambda v: v.day), "c11": c11, "c51": c51, "subject": subject}
+
+
+def write_home_visits(plan: Plan, inbox: Path) -> Path:
+    planned = plan_visits(plan)
+    sm = SheetModel("家访登记", date_format="yyyy-mm-dd")
+    sm.add("title", [f"{SCHOOL}家访登记表（2026年秋季学期）"] + [None] * (len(VISIT_HEADERS) - 1))
+    sm.merges.append((0, 0, 0, len(VISIT_HEADERS) - 1))
+    sm.add("header", VISIT_HEADERS)
+    for i, v in enumerate(planned["visits"], start=1):
+        s = v.student
+        sm.add("body", [i, v.day, s.xjh, s.name, grade_name(s.class_key[0]), f"{s.class_key[1]}班", v.teachers,
+                        v.role, v.way, v.purpose, v.result])
+    sm.add("footer", [None] * len(VISIT_HEADERS))
+    sm.add("footer", ["填表人：教导处"] + [None] * (len(VISIT_HEADERS) - 1))
+    sm.widths = {0: 5, 1: 12, 2: 22, 3: 9, 4: 8, 5: 6, 6: 18, 7: 9, 8: 9, 9: 9, 10: 30}
+    folder = inbox / "家访"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "家访登记表（2026年秋季学期）.xlsx"
+    write_openpyxl(path, [sm])
+    return path
+
+
+def visit_readme_lines(plan: Plan) -> list[str]:
+    """家访统计 as of 2026-11-20 (W47), worked out from the planted visits (SPEC §17.2, §17.3)."""
+    planned, r, by_class = plan_visits(plan), plan.roles, plan.by_class()
+    head = lambda key: by_class[key].head_teacher  # noqa: E731
+    size = lambda key: len(by_class[key].students)  # noqa: E731  (no one left these classes)
+    half = lambda key: -(-size(key) // 2)  # noqa: E731
+    rows = [((1, 1), 6), ((2, 1), 0), ((4, 1), 1), ((8, 2), 1), ((9, 1), 1)]
+    lines = [
+        "家访登记（家访登记表，§17）：`家访/家访登记表（2026年秋季学期）.xlsx`，"
+        f"{len(planned['visits'])} 行；学籍变动登记表中的 2 行“劝返记录”也算家访（入户）。",
+        f"- 一年级(1)班班主任 {head((1, 1))} 10-13 起入户普访 6 名学生；五年级(1)班科任教师 {planned['subject']} "
+        "11-04…11-06 视频家访 3 名学生；",
+        f"- {student_ref(r['P1_疑似辍学'])}：11-13 电话（不计入定额）、11-19 入户（班主任、包保教师）；"
+        f"{student_ref(r['P2_连续3天'])}：11-20 入户；{student_ref(r['P3_连续2天'])}：11-20 电话（不计入）。",
+        "- 2026-W47 家访统计（截至 11-20；入户、视频计入定额；本学年尚未分学期，学期按整个学年计）：",
+    ]
+    for key, done in rows:
+        lines.append(f"  - {class_label(*key)} 班主任 {head(key)}：学年普访 应访 {size(key)}、已访 {done}、"
+                     f"未完成 {size(key) - done}；学期一半 应访 {half(key)}、已访 {done}、"
+                     f"未完成 {max(half(key) - done, 0)}。")
+    lines.append(f"  - 其余各班班主任已访 0；科任教师 {planned['subject']}：应访 10 人次、已访 3、未完成 7、完成率 30.00%。")
+    visited = 6 + 3 + 3   # 一(1)班 6, 五(1)班 3, and P1, P2, E (劝返记录)
+    lines.append(f"- 未家访学生：在读 {{reading}} 人中已家访 {visited} 人，未家访 {{not_visited}} 人。")
+    lines.append("- 缺勤预警 处理情况（§17.3）：疑似辍学者 第4级（11-19 达到，截止 11-20）“已处理 11-19（班主任、包保教师）”；"
+                 "连续 3 天者 “已处理 11-20”；连续 2 天者 第2级 家访步骤只有电话，截至 11-20（截止日当天）“待处理”；"
+                 "连续 1 天者 “待处理”；长期缺勤三人无处理情况。")
+    return lines
+
+
 # ---------------------------------------------------------------- README
 
 
@@ -1299,6 +1394,9 @@ def readme_text(plan: Plan, files: list[Path], outdir: Path, counts: dict) -> st
         "累计辍学 1；巩固基数 {n}（学年初 + 转入 1 − 已接收转出 1；逾期未回执的转出留在基数中），巩固率 "
         "{n1}/{n}。".format(n=counts['roster_students'], n1=counts['roster_students'] - 1),
         "",
+        *[line.format(reading=counts['roster_students'] - 1, not_visited=counts['roster_students'] - 1 - 12)
+          for line in visit_readme_lines(plan)],
+        "",
         "核对异常与输入错误（§7、§4）：",
         f"- R01：{ref('R01_周查表漏报')} 在花名册上，但不在 W47 的三年级(1)班周查表上。",
         f"- R02：{student_ref(r['R02_无学籍借读']).replace('）', '，不在花名册上）', 1)}，"
@@ -1355,6 +1453,7 @@ def generate(outdir: Path) -> dict:
     files = write_rosters(rng, plan, inbox)
     files += write_week_files(plan, sheets, inbox)
     files.append(write_change_register(plan, inbox))
+    files.append(write_home_visits(plan, inbox))
     files.sort(key=lambda p: p.as_posix())
     here = Path(__file__).resolve().parent
     if outdir.resolve() != here and (here / "kc.toml").is_file():

@@ -104,6 +104,8 @@ def test_check_on_sample_data_reports_each_file_and_sheet(sample):
             assert all("学籍变动登记表" in t for t in tables)
         elif rel.startswith("学籍/"):
             assert all("花名册" in t for t in tables)
+        elif rel.startswith("家访/"):
+            assert all("家访登记表" in t for t in tables)   # §17.1
         else:
             n = int(re.search(r"第(\d+)周", rel).group(1))
             for t in tables:

@@ -252,13 +252,13 @@ def test_nothing_is_lost_on_sample_data(tmp_path):
     wd = tmp_path / "sample"
     shutil.copytree(SAMPLE, wd, ignore=shutil.ignore_patterns("*.sqlite*", "out", "outbox"))
     by_hand = data_rows_by_hand(wd / "inbox")
-    assert len(by_hand) == 2939  # sample_data/README.md: 数据行 2939 行
+    assert len(by_hand) == 2952  # sample_data/README.md: 数据行 2952 行
     result = run_import(wd)
     assert result.unreadable == []
     assert sum(f.parsed.rows_read for f in result.new_files) == len(by_hand)
     db = wd / "kc.sqlite"
     stored = set()
-    for table in ("roster_rows", "check_rows", "events"):
+    for table in ("roster_rows", "check_rows", "events", "home_visits"):
         stored |= set(query(db, f"SELECT f.rel, t.sheet, t.row FROM {table} t JOIN files f ON f.id = t.file_id"))
     errors = set(query(db, "SELECT rel, sheet, row FROM input_errors WHERE row IS NOT NULL"))
     only_in_errors = errors - stored

@@ -40,9 +40,14 @@ def is_home_visit(fields: dict) -> bool:
     return "visit_date" in fields and "visit_teacher" in fields and "name" in fields
 
 
+ROLE_SUFFIX = re.compile(r"[(（][^()（）]*[)）]$")
+
+
 def split_teachers(text: str) -> list[str]:
-    """“王老师、李校长” / “王, 李” → ['王老师', '李校长'] (names normalised as §3.5)."""
-    return [identity.normalise_name(t) for t in TEACHER_SEPARATORS.split(nfkc(text)) if t.strip()]
+    """“王老师、李校长” / “王, 李” / “王芳（班主任）、李强（包保教师）” → the names, normalised as §3.5,
+    without a bracketed role after a name."""
+    names = [ROLE_SUFFIX.sub("", identity.normalise_name(t)) for t in TEACHER_SEPARATORS.split(nfkc(text))]
+    return [n for n in names if n]
 
 
 def normalise_way(text: str) -> str:
