@@ -6,13 +6,14 @@ student on a roster imported in the same run.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kc_batch.read import forms
 from kc_batch.read import files as readers
 from kc_batch.read import identity
-from kc_batch.calendar import SchoolCalendar
+from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.config import Config
 from kc_batch.errors import UnreadableFile
 from kc_batch.model import InputError
@@ -190,16 +191,60 @@ def _resolve(store: Store, records, notices):
 
 
 def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
-    # one class per sheet is the rule; a sheet mixing classes claims each class it holds
-    by_class: dict[tuple, list] = {}
-    for r in t.records:
-        by_class.setdefault((r.grade, r.class_no), []).append(r)
-    for (grade, class_no), recs in by_class.items():
-        replaced = store.replace_class_week(grade, class_no, t.week, fr.file_id, t.sheet)
+    """One class per sheet is the rule; a sheet mixing classes claims each class it holds, and a sheet
+    with dates of two weeks each week it holds (issue 12 item 18: each mark under its own week)."""
+    parts: dict[tuple, list] = {}
+    for r in _first_row_per_student(fr, t):
+        for week, part in _split_by_week(r, t.week):
+            parts.setdefault((week, r.grade, r.class_no), []).append(part)
+    for (week, grade, class_no), recs in parts.items():
+        replaced = store.replace_class_week(grade, class_no, week, fr.file_id, t.sheet)
         if replaced:
-            result.replaced.append(f"{forms.GRADE_NAMES.get(grade, '')}{class_no}班 {t.week} 的周查表已由 "
+            result.replaced.append(f"{forms.GRADE_NAMES.get(grade, '')}{class_no}班 {week} 的周查表已由 "
                                    f"{fr.rel} / {t.sheet} 替换（原为 {replaced}）")
-        store.add_check_rows(fr.file_id, t.week, recs)
+        store.add_check_rows(fr.file_id, week, _not_on_another_class(store, fr, week, recs))
+
+
+def _first_row_per_student(fr: FileReport, t) -> list:
+    """Issue 12 item 4: a student twice on one sheet — the first row is kept, the later one is an input
+    error naming both rows (README 口径)."""
+    first: dict[str, object] = {}
+    for r in t.records:
+        if r.key in first:
+            kept = first[r.key].source.row
+            fr.parsed.errors.append(InputError(
+                fr.rel, t.sheet, r.source.row, "姓名", r.name,
+                f"同一学生在本表出现两次（第{kept}行和第{r.source.row}行），已采用第{kept}行，第{r.source.row}行未导入"))
+            continue
+        first[r.key] = r
+    return list(first.values())
+
+
+def _split_by_week(record, table_week: str):
+    """(week, the record with only that week's marks) for each ISO week its marked days fall in."""
+    weeks: dict[str, dict] = {}
+    for day, mark in record.marks.items():
+        weeks.setdefault(week_of(day), {})[day] = mark
+    if len(weeks) <= 1:
+        return [(next(iter(weeks), table_week), record)]
+    return [(week, dataclasses.replace(record, marks=marks)) for week, marks in sorted(weeks.items())]
+
+
+def _not_on_another_class(store: Store, fr: FileReport, week: str, records) -> list:
+    """Issue 12 item 4: a student already on another class's 周查表 of the week keeps that (earlier
+    read) row; this one is an input error naming both (README 口径)."""
+    elsewhere = {r.key: r for r in store.check_rows(week)}
+    kept = []
+    for r in records:
+        other = elsewhere.get(r.key)
+        if other is None or (other.grade, other.class_no) == (r.grade, r.class_no):
+            kept.append(r)
+            continue
+        fr.parsed.errors.append(InputError(
+            r.source.file, r.source.sheet, r.source.row, "姓名", r.name,
+            f"该学生 {week} 已登记在 {other.source.file} / {other.source.sheet} 第{other.source.row}行"
+            f"（{forms.GRADE_NAMES.get(other.grade, '')}{other.class_no or ''}班），此行未导入：同一学生只应登记在一个班的周查表上"))
+    return kept
 
 
 def _apply_visit_table(store: Store, fr: FileReport, t):

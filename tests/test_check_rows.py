@@ -1,0 +1,93 @@
+"""Issue 12 items 4, 18 (SPEC §3.2, §10.1): a student twice on one 周查表, or on two classes' sheets, is
+reported naming both rows (the first row read is kept — README 口径); a sheet with two weeks of dates
+files each mark under its own week."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from accounting import accounting
+from school import check_sheet, make_workdir, roster_sheet, write
+from test_hostile import DAYS, WEEK, students
+
+from kc_batch.cli import main
+
+W46 = [d - dt.timedelta(days=7) for d in DAYS]   # 11-09 … 11-13
+
+
+def weekly(wd: Path, week: str = WEEK):
+    return CliRunner().invoke(main, ["weekly", "--dir", str(wd), "--week", week])
+
+
+def error_rows(wd: Path, week: str = WEEK) -> list[tuple]:
+    book = wd / "out" / week / f"周查汇总_示例小学_{week}.xlsx"
+    rows = list(openpyxl.load_workbook(book, read_only=True)["输入错误"].iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "文件")
+    return [r for r in rows[header + 1:] if r and r[0]]
+
+
+def marks_of(wd: Path) -> dict[tuple, str]:
+    db = sqlite3.connect(wd / "kc.sqlite")
+    try:
+        return {(k, d): (w, raw) for k, d, w, raw in db.execute("SELECT key, day, week, raw FROM marks WHERE raw != ''")}
+    finally:
+        db.close()
+
+
+def test_a_student_twice_on_one_sheet_keeps_the_first_row_and_names_both(tmp_path):
+    """Rows 3 … 6 are the four students; row 7 repeats student 1 with three 旷 (11-16 … 11-18) where row 3
+    has none. Row 3 is kept (no 旷 stored); row 7 is one 输入错误 row naming rows 3 and 7; read 5 = stored 4
+    + 1 in 输入错误."""
+    wd = make_workdir(tmp_path / "s")
+    kids = students(4)
+    write(wd / "inbox" / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", kids)})
+    rows = check_sheet("三年级(1)班 第12周周查表", DAYS, {}, kids)
+    rows.append(["G" + kids[0]["id"], kids[0]["name"], "旷", "旷", "旷", None, None, None])
+    write(wd / "inbox" / "周查表.xlsx", {"三年级1班": rows})
+    res = weekly(wd)
+    assert res.exit_code == 0, res.output
+    [err] = [r for r in error_rows(wd) if r[0] == "周查表.xlsx"]
+    assert err[1:3] == ("三年级1班", 7) and "第3行" in err[5] and "第7行" in err[5]
+    assert marks_of(wd) == {}
+    assert accounting(wd / "kc.sqlite")["周查表.xlsx"] == (5, 4, 1)
+
+
+def test_a_student_on_two_class_sheets_keeps_the_first_and_names_both(tmp_path):
+    """Student 1 (三年级1班) also appears on the 三年级2班 sheet with 旷 on 11-16: the 1班 row (read first) is
+    kept, the 2班 row is one 输入错误 row naming both rows; the 旷 is not stored."""
+    wd = make_workdir(tmp_path / "s")
+    one, two = students(3), students(2, 10)
+    write(wd / "inbox" / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", one),
+                                      "三年级2班": roster_sheet("示例小学三年级(2)班学生花名册", two)})
+    write(wd / "inbox" / "周查表.xlsx", {
+        "三年级1班": check_sheet("三年级(1)班 第12周周查表", DAYS, {}, one),
+        "三年级2班": check_sheet("三年级(2)班 第12周周查表", DAYS, {one[0]["name"]: {DAYS[0]: "旷"}}, two + one[:1])})
+    res = weekly(wd)
+    assert res.exit_code == 0, res.output
+    [err] = [r for r in error_rows(wd) if r[0] == "周查表.xlsx"]
+    assert err[1:3] == ("三年级2班", 5) and "三年级1班" in err[5] and "第3行" in err[5]
+    assert marks_of(wd) == {}
+    assert accounting(wd / "kc.sqlite")["周查表.xlsx"] == (6, 5, 1)
+
+
+def test_a_sheet_with_two_weeks_files_each_mark_under_its_week(tmp_path):
+    """Dates 11-09 … 11-13 and 11-16 … 11-20 on one sheet; 旷 on 11-10 and 11-17: the first is W46, the
+    second W47. A later file for W46 alone replaces W46 only; the W47 旷 stays."""
+    wd = make_workdir(tmp_path / "s")
+    kids = students(3)
+    write(wd / "inbox" / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", kids)})
+    marks = {kids[0]["name"]: {W46[1]: "旷", DAYS[1]: "旷"}}
+    write(wd / "inbox" / "a两周.xlsx", {"三年级1班": check_sheet("三年级(1)班周查表", W46 + DAYS, marks, kids)})
+    assert weekly(wd).exit_code == 0
+    key = next(iter({k for k, _ in marks_of(wd)}))
+    assert marks_of(wd) == {(key, "2026-11-10"): ("2026-W46", "旷"), (key, "2026-11-17"): ("2026-W47", "旷")}
+    write(wd / "inbox" / "b第11周.xlsx", {"三年级1班": check_sheet("三年级(1)班周查表", W46, {}, kids)})
+    res = weekly(wd)
+    assert res.exit_code == 0, res.output
+    assert marks_of(wd) == {(key, "2026-11-17"): ("2026-W47", "旷")}
+    acc = accounting(wd / "kc.sqlite")
+    assert acc["b第11周.xlsx"] == (3, 3, 0)
