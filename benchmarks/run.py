@@ -12,6 +12,7 @@ Timed, each `--repeat` times (median reported):
   county        `kc weekly --dir s001 … --dir s150` on fresh copies: one process for the county
   monthly       `kc monthly` for every school in one command (when the command exists)
   aggregate     `kc aggregate` for the county folder (when the command exists)
+  rollup        `kc aggregate --week` for the county folder: the 150 schools' 周查汇总 workbooks (§21.1)
 Seconds are wall-clock; CPU seconds are also shown because a shared machine makes wall time noisy.
 """
 from __future__ import annotations
@@ -219,6 +220,7 @@ def bench_county(county: Path, manifest: dict, work: Path, repeat: int, commands
     weekly = Result(f"kc weekly：全县 {len(manifest['schools'])} 所学校（一条命令）", cells=cells, floor=read_floor)
     monthly = Result("kc monthly：全县各校（一条命令）", cells=cells, floor=read_floor)
     aggregate = Result("kc aggregate：县汇总")
+    rollup = Result("kc aggregate --week：县周报汇总")
     for _ in range(repeat):
         base = work / "county"
         dirs = [fresh_copy(county / s["folder"], base / s["folder"]) for s in manifest["schools"]]
@@ -227,33 +229,43 @@ def bench_county(county: Path, manifest: dict, work: Path, repeat: int, commands
         check_ok(done, "全县 kc weekly")
         _add(weekly, wall, cpu, peak)
         print(f"  全县周报：{wall:.1f} s，峰值内存 {peak:.0f} MB", flush=True)
+        county_dir = receive(county, base, dirs, WEEK)
+        rollup.note = f"{len(list((county_dir / 'inbox').iterdir()))} 份周报"
+        wall, cpu, peak, done = run_timed(KC + ["aggregate", "--dir", str(county_dir), "--week", WEEK])
+        check_ok(done, "kc aggregate --week")
+        _add(rollup, wall, cpu, peak)
+        print(f"  县周报汇总：{wall:.2f} s", flush=True)
         if "monthly" in commands:
             wall, cpu, peak, done = run_timed(KC + ["monthly", *dir_args, "--month", MONTH])
             check_ok(done, "全县 kc monthly")
             _add(monthly, wall, cpu, peak)
             print(f"  全县月报：{wall:.1f} s", flush=True)
         if "monthly" in commands and "aggregate" in commands:
-            county_dir = base / "county"
-            if county_dir.exists():
-                shutil.rmtree(county_dir)
-            shutil.copytree(county / "county", county_dir)
-            received = 0
-            for d in dirs:
-                for book in (d / "out" / MONTH).glob("*.xlsx"):
-                    shutil.copy2(book, county_dir / "inbox" / book.name)
-                    received += 1
-            aggregate.note = f"{received} 份月报"
+            county_dir = receive(county, base, dirs, MONTH)
+            aggregate.note = f"{len(list((county_dir / 'inbox').iterdir()))} 份月报"
             wall, cpu, peak, done = run_timed(KC + ["aggregate", "--dir", str(county_dir), "--month", MONTH])
             check_ok(done, "kc aggregate")
             _add(aggregate, wall, cpu, peak)
             print(f"  县汇总：{wall:.1f} s", flush=True)
-    out = [weekly]
+    out = [weekly, rollup]
     for res, cmd in ((monthly, "monthly"), (aggregate, "aggregate")):
         if res.wall:
             out.append(res)
         else:
             print(f"  （kc {cmd} 尚不存在，跳过）")
     return out
+
+
+def receive(county: Path, base: Path, dirs: list[Path], period: str) -> Path:
+    """A fresh county work folder whose inbox holds every school's workbooks of `period` (out/<period>/)."""
+    county_dir = base / "county"
+    if county_dir.exists():
+        shutil.rmtree(county_dir)
+    shutil.copytree(county / "county", county_dir)
+    for d in dirs:
+        for book in (d / "out" / period).glob("*.xlsx"):
+            shutil.copy2(book, county_dir / "inbox" / book.name)
+    return county_dir
 
 
 def _add(res: Result, wall: float, cpu: float, peak: float) -> None:

@@ -174,7 +174,7 @@ def read_sheet(path: Path, sheet: str, first_header: str) -> list[dict]:
     names = [grid[header][j] if grid[header][j] is not None else grid[header - 1][j] for j in range(len(grid[header]))]
     out = []
     for row in grid[header + 1:]:
-        if row[0] is None or str(row[0]).startswith(("单位负责人", "注", "已报单位", "汇总比率", "已接收：", "以下单位")):
+        if row[0] is None or str(row[0]).startswith(("单位负责人", "注", "已报单位", "汇总比率", "已接收：", "以下单位", "应报单位")):
             continue
         out.append(dict(zip(names, row)))
     return out
@@ -234,10 +234,26 @@ def test_merged_lists_have_school_column(county):
     assert len(suspects) == TOTAL["疑似辍学"]
 
 
-def test_missing_unit_listed(county):
+def not_reported(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["报送情况"] == "未报"]
+
+
+def test_missing_unit_listed_and_every_unit_timed(county):
+    """§21.2: every expected unit with 按时/逾期/未报, due 2026-11-25 (monthly_due_day 25). 杉树完小, 松林小学 and
+    红星初中 say 报出日期 2026-11-20 (on time); 青山小学 was typed by hand without 报出日期, so its file time
+    counts: 2026-11-26 is after the due day (逾期); 白云小学 sent nothing (未报)."""
+    hand = next(p for p in (county / "inbox").iterdir() if "手填" in p.name)
+    stamp = dt.datetime(2026, 11, 26, 10, 0).timestamp()
+    os.utime(hand, (stamp, stamp))
     run_aggregate(county, MONTH)
-    missing = read_sheet(output_path(county), "未报单位", "单位名称")
-    assert [r["单位名称"] for r in missing] == ["白云小学"]
+    rows = read_sheet(output_path(county), "未报单位", "单位名称")
+    assert [(r["单位名称"], r["报送情况"], r["报出日期"], r["日期来源"], r["应报日期"]) for r in rows] == [
+        ("杉树完小", "按时", dt.datetime(2026, 11, 20), "报表页脚", dt.datetime(2026, 11, 25)),
+        ("松林小学", "按时", dt.datetime(2026, 11, 20), "报表页脚", dt.datetime(2026, 11, 25)),
+        ("红星初中", "按时", dt.datetime(2026, 11, 20), "报表页脚", dt.datetime(2026, 11, 25)),
+        ("青山小学", "逾期", dt.datetime(2026, 11, 26), "文件修改时间", dt.datetime(2026, 11, 25)),
+        ("白云小学", "未报", None, None, dt.datetime(2026, 11, 25))]
+    assert [r["单位名称"] for r in not_reported(rows)] == ["白云小学"]
 
 
 def test_cross_school_check(county):
@@ -418,7 +434,7 @@ def test_three_schools_monthly_then_county_aggregate(tmp_path):
     assert rows["合计"]["巩固率"] == pytest.approx(7 / 9)
     assert rows["合计"]["年辍学率"] == pytest.approx(1 / 8)
     assert rows["合计"]["可能辍学率"] == pytest.approx(3 / 8)
-    assert [r["单位名称"] for r in read_sheet(path, "未报单位", "单位名称")] == ["丁小学"]
+    assert [r["单位名称"] for r in not_reported(read_sheet(path, "未报单位", "单位名称"))] == ["丁小学"]
     cross = {r["姓名"]: (r["核对结果"], r["单位一"], r["单位二"]) for r in read_sheet(path, "跨校核对", "核对结果")}
     assert cross == {"甲三": ("已接收", "甲小学", "乙小学"), "丙二": ("去向不明", "丙小学", None),
                      "乙二": ("重复学籍", "丙小学", "乙小学")}
@@ -471,9 +487,9 @@ def test_townships_missing_school_is_missing_at_the_county(tmp_path):
     for town in (town1, town2):
         run_aggregate(town, MONTH)
         shutil.copy(output_path(town), top / "inbox")
-    assert [r["单位名称"] for r in read_sheet(output_path(town1), "未报单位", "单位名称")] == ["第9完小"]
+    assert [r["单位名称"] for r in not_reported(read_sheet(output_path(town1), "未报单位", "单位名称"))] == ["第9完小"]
     outcome = run_aggregate(top, MONTH)
-    missing = read_sheet(output_path(top), "未报单位", "单位名称")
+    missing = not_reported(read_sheet(output_path(top), "未报单位", "单位名称"))
     assert [(r["单位名称"], r["学段"], r["所属乡镇"]) for r in missing] == [("第9完小", "小学", "城关镇")]
     assert "未报单位：第9完小（城关镇）" in outcome.lines
     summary = aggregate_summary(compute_aggregate(top, MONTH), load_config(top))

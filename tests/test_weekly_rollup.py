@@ -166,9 +166,9 @@ def test_township_weekly_rollup_hand_figures(township):
     assert [(r["学校"], r["姓名"]) for r in alerts] == [("杉树学校", "李二"), ("杉树学校", "赵三")]
     assert [(r["学校"], r["姓名"]) for r in sheet_rows(path, "疑似辍学名单", "姓名")] == [("杉树学校", "赵三")]
     states = {r["单位名称"]: (r["报送情况"], r["报出日期"], r["日期来源"]) for r in sheet_rows(path, "未报单位", "单位名称")}
-    assert states == {"杉树学校": ("按时", dt.datetime(2026, 11, 20), "报出日期"),
+    assert states == {"杉树学校": ("按时", dt.datetime(2026, 11, 20), "报表页脚"),
                       "松林小学": ("未报", None, None),
-                      "河口小学": ("逾期", dt.datetime(2026, 11, 23), "报出日期")}
+                      "河口小学": ("逾期", dt.datetime(2026, 11, 23), "报表页脚")}
     checks = sheet_rows(path, "报表校验", "单元格")
     assert [(c["单位"], c["问题"], c["实际"]) for c in checks] == [("松林小学", "不是本周的周报，未计入汇总", PREVIOUS)]
     assert any("逾期报送：河口小学" in line for line in outcome.lines)
@@ -191,9 +191,9 @@ def test_county_lists_township_schools_under_a_subtotal_and_carries_its_states(t
     assert [r["姓名"] for r in sheet_rows(path, "缺勤预警", "预警级别")] == ["李二", "赵三", "吴七", "郑八"]
     assert [(r["学校"], r["姓名"]) for r in sheet_rows(path, "疑似辍学名单", "姓名")] == [("杉树学校", "赵三"), ("白云初中", "郑八")]
     states = [(r["单位名称"], r["所属乡镇"], r["报送情况"], r["日期来源"]) for r in sheet_rows(path, "未报单位", "单位名称")]
-    assert states == [("城关镇", None, "按时", "报出日期"), ("杉树学校", "城关镇", "按时", "报出日期"),
-                      ("松林小学", "城关镇", "未报", None), ("河口小学", "城关镇", "逾期", "报出日期"),
-                      ("青山小学", None, "按时", "报出日期"), ("白云初中", None, "按时", "文件修改时间")]
+    assert states == [("城关镇", None, "按时", "报表页脚"), ("杉树学校", "城关镇", "按时", "报表页脚"),
+                      ("松林小学", "城关镇", "未报", None), ("河口小学", "城关镇", "逾期", "报表页脚"),
+                      ("青山小学", None, "按时", "报表页脚"), ("白云初中", None, "按时", "文件修改时间")]
     assert sheet_rows(path, "报表校验", "单元格")[0]["单位"] == "收到的周报全部通过校验"
 
 

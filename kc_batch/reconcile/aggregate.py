@@ -32,6 +32,7 @@ from kc_batch.config import Config
 from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
                                  Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
+from kc_batch.rules.timeliness import LATE, ON_TIME, STATE_COLUMN, monthly_due, report_states
 from kc_batch.rules.rates import (DEFAULT_FORMULAS, Rate, basis_of, count_rates, dropout_over_limit,  # noqa: F401
                                   rate_breaches, ratio, retention_under_target, sum_rates)
 from kc_batch.read.values import cell_text, parse_grade
@@ -91,6 +92,7 @@ class AggregateResult:
     unreadable: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     ledger: list = field(default_factory=list)   # LedgerLine per unit (§20 台账 counts), then 合计
+    states: list = field(default_factory=list)          # rules.timeliness.ReportState: 按时/逾期/未报 (§21.2)
 
     @property
     def period_text(self) -> str:
@@ -271,7 +273,8 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
                            stage_rates, _merged(counted, "dropouts"), _merged(counted, "suspects"),
                            _merged(counted, "flows"), missing,
                            cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes,
-                           ledger=ledger_lines(lines))
+                           ledger=ledger_lines(lines),
+                           states=report_states(cfg, counted, monthly_due(month, cfg.policy.monthly_due_day)))
 
 
 def missing_units(cfg: Config, counted: list[Book]) -> list[MissingUnit]:
@@ -282,8 +285,8 @@ def missing_units(cfg: Config, counted: list[Book]) -> list[MissingUnit]:
     for book in counted:
         for r in book.missing:
             name = cell_text(r.get(MISSING_UNIT))
-            if unit_key(name) in reported:
-                continue
+            if unit_key(name) in reported or cell_text(r.get(STATE_COLUMN)) in (ON_TIME, LATE):
+                continue  # reported to us directly, or reported to the township (§21.2: every unit is listed)
             stages = [s for s in re.split(r"[、,，\s]+", cell_text(r.get(MISSING_STAGES))) if s]
             via = cell_text(r.get(MISSING_VIA)) or book.unit   # a county's list read further up keeps its township
             out.append(MissingUnit(name, cell_text(r.get(MISSING_CODE)), stages, via))

@@ -33,7 +33,7 @@ from kc_batch.read.weekly_books import (CHRONIC_COLUMN, LEDGER_COUNT_COLUMNS, ST
                                         WeekBook)
 from kc_batch.reconcile.aggregate import RATE_TOLERANCE, show_number, show_rate
 from kc_batch.rules.rates import Rate, ratio
-from kc_batch.rules.timeliness import MISSING, reported_day, timeliness, weekly_due
+from kc_batch.rules.timeliness import MISSING, ReportState, report_states, weekly_due
 from kc_batch.calendar import week_days
 
 HIGH_STEP = 3            # §21.1: the merged 缺勤预警 lists step 3 and higher
@@ -52,20 +52,6 @@ class WeekLine:
     @property
     def attendance(self) -> Rate:
         return Rate(self.counts["实出勤人次"], self.counts["应出勤人次"])
-
-
-@dataclass
-class ReportState:
-    """One row of 未报单位 (§21.2)."""
-    unit: str
-    code: str
-    stages: str
-    township: str
-    status: str              # 按时 | 逾期 | 未报
-    day: dt.date | None
-    source: str              # 报出日期 | 文件修改时间 | ''
-    due: dt.date | None
-    file: str = ""
 
 
 @dataclass
@@ -279,30 +265,3 @@ def combine_week(cfg: Config, week: str, books: list[WeekBook], wrong: list[Prob
     problems.sort(key=lambda p: file_order.get(p.file, -1))
     return WeekRollup(cfg.unit.name, cfg.unit.level, week, days[0], days[-1], due, steps, lines, total, alerts,
                       suspects, report_states(cfg, counted, due), problems, counted)
-
-
-def report_states(cfg: Config, counted: list, due: dt.date) -> list[ReportState]:
-    """§21.2 for every expected unit, each township's own rows right after it (§21.4). Works for weekly
-    and monthly books alike (both carry rel, mtime, unit, report_date and reported_units)."""
-    by_key = {unit_key(b.unit): b for b in counted}
-    states: list[ReportState] = []
-    for unit in cfg.units:
-        book = by_key.get(unit_key(unit.name))
-        stages = "、".join(unit.stages)
-        if book is None:
-            states.append(ReportState(unit.name, unit.code, stages, "", MISSING, None, "", due))
-            continue
-        day, source = reported_day(book.report_date, book.mtime)
-        states.append(ReportState(unit.name, unit.code, stages, "", timeliness(day, due), day, source, due, book.rel))
-        states += carried_states(book)
-    return states
-
-
-def carried_states(book) -> list[ReportState]:
-    """A township's 未报单位 rows, carried up with the township named (§21.4)."""
-    out = []
-    for r in getattr(book, "reported_units", []):
-        out.append(ReportState(cell_text(r.get("单位名称")), cell_text(r.get("单位代码")), cell_text(r.get("学段")),
-                               cell_text(r.get("所属乡镇")) or book.unit, cell_text(r.get("报送情况")) or MISSING,
-                               parse_date(r.get("报出日期")), cell_text(r.get("日期来源")), parse_date(r.get("应报日期"))))
-    return out

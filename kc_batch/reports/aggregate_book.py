@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kc_batch.reconcile.aggregate import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, AggregateResult, UnitLine, unit_dropout_breaches
+from kc_batch.rules.timeliness import STATE_COLUMN
 from kc_batch.rules.rates import DEFAULT_FORMULAS, Rate, common_code, retention_under_target
 from kc_batch.config import Config
 from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
@@ -124,10 +125,26 @@ def flow_sheet(res: AggregateResult) -> Sheet:
                  empty_text="本月无转入、转出学生")
 
 
+STATE_COLUMNS = [  # §21.2; read back one level up by read/books.py (§21.4)
+    Column("序号", "int"), Column("单位名称"), Column("单位代码"), Column("学段"), Column("所属乡镇"),
+                 Column(STATE_COLUMN), Column("报出日期", "date"), Column("日期来源"), Column("应报日期", "date")]
+
+
+def state_sheet(unit_name: str, states: list[ReportState], period: str, what: str) -> Sheet:
+    rows = [[i, s.unit, s.code or None, s.stages or None, s.township or None, s.status, s.day, s.source or None, s.due]
+            for i, s in enumerate(states, start=1)]
+    missing = sum(1 for s in states if s.status == "未报")
+    late = sum(1 for s in states if s.status == "逾期")
+    notes = [f"应报单位 {len(states)} 个：按时 {len(states) - missing - late} 个，逾期 {late} 个，未报 {missing} 个。"
+             f"报出日期取{what}页脚的“报出日期”，没有时取文件的修改时间；晚于应报日期为逾期。"
+             "所属乡镇一栏为乡镇汇总报来的单位。"]
+    return Sheet("未报单位", f"{unit_name}{what}报送情况（未报单位）", STATE_COLUMNS, rows, period=period, notes=notes,
+                 empty_text="kc.toml 中没有列出应报单位（[[units]]）", footer=False)
+
+
 def missing_sheet(res: AggregateResult) -> Sheet:
-    rows = [[i, *_blank_none([u.name, u.code, "、".join(u.stages), u.via])] for i, u in enumerate(res.missing, start=1)]
-    return Sheet("未报单位", f"{res.unit_name}未报送月报单位", MISSING_COLUMNS, rows, period=res.period_text,
-                 empty_text="应报单位均已报送", footer=False)
+    """未报单位 with 按时/逾期/未报 for every expected unit, a township's rows carried up (§21.2, §21.4)."""
+    return state_sheet(res.unit_name, res.states, res.period_text, "月报")
 
 
 def cross_sheet(res: AggregateResult) -> Sheet:

@@ -11,14 +11,12 @@ from pathlib import Path
 
 from kc_batch.config import Config
 from kc_batch.read.values import cell_text, parse_date
-from kc_batch.reconcile.weekly_rollup import ReportState, WeekRollup
-from kc_batch.reports.aggregate_book import PROBLEM_COLUMNS
+from kc_batch.reconcile.weekly_rollup import WeekRollup
+from kc_batch.reports.aggregate_book import PROBLEM_COLUMNS, state_sheet
 from kc_batch.rules.rates import ratio
 from kc_batch.reports.xlsxform import Column, ReportMeta, Sheet, safe_filename, write_workbook
 from kc_batch.schemas import ALERT_COLUMNS, WEEKLY_SUSPECT_COLUMNS
 
-STATE_COLUMNS = [Column("序号", "int"), Column("单位名称"), Column("单位代码"), Column("学段"), Column("所属乡镇"),
-                 Column("报送情况"), Column("报出日期", "date"), Column("日期来源"), Column("应报日期", "date")]
 GROUPS = {"缺勤预警": "缺勤预警", "台账": "劝返台账"}
 
 
@@ -92,18 +90,6 @@ def suspect_sheet(res: WeekRollup) -> Sheet:
     rows = [_record_row(i, r, WEEKLY_SUSPECT_COLUMNS, {"疑似原因": "原因"}) for i, r in enumerate(res.suspects, start=1)]
     return Sheet("疑似辍学名单", f"{res.unit_name}疑似辍学学生名单（汇总，{res.week}）", columns, rows,
                  period=res.period_text, empty_text="本周无疑似辍学学生")
-
-
-def state_sheet(unit_name: str, states: list[ReportState], period: str, what: str) -> Sheet:
-    rows = [[i, s.unit, s.code or None, s.stages or None, s.township or None, s.status, s.day, s.source or None, s.due]
-            for i, s in enumerate(states, start=1)]
-    missing = sum(1 for s in states if s.status == "未报")
-    late = sum(1 for s in states if s.status == "逾期")
-    notes = [f"应报单位 {len(states)} 个：按时 {len(states) - missing - late} 个，逾期 {late} 个，未报 {missing} 个。"
-             f"报出日期取{what}页脚的“报出日期”，没有时取文件的修改时间；晚于应报日期为逾期。"
-             "所属乡镇一栏为乡镇汇总报来的单位。"]
-    return Sheet("未报单位", f"{unit_name}{what}报送情况（未报单位）", STATE_COLUMNS, rows, period=period, notes=notes,
-                 empty_text="kc.toml 中没有列出应报单位（[[units]]）", footer=False)
 
 
 def problem_sheet(res: WeekRollup) -> Sheet:
