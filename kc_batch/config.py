@@ -94,9 +94,14 @@ class Config:
 # ---------------------------------------------------------------- loading
 
 def load_config(work_dir: Path) -> Config:
-    path = Path(work_dir) / "kc.toml"
+    return load_config_file(Path(work_dir) / "kc.toml")
+
+
+def load_config_file(path: Path) -> Config:
+    """A kc.toml by its path (kc rollover reads the old year's kept copy kc.toml.YYYY)."""
+    path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"找不到配置文件 {path}。请先运行 kc init {work_dir} 建立工作目录。")
+        raise ConfigError(f"找不到配置文件 {path}。请先运行 kc init {path.parent} 建立工作目录。")
     text, notice = decode_toml(path.read_bytes(), path)
     try:
         data = tomllib.loads(text)
@@ -408,6 +413,33 @@ def render_toml(name: str, level: str, stages: list[str], year: int) -> str:
     out += ["", "# 乡镇、县级单位在下面列出应报送的单位（每个单位一个 [[units]]）："]
     out += ["# [[units]]", '# name = "杉树完小"', '# code = "4509230001"', '# stages = ["小学"]', ""]
     return "\n".join(out)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def advance_year_text(text: str) -> str:
+    """§15.2: kc.toml's text with [calendar] year_start and the dates of `terms` one year later; every
+    other line, comments included, as it was (holidays stay: the new year's are typed anew)."""
+    lines, section, open_brackets, in_key = text.split("\n"), "", 0, False
+    for i, line in enumerate(lines):
+        code = line.split("#", 1)[0]
+        stripped = code.strip()
+        if not in_key and re.fullmatch(r"\[[^\[\]]+\]", stripped):
+            section = stripped[1:-1].strip()
+        starts = section == "calendar" and re.match(r"(year_start|terms)\s*=", stripped)
+        if not (starts or in_key):
+            continue
+        lines[i] = _ISO_DATE.sub(_a_year_later, code) + line[len(code):]
+        open_brackets = (0 if starts else open_brackets) + code.count("[") - code.count("]")
+        in_key = open_brackets > 0
+    return "\n".join(lines)
+
+
+def _a_year_later(m: re.Match) -> str:
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    day = min(day, 28) if (month, day) == (2, 29) else day
+    return dt.date(year + 1, month, day).isoformat()
 
 
 def _key_line(key: Key, context: dict) -> str:

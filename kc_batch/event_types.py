@@ -37,6 +37,8 @@ class EventType:
     opens_case: bool = False          # §6.4 opens (or continues, §13.7) a ledger case 类别 辍学
     closes_case: bool = False         # §6.4 leaves legitimately: the case is 已销号 at once (转出: on its 回执)
     in_flow_list: bool = False        # §9.2 学生流动 lists it
+    repeats_grade: bool = False       # §15.2 kc rollover keeps the student in their grade
+    places_class: bool = False        # §15.2 an old year's one is replaced by the rollover's promotion
 
 
 def _from(*statuses) -> frozenset:
@@ -59,7 +61,10 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in (
               marks_after_r05=True, closes_case=True),
     EventType("送教上门", READING, _from(READING)),           # 就读方式 = 送教上门
     EventType("毕业", "毕业", _from(READING), -1, "本月毕业", None, LEAVES),
-    EventType("调班", READING, _from(READING), ends_streak=False),  # grade/class change
+    EventType("调班", READING, _from(READING), ends_streak=False, places_class=True),  # grade/class change
+    # §15.2: the student stays in their grade at the rollover (no 毕业, no promotion); no status change
+    EventType("留级", READING, _from(READING), ends_streak=False, repeats_grade=True,
+              places_class=True),
     # a 劝返 attempt in the ledger's log (§6.4): the student is still away, so it neither ends the
     # streak nor the 疑似辍学 (README 口径与取舍)
     EventType("劝返记录", None, ends_streak=False),
@@ -72,6 +77,9 @@ LEAVING_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.unit == LEAVES)
 # §13.5: the statuses after which an explicit mark is R05 (the status is named like its event)
 R05_STATUSES = tuple(t.after for t in EVENT_TYPES.values() if t.marks_after_r05)
 WEEKLY_EVENT_TYPES = [t.name for t in EVENT_TYPES.values() if t.weekly_column]
+REPEAT_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.repeats_grade)
+# §15.2: events that place a student in a class; the rollover's promotion replaces the old year's ones
+CLASS_PLACING_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.places_class)
 FLOW_LIST_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.in_flow_list)
 
 

@@ -95,11 +95,21 @@ CREATE TABLE census_children(
     phone TEXT, status TEXT, poor INTEGER, disability TEXT, answer TEXT, file TEXT, sheet TEXT, row INTEGER);
 """
 
+# step 5: the 学年 of the store (§15.2). A rollover to 学年 `year` stored its promotion as the roster
+# rows and 毕业 events of file `file_id`; rosters of files from that id on (until the next rollover's)
+# are the new year's; `last_day` is the old year's last school day.
+ROLLOVERS_V5 = """
+CREATE TABLE rollovers(
+    year INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, last_day TEXT NOT NULL, rolled_at TEXT,
+    forced INTEGER);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SENT_MAIL_V2),
     (3, HOME_VISITS_LETTERS_V3),
     (4, CENSUS_CHILDREN_V4),
+    (5, ROLLOVERS_V5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -387,6 +397,39 @@ class Store:
     def census_children(self) -> list[dict]:
         rows = self.db.execute(f"SELECT {', '.join(self.CENSUS_CHILD_FIELDS)} FROM census_children ORDER BY rowid")
         return [dict(zip(self.CENSUS_CHILD_FIELDS, r)) for r in rows]
+
+    # ---- 学年 rollovers (§15.2)
+    def rollovers(self) -> list[tuple[int, int, dt.date]]:
+        """(year, file_id, old year's last school day) of every rollover, oldest first."""
+        return [(y, fid, dt.date.fromisoformat(d)) for y, fid, d in
+                self.db.execute("SELECT year, file_id, last_day FROM rollovers ORDER BY year")]
+
+    def drop_rollover(self, year: int) -> None:
+        """Undo a rollover's promotion (kc rollover --force runs it again)."""
+        row = self.db.execute("SELECT file_id FROM rollovers WHERE year=?", (year,)).fetchone()
+        if row:
+            for table in ("roster_rows", "events", "files"):
+                column = "id" if table == "files" else "file_id"
+                self.db.execute(f"DELETE FROM {table} WHERE {column}=?", (row[0],))
+            self.db.execute("DELETE FROM rollovers WHERE year=?", (year,))
+
+    def add_rollover(self, year: int, last_day: dt.date, promoted: list[RosterRow], graduations: list[Event],
+                     forced: bool) -> int:
+        """Store a rollover: one file row holding the promoted roster rows and the 毕业 events."""
+        file_id = self.add_file(f"kc rollover {year}", f"rollover:{year}", 0, "rollover",
+                                f"升级 {len(promoted)} 人，毕业 {len(graduations)} 人")
+        self.db.executemany("INSERT INTO roster_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
+            (file_id, seq, 0, r.source.sheet, seq, r.key, r.sfz, r.xjh, r.name, r.grade, r.class_no,
+             json.dumps(r.attrs, ensure_ascii=False, sort_keys=True)) for seq, r in enumerate(promoted, start=1)])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO events(key,name,sfz,xjh,type,date,grade,class_no,other_school,receipt_date,"
+            "reason,responsible,note,file_id,sheet,row) VALUES (?,?,?,?,?,?,?,?,'',NULL,'','',?,?,?,?)",
+            [(e.key, e.name, e.sfz, e.xjh, e.type, e.date.isoformat(), e.grade, e.class_no, e.note, file_id,
+              e.source.sheet, seq) for seq, e in enumerate(graduations, start=1)])
+        self.db.execute("INSERT INTO rollovers VALUES (?,?,?,?,?)",
+                        (year, file_id, last_day.isoformat(), dt.datetime.now().isoformat(timespec="seconds"),
+                         int(forced)))
+        return file_id
 
     # ---- answers kept across runs (处置, 外地就读)
     def set_answer(self, kind: str, key: str, value: str, note: str = ""):

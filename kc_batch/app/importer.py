@@ -87,8 +87,23 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
             result.files.append(slot)
             continue
         rel, path, digest = slot
-        result.files.append(_recognise(rel, digest, next(raws)))
+        result.files.append(_refuse_next_year_roster(_recognise(rel, digest, next(raws)), cfg))
     return result
+
+
+def _refuse_next_year_roster(fr: FileReport, cfg: Config) -> FileReport:
+    """§15.2: a 花名册 whose title names a 学年 after kc.toml's is refused whole (nothing imported)
+    until kc rollover has opened that year."""
+    if fr.status != "new":
+        return fr
+    year = cfg.calendar.year_start.year
+    for t in fr.parsed.tables:
+        if t.form == forms.ROSTER and t.school_year and t.school_year > year:
+            return FileReport(fr.rel, "unreadable",
+                              f"文件 {fr.rel} 工作表“{t.sheet}”是{t.school_year}学年的花名册，而 kc.toml 仍是{year}学年："
+                              f"请先运行 kc rollover --year {t.school_year} 升级到新学年，再导入新学年的花名册；本文件未导入",
+                              sheet=t.sheet)
+    return fr
 
 
 def _read_all(pending: list[tuple], inbox: Path, cfg: Config, cal, default_week, progress) -> list:

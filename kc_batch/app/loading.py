@@ -3,25 +3,66 @@ decides what a weekly or monthly computation reads; rules/ and reconcile/ never 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from kc_batch.calendar import week_of
+from kc_batch.event_types import CLASS_PLACING_TYPES
 from kc_batch.model import RosterRow, SchoolData
 from kc_batch.store import Store
 
 
 def load_school(store: Store, as_of: dt.date, week: str | None = None) -> SchoolData:
     """Rosters, events, marks up to `as_of`, 班主任 of the 周查表 up to as_of's week, identity
-    notices, 家访登记表 rows up to as_of; with a week, that week's 周查表 rows and the classes that reported it."""
+    notices, 家访登记表 rows up to as_of; with a week, that week's 周查表 rows and the classes that reported it.
+    All of the 学年 holding `as_of` only (year_window)."""
+    window = year_window(store.rollovers(), school_year_of(as_of))
+    roster = [r for r in store.roster_rows() if window.holds_file(r.file_id)]
+    on_roster = {r.key for r in roster}
     return SchoolData(
-        roster=store.roster_rows(),
-        events=store.events(),
-        marks=store.marks(as_of),
+        roster=roster,
+        events=[e for e in store.events() if window.keeps_event(e, on_roster)],
+        marks={k: kept for k, ms in store.marks(as_of).items() if (kept := [m for m in ms if window.after_start(m.day)])},
         head_teachers=store.head_teachers(week_of(as_of)),
         notices=store.notices(),
         check_rows=store.check_rows(week) if week else [],
         reported_classes=store.reported_classes(week) if week else set(),
-        visits=store.home_visits(as_of),
+        visits=[v for v in store.home_visits(as_of) if window.after_start(v.date)],
     )
+
+
+def school_year_of(day: dt.date) -> int:
+    """The calendar year in which the 学年 holding `day` starts (9月1日 rule, as SchoolCalendar)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+@dataclass(frozen=True)
+class YearWindow:
+    """What of the store belongs to one 学年 (§15.2). Rosters: the files from the rollover into the
+    year (its promotion) up to the next rollover's. Events: after the old year's last school day, and
+    the earlier status events of the students on this year's roster (a 辍学 of May still holds in
+    September and its ledger case carries over); the old year's class moves (调班, 留级) are replaced
+    by the promotion. Marks and 家访: after the old year's last school day."""
+    first_file: int = 0
+    end_file: int | None = None
+    old_last_day: dt.date | None = None
+
+    def holds_file(self, file_id: int) -> bool:
+        return self.first_file <= file_id and (self.end_file is None or file_id < self.end_file)
+
+    def after_start(self, day: dt.date) -> bool:
+        return self.old_last_day is None or day > self.old_last_day
+
+    def keeps_event(self, e, on_roster: set) -> bool:
+        if self.after_start(e.date):
+            return True
+        return e.key in on_roster and e.type not in CLASS_PLACING_TYPES
+
+
+def year_window(rollovers: list[tuple[int, int, dt.date]], year: int) -> YearWindow:
+    into = [r for r in rollovers if r[0] <= year]
+    later = [r for r in rollovers if r[0] > year]
+    first, last_day = (into[-1][1], into[-1][2]) if into else (0, None)
+    return YearWindow(first, later[0][1] if later else None, last_day)
 
 
 def load_roster(store: Store, exclude_sha=(), grades: tuple[int, ...] | None = None) -> list[RosterRow]:

@@ -133,8 +133,9 @@ def send_cmd(dirs, month, smtp, resend, week):
 from kc_batch.cli.aggregate import aggregate_cmd  # noqa: E402
 from kc_batch.cli.matching import census_cmd, transition_cmd  # noqa: E402
 from kc_batch.cli.letters import letters_cmd  # noqa: E402
+from kc_batch.cli.rollover import rollover_cmd  # noqa: E402
 
-for _command in (aggregate_cmd, census_cmd, transition_cmd, letters_cmd):
+for _command in (aggregate_cmd, census_cmd, transition_cmd, letters_cmd, rollover_cmd):
     main.add_command(_command)
 
 

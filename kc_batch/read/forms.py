@@ -77,6 +77,7 @@ class Table:
     class_no: str | None = None
     week: str | None = None  # ISO week of a 周查表
     head_teacher: str = ""
+    school_year: int | None = None   # a 花名册 title's 学年 (2027学年, 2027-2028学年, 2027年秋季), §15.2
     records: list = field(default_factory=list)
     rows_read: int = 0       # non-blank data rows
     classes: set = field(default_factory=set)
@@ -351,6 +352,8 @@ def _fill_context(table: Table, context: list[str], sheet_name: str, cal, h: _He
         m = re.match(r"^班主任[:：]?\s*(\S+)", text)
         if m:
             table.head_teacher = m.group(1)
+    if table.form == ROSTER:
+        table.school_year = school_year_in_title(title)
     if table.form != CHECK:
         return
     # §13.23: date headers win over 第N周 in the title
@@ -360,6 +363,15 @@ def _fill_context(table: Table, context: list[str], sheet_name: str, cal, h: _He
         table.week = weeks[-1]
         return
     table.week = _week_from_title(title, cal) or default_week
+
+
+SCHOOL_YEAR_RE = re.compile(r"(20\d{2})\s*(?:(?:[-—–~～至]|年\s*[-—–~～至]|年秋季)\s*(?:20\d{2}|\d{2})?\s*年?\s*)?(学年|年秋季|秋季)")
+
+
+def school_year_in_title(title: str) -> int | None:
+    """The 学年 a 花名册 title names: 2027学年, 2027-2028学年, 2027—2028学年度, 2027年秋季 → 2027."""
+    m = SCHOOL_YEAR_RE.search(title)
+    return int(m.group(1)) if m else None
 
 
 def _week_from_title(title: str, cal) -> str | None:
