@@ -13,7 +13,7 @@ from kc_batch.app import importer
 from kc_batch.app.loading import load_school
 from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week  # noqa: F401  (used by the commands)
 from kc_batch import calendar as school_calendar
-from kc_batch.config import Config, load_config
+from kc_batch.config import Config, load_config, load_config_file
 from kc_batch.errors import KcError, NoInputError, UsageError
 from kc_batch.model import InputError
 from kc_batch.read.values import class_label
@@ -32,6 +32,17 @@ class Workspace:
 
     def open_store(self) -> Store:
         return Store(self.store_path, lock_wait=self.cfg.limits.lock_wait_seconds)
+
+
+def year_workspace(ws: Workspace, day: dt.date) -> Workspace:
+    """§15.2: a period of an earlier 学年 (a July report after kc rollover) is computed with that year's
+    kept kc.toml.YYYY; any other period with kc.toml."""
+    year = day.year if day.month >= 9 else day.year - 1
+    kept = ws.dir / f"kc.toml.{year}"
+    if year == ws.cfg.calendar.year_start.year or not kept.is_file():
+        return ws
+    cfg = load_config_file(kept)
+    return Workspace(ws.dir, cfg, SchoolCalendar(cfg.calendar))
 
 
 def open_workspace(work_dir: Path, command: str | None = None) -> Workspace:
@@ -223,8 +234,9 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
     from kc_batch.reconcile.monthly import compute_month, rate_limit_breaches
     from kc_batch.reports.monthly_book import write_monthly
     from kc_batch.app.duties import duties_and_sheet, write_ledger_book
-    ws = open_workspace(work_dir, "monthly")
-    month = normalise_month(month) or default_month(ws.cal)
+    store_ws = open_workspace(work_dir, "monthly")
+    month = normalise_month(month) or default_month(store_ws.cal)
+    ws = year_workspace(store_ws, dt.date(*school_calendar.parse_month(month), 1))
     start, cutoff = ws.cal.month_period(month)
     if cutoff < ws.cal.first_school_day:
         raise UsageError(f"{month} 的统计截止日 {cutoff.isoformat()} 在学年初 {ws.cal.first_school_day.isoformat()} 之前，"
@@ -232,7 +244,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
     check_period(ws, month, force)
     with ws.open_store() as store:
         started = dt.datetime.now()
-        out, errors = _import_for_report(ws, store, None, progress)
+        out, errors = _import_for_report(store_ws, store, None, progress)
         res = compute_month(load_school(store, cutoff), ws.cfg, ws.cal, month)
         _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)

@@ -42,17 +42,17 @@ def run_rollover(work_dir: Path, year: int, dry_run: bool = False, force: bool =
         if school_calendar.today() <= last_day and not force:
             raise UsageError(f"{year - 1}学年的最后一个学期到{chinese_date(_last_term_end(old.cal))}才结束，"
                              f"现在还不能升级到{year}学年；如确需提前升级，请加 --force。")
-        if not dry_run:
-            result = importer.import_inbox(old.dir, old.cfg, old.cal, store)
-            out.unreadable = [f.message for f in result.unreadable]
-            out.new_files = len(result.new_files)
+        # the inbox is imported as by every report command (a dry run too: it lists what a run would do)
+        result = importer.import_inbox(old.dir, old.cfg, old.cal, store)
+        out.unreadable = [f.message for f in result.unreadable]
+        out.new_files = len(result.new_files)
         data = load_school(store, last_day)
         state = build_state(data, old.cal)
         atts = attendance.analyse(state, data.marks, old.cfg.policy, last_day)
         plan = plan_rollover(state, atts, year, last_day)
         out.lines += plan_lines(plan, ws.cfg.unit.name)
         if dry_run:
-            out.lines.append("（试运行：未改动数据库和 kc.toml，也未导入收件箱。）")
+            out.lines.append("（试运行：未升级，kc.toml 未改动；收件箱中的新文件已照常导入。）")
             return out
         store.backup()
         store.begin()

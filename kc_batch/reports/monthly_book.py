@@ -59,11 +59,17 @@ def _student_cells(i, s, date, reason, responsible, case) -> list:
             len(case.log) if case else 0, case_log_text(case)]
 
 
+PAST_YEAR_DROPOUT = "往年辍学"
+
+
 def dropout_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     rows = []
     for i, (s, e, case) in enumerate(res.dropouts, start=1):
         responsible = e.responsible or (case.responsible if case else "") or s.attrs.get("teacher", "")
-        rows.append(_student_cells(i, s, e.date, e.reason, responsible, case))
+        cells = _student_cells(i, s, e.date, e.reason, responsible, case)
+        if e.date < res.state.cal.first_school_day:  # §15.2: still out from an earlier 学年
+            cells[11] = "、".join(filter(None, [PAST_YEAR_DROPOUT, cells[11]]))
+        rows.append(cells)
     return Sheet("辍学学生名单", f"{cfg.unit.name}辍学学生名单", LIST_COLUMNS, rows, period=period_text(res),
                  empty_text=ZERO_REPORT)
 
