@@ -207,7 +207,10 @@ _HALF_KIND = {"旷": "unexcused", "病": "sick", "事": "personal", "假": "pers
 NO_DATA_MARKS = {"—", "-", "－", "/", "／", "--", "——", "无"}
 
 
-def parse_mark(value) -> Mark | None | str:
+PERIODS_RE = re.compile(r"旷(?:课)?(\d{1,2})节")
+
+
+def parse_mark(value, periods_per_day: int = 6) -> Mark | None | str:
     """→ Mark, None for a no-data cell ('—'), or the string 'error' for an unknown mark."""
     s = re.sub(r"\s+", "", nfkc(cell_text(value))) if value is not None else ""
     if s == "":
@@ -225,6 +228,11 @@ def parse_mark(value) -> Mark | None | str:
         word = m.group(1) or m.group(4)
         kind = _HALF_KIND[word[0]]
         return Mark(present=0.5, **{kind: 0.5})
+    m = PERIODS_RE.fullmatch(s)
+    if m and 0 < int(m.group(1)) <= periods_per_day:
+        # §17.4: 旷N节 is N ÷ periods_per_day of a day 旷课, the rest of the day present
+        share = int(m.group(1)) / periods_per_day
+        return Mark(present=1 - share, unexcused=share)
     return "error"
 
 
