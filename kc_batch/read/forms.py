@@ -576,7 +576,7 @@ def _check_record(row, h, table: Table, person: Person, src: Source, cal, out, u
         if mark == "error":
             out.errors.append(InputError(src.file, src.sheet, src.row, f"{column_letter(j)}列（{day.month}月{day.day}日）",
                                          cell_text(value),
-                                         "无法识别的考勤符号（可用：空白/√ 到校，迟，病/病假，事/事假，假，旷/×；半天写“旷半”“病半”；按节写“旷2节”），该日按无数据处理"))
+                                         "无法识别的考勤符号（可用：空白/√ 到校，迟，病/病假，事/事假，假，旷/×；半天写“旷半”“病半”），该日按无数据处理"))
             continue
         if mark is None:
             continue
