@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from accounting import accounting
@@ -91,3 +92,52 @@ def test_a_sheet_with_two_weeks_files_each_mark_under_its_week(tmp_path):
     assert marks_of(wd) == {(key, "2026-11-17"): ("2026-W47", "旷")}
     acc = accounting(wd / "kc.sqlite")
     assert acc["b第11周.xlsx"] == (3, 3, 0)
+
+
+def test_sheets_that_do_not_name_their_class_take_it_from_their_students(tmp_path):
+    """A.xlsx and B.xlsx each hold a 周查表 on 'Sheet1' with no class in the title, sheet name or columns:
+    A's students are on the 三年级1班 roster, B's on 三年级2班. Each is filed under its students' class
+    (no '替换'); a third sheet of students on no roster and no class is one 输入错误 row for its 2 rows."""
+    wd = make_workdir(tmp_path / "s")
+    one, two, strangers = students(3), students(2, 10), students(2, 50)
+    write(wd / "inbox" / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", one),
+                                      "三年级2班": roster_sheet("示例小学三年级(2)班学生花名册", two)})
+    write(wd / "inbox" / "A.xlsx", {"Sheet1": check_sheet("第12周周查表", DAYS, {one[0]["name"]: {DAYS[0]: "旷"}}, one)})
+    write(wd / "inbox" / "B.xlsx", {"Sheet1": check_sheet("第12周周查表", DAYS, {two[0]["name"]: {DAYS[1]: "旷"}}, two)})
+    write(wd / "inbox" / "C.xlsx", {"Sheet1": check_sheet("第12周周查表", DAYS, {}, strangers)})
+    res = weekly(wd)
+    assert res.exit_code == 0, res.output
+    assert "替换" not in res.output and "None" not in res.output
+    db = sqlite3.connect(wd / "kc.sqlite")
+    assert sorted(db.execute("SELECT grade, class_no, COUNT(*) FROM check_rows GROUP BY grade, class_no")) == [
+        (3, "1", 3), (3, "2", 2)]
+    assert sorted(db.execute("SELECT grade, class_no FROM class_weeks")) == [(3, "1"), (3, "2")]
+    [err] = [r for r in error_rows(wd) if r[0] == "C.xlsx"]
+    assert err[1] == "Sheet1" and "班级" in err[5] and "共 2 行" in err[5]
+    acc = accounting(wd / "kc.sqlite")
+    assert (acc["A.xlsx"], acc["B.xlsx"], acc["C.xlsx"]) == ((3, 3, 0), (2, 2, 0), (2, 0, 2))
+
+
+HEADER_STYLES = {
+    "dash": [f"{d.month}-{d.day}" for d in DAYS],
+    "english": ["Mon", "Tue", "Wed", "Thu", "Fri"],
+    "serial": [(d - dt.date(1899, 12, 30)).days for d in DAYS],
+    "weekday-date": [f"周{'一二三四五'[i]}{d.month}.{d.day}" for i, d in enumerate(DAYS)],
+    "weekday-newline-date": [f"周{'一二三四五'[i]}\n{d.month}.{d.day}" for i, d in enumerate(DAYS)],
+}
+
+
+@pytest.mark.parametrize("style", sorted(HEADER_STYLES))
+def test_day_headers_of_every_style_are_read_as_a_week(tmp_path, style):
+    """Headers 11-16 … / Mon … Fri (title 第12周) / date serials 46342 … as numbers / 周一11.16 / 周一⏎11.16:
+    the sheet is a 周查表 of 2026-W47 (not a 花名册): student 1's 旷 on Tue 11-17 is stored, 3 rows, 3 stored."""
+    wd = make_workdir(tmp_path / "s")
+    kids = students(3)
+    write(wd / "inbox" / "花名册.xlsx", {"三年级1班": roster_sheet("示例小学三年级(1)班学生花名册", kids)})
+    rows = [["三年级(1)班 第12周周查表"], ["学籍号", "姓名"] + HEADER_STYLES[style]]
+    rows += [["G" + k["id"], k["name"], None, "旷" if i == 0 else None, None, None, None] for i, k in enumerate(kids)]
+    write(wd / "inbox" / "周查表.xlsx", {"三年级1班": rows})
+    res = weekly(wd)
+    assert res.exit_code == 0, res.output
+    assert {(d, w) for (_, d), (w, _) in marks_of(wd).items()} == {("2026-11-17", WEEK)}
+    assert accounting(wd / "kc.sqlite")["周查表.xlsx"] == (3, 3, 0)

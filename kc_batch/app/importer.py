@@ -209,7 +209,7 @@ def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
     """One class per sheet is the rule; a sheet mixing classes claims each class it holds, and a sheet
     with dates of two weeks each week it holds (issue 12 item 18: each mark under its own week)."""
     parts: dict[tuple, list] = {}
-    for r in _first_row_per_student(fr, t):
+    for r in _with_a_class(store, fr, t, _first_row_per_student(fr, t)):
         for week, part in _split_by_week(r, t.week):
             parts.setdefault((week, r.grade, r.class_no), []).append(part)
     for (week, grade, class_no), recs in parts.items():
@@ -218,6 +218,29 @@ def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
             result.replaced.append(f"{forms.GRADE_NAMES.get(grade, '')}{class_no}班 {week} 的周查表已由 "
                                    f"{fr.rel} / {t.sheet} 替换（原为 {replaced}）")
         store.add_check_rows(fr.file_id, week, _not_on_another_class(store, fr, week, recs))
+
+
+def _with_a_class(store: Store, fr: FileReport, t, records) -> list:
+    """Issue 12 item 1: rows of a sheet that names no class take their student's roster class; rows
+    whose class cannot be found are never filed under an empty class — one 输入错误 row says so."""
+    if all(r.grade and r.class_no for r in records):
+        return records
+    roster = {row.key: (row.grade, row.class_no) for row in store.roster_rows() if row.grade and row.class_no}
+    kept, lost = [], []
+    for r in records:
+        if r.grade and r.class_no:
+            kept.append(r)
+        elif r.key in roster:
+            grade, class_no = roster[r.key]
+            kept.append(dataclasses.replace(r, grade=grade, class_no=class_no))
+        else:
+            lost.append(r)
+    if lost:
+        fr.parsed.errors.append(InputError(
+            fr.rel, t.sheet, None, "", "",
+            f"周查表没有写明班级（标题、工作表名和各列中都没有），其中 {len(lost)} 名学生也不在任何花名册上，无法确定班级"
+            f"（共 {len(lost)} 行未导入）：请在标题写明年级班级（如“三年级(1)班”），或先导入花名册"))
+    return kept
 
 
 def _first_row_per_student(fr: FileReport, t) -> list:

@@ -136,17 +136,30 @@ def _labels(rows: list[list], r: int, two_rows: bool) -> list[str]:
     return labels
 
 
+ENGLISH_WEEKDAYS = {name: i for i, names in enumerate([("mon", "monday"), ("tue", "tues", "tuesday"),
+                                                         ("wed", "wednesday"), ("thu", "thur", "thurs", "thursday"),
+                                                         ("fri", "friday"), ("sat", "saturday"), ("sun", "sunday")])
+                    for name in names}
+SERIAL_DAYS = (40000, 60000)  # a header cell holding an Excel date serial (2009 … 2064) without a date format
+
+
 def _day_header(label: str, raw, cal: SchoolCalendar | None):
     if isinstance(raw, (dt.date, dt.datetime)):
         return ("date", raw if not isinstance(raw, dt.datetime) else raw.date())
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and SERIAL_DAYS[0] <= raw < SERIAL_DAYS[1] \
+            and float(raw).is_integer():
+        return ("date", parse_date(int(raw)))
     if not label:
         return None
+    if label.lower().rstrip(".") in ENGLISH_WEEKDAYS:
+        return ("weekday", ENGLISH_WEEKDAYS[label.lower().rstrip(".")])
     date_part = re.search(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})", label)
     if date_part:
         d = parse_date(date_part.group(1))
         if d:
             return ("date", d)
-    m = re.search(r"(\d{1,2})月(\d{1,2})日?", label) or re.fullmatch(r"(\d{1,2})[/.](\d{1,2})", label)
+    m = (re.search(r"(\d{1,2})月(\d{1,2})日?", label) or re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})", label)
+         or re.fullmatch(r"(?:周|星期|礼拜)[一二三四五六日天](\d{1,2})[/.\-](\d{1,2})", label))
     if m and cal is not None:
         try:
             return ("date", cal.date_for_month_day(int(m.group(1)), int(m.group(2))))
