@@ -164,6 +164,12 @@ class SchoolCalendar:
         monday = self.first_school_day - dt.timedelta(days=self.first_school_day.weekday())
         return week_of(monday + dt.timedelta(weeks=n - 1))
 
+    def teaching_week_of(self, label: str) -> int | None:
+        """ISO week → N of 第N周 (the inverse of teaching_week_to_iso); None before 学年初."""
+        monday = self.first_school_day - dt.timedelta(days=self.first_school_day.weekday())
+        n = (week_days(label)[0] - monday).days // 7 + 1
+        return n if n >= 1 else None
+
     def school_year_of(self, day: dt.date) -> int:
         """The calendar year in which the 学年 containing `day` starts (9月1日 rule)."""
         return day.year if day.month >= 9 else day.year - 1

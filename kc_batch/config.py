@@ -72,9 +72,11 @@ Policy = _make_class("Policy", _section("policy"), [
 ])
 Responsibility = _make_class("Responsibility", _section("responsibility"))
 Mail = _make_class("Mail", _section("mail"))
+Report = _make_class("Report", _section("report"))
 Limits = _make_class("Limits", _section("limits"))
 _CLASSES = {"unit": Unit, "calendar": CalendarConfig, "policy": Policy, "policy.rates": RateOptions, "mail": Mail,
-            "limits": Limits, "responsibility": Responsibility, "policy.home_visits": HomeVisitQuotas}
+            "limits": Limits, "responsibility": Responsibility, "policy.home_visits": HomeVisitQuotas,
+            "report": Report}
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Config:
     classes: list[ClassInfo] = field(default_factory=list)
     limits: Any = field(default_factory=Limits)
     responsibility: Any = field(default_factory=Responsibility)
+    report: Any = field(default_factory=Report)
     path: Path | None = None
     notices: list[str] = field(default_factory=list)   # Chinese lines to show (e.g. the file was GBK)
 

@@ -134,6 +134,14 @@ SECTIONS: list[Section] = [
         Key("subject_teacher_per_term", "int", 10, "科任教师每学期至少家访人次", low=0, expected="不小于 0 的整数"),
         Key("counting_ways", "strs", ["入户", "视频"], "计入定额的家访方式（电话不计，除非列在这里）"),
     ), comment="家访定额（SPEC §17.2，家访登记制度）"),
+    Section("report", (
+        Key("form_no", "str", "", "表号，如 \"教基控辍1表\"（印在报表右上角；空则不印）"),
+        Key("issuer", "str", "", "制表机关，如 \"××县教育体育局\""),
+        Key("approver", "str", "", "批准机关"),
+        Key("approval_no", "str", "", "批准文号"),
+        Key("valid_until", "str", "", "有效期至，如 \"2027年12月\""),
+        Key("reviewer", "str", "", "审核人（印在表尾；空则留空待签）"),
+    ), comment="正式统计报表右上角的表号栏和表尾的审核人；上级未规定时都留空"),
     Section("mail", (
         Key("to", "strs", [], "收件人，如 [\"zxx@example.cn\"]", expected="邮箱地址列表，如 [\"zxx@example.cn\"]"),
         Key("from", "str", "", "发件邮箱", attr="from_", expected="邮箱地址"),

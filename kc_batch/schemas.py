@@ -121,6 +121,7 @@ class Column:
     kind: str = "text"
     group: str | None = None
     width: float | None = None
+    min_width: float | None = None     # room to write in by hand (blank forms)
 
 
 # §9.1 周查汇总
@@ -165,7 +166,9 @@ DROPOUT_LIST_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("�
                         Column("班级"), Column("辍学日期", "date"), Column("辍学原因"), Column("监护人"),
                         Column("联系电话"), Column("家庭住址", width=24), Column("类别"), Column("劝返责任人"),
                         Column("劝返次数", "int"), Column("劝返情况", width=30)]
-SUSPECT_LIST_COLUMNS = DROPOUT_LIST_COLUMNS + [Column("连续旷课天数", "num"), Column("疑似原因")]
+SUSPECT_DATE = "疑似开始日期"   # issue 13: not 辍学日期 for students who have not dropped out (older books: 辍学日期)
+SUSPECT_LIST_COLUMNS = [Column(SUSPECT_DATE, "date") if c.header == "辍学日期" else c for c in DROPOUT_LIST_COLUMNS] + [
+    Column("连续旷课天数", "num"), Column("疑似原因")]
 CASE_COLUMNS = LEDGER_COLUMNS[:10] + [Column("销号日期", "date"), Column("销号原因")] + LEDGER_COLUMNS[10:]
 FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("变动类型"),
                 Column("变动日期", "date"), Column("对方学校", width=24), Column("回执日期", "date"), Column("状态")]

@@ -151,22 +151,22 @@ def _page_sheet_name(page: Page) -> str:
     return band[0].text if band and not band[0].text.startswith("第") else ""
 
 
-def _stacked_texts(words: list[Word]) -> list[str]:
-    texts = []
-    for key in (lambda w: round(w.x0), lambda w: round(w.centre)):
-        columns: dict[int, list[Word]] = {}
-        for w in words:
-            columns.setdefault(key(w), []).append(w)
-        for stack in columns.values():
-            stack.sort(key=lambda w: w.y0)
-            run = [stack[0]]
-            for w in stack[1:]:
-                if w.y0 - run[-1].y1 < (run[-1].y1 - run[-1].y0) * 0.6:
-                    run.append(w)
-                else:
-                    texts.append("".join(x.text for x in run))
-                    run = [w]
-            texts.append("".join(x.text for x in run))
+def _stacked_texts(words: list[Word], tolerance: float = 2.0) -> list[str]:
+    """Texts of words stacked line under line at the same left edge or the same centre (one wrapped
+    cell), every word also on its own."""
+    runs: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.y0):
+        for run in runs:
+            last = run[-1]
+            below = 0 <= w.y0 - last.y0 <= (last.y1 - last.y0) * 1.6 and w.y0 > last.y0 + 1
+            aligned = abs(w.x0 - last.x0) < tolerance or abs(w.centre - last.centre) < tolerance
+            if below and aligned:
+                run.append(w)
+                break
+        else:
+            runs.append([w])
+    texts = ["".join(x.text for x in run[i:j]) for run in runs for i in range(len(run))
+             for j in range(i + 1, len(run) + 1)]
     return texts
 
 
@@ -181,7 +181,8 @@ def word_size(word: Word) -> float | None:
     size of the whole sheet, numbers included."""
     if len(word.text) < 2 or not all(is_wide(ch) for ch in word.text):
         return None
-    return (word.x1 - word.x0) / len(word.text)
+    across, down = word.x1 - word.x0, word.y1 - word.y0
+    return max(across, down) / len(word.text)  # a rotated word (a chart's value axis name) runs down
 
 
 def smallest_size(page: Page) -> float | None:
@@ -190,14 +191,18 @@ def smallest_size(page: Page) -> float | None:
 
 
 def overlapping(page: Page, tolerance: float = 0.8) -> list[tuple[str, str]]:
-    """Pairs of words drawn over each other (a cut or overflowing cell)."""
+    """Pairs of words drawn over each other (an overflowing cell, or a cut text shown beside another).
+
+    Two lines of one wrapped cell touch (the boxes are 1.3 em high), so words must share over half their
+    height, and more than `tolerance` pt across, to count."""
     words = sorted(page.body, key=lambda w: w.y0)
     pairs = []
     for i, a in enumerate(words):
         for b in words[i + 1:]:
             if b.y0 >= a.y1 - tolerance:
                 break
-            if min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance:
+            shared = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance and shared > 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):
                 pairs.append((a.text, b.text))
     return pairs
 

@@ -62,7 +62,7 @@ def test_forms_writes_blank_workbooks_with_dropdowns(tmp_path):
     assert len(files) == 3
     weekly = next((w / "out" / "forms").glob("空白_周查表*"))
     ws = openpyxl.load_workbook(weekly)["周查表"]
-    headers = [c.value for c in ws[3]]
+    headers = [c.value for c in ws[4]]  # title, 填报单位/统计时段, the marks, then the header
     # 2026-W47: Monday 11-16 … Friday 11-20
     assert headers[:3] == ["学籍号", "姓名", "11月16日\n周一"] and "11月20日\n周五" in headers
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
@@ -80,7 +80,7 @@ def test_forms_roundtrip_is_recognised_by_check(tmp_path):
     wb = openpyxl.load_workbook(weekly)
     ws = wb["周查表"]
     ws["A1"] = "示例小学 三年级（2）班 周查表"
-    ws["A4"], ws["B4"], ws["C4"] = "G11010519491231002X", "王芳", "旷"
+    ws["A5"], ws["B5"], ws["C5"] = "G11010519491231002X", "王芳", "旷"  # the first ruled row
     target = w / "inbox" / "filled.xlsx"
     wb.save(target)
     res = invoke("check", "--dir", str(w))

@@ -134,7 +134,8 @@ def test_r02_and_r05_rows_are_left_out_of_every_figure(weekly_book):
     assert c1["疑似辍学人数"] == 1                      # 辰, 转出 逾期未回执 (§13.7)
     # 2班: 丑, 癸 (R11 stays in the older roster's class), 子 (R12, 在读 from 学年初) = 3; 卯 is R02.
     assert (c2["在册人数"], c2["应出勤人次"], c2["实出勤人次"], c2["旷课人次"]) == (3, 15, 15, 0)
-    assert (c3["在册人数"], c3["应出勤人次"], c3["实出勤人次"], c3["出勤率"]) == (2, 0, 0, None)
+    # 3班 sent no 周查表: its attendance reads 未报, not a week of zeros (issue 13)
+    assert (c3["在册人数"], c3["应出勤人次"], c3["实出勤人次"], c3["出勤率"]) == (2, "未报", "未报", "未报")
     alerts = {a["姓名"] for a in table(weekly_book, "缺勤预警", "学籍号")}
     assert alerts == {"甲"}                             # 1 病 of 5 days = 20% ≥ 10%; not 卯, not 丙
     cases = table(weekly_book, "台账", "学籍号")

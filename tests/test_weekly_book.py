@@ -75,15 +75,25 @@ def test_totals_are_the_sums_of_the_rows(sample):
     classes = [r for r in rows if r["班级"] not in ("小计", "")]
     total = next(r for r in rows if r["年级"] == "合计")
     assert len(classes) == 18                              # 9 grades × 2 classes
-    for col in COUNT_COLUMNS:
-        assert total[col] == pytest.approx(sum(r[col] for r in classes)), col
+    for col in COUNT_COLUMNS:  # a class without a 周查表 reads 未报 and adds nothing to the totals
+        assert total[col] == pytest.approx(sum(r[col] for r in classes if r[col] != "未报")), col
     assert total["出勤率"] == pytest.approx(total["实出勤人次"] / total["应出勤人次"])
     for sub in (r for r in rows if r["班级"] == "小计"):
         grade = [r for r in classes if r["年级"] == sub["年级"]]
         for col in COUNT_COLUMNS:
-            assert sub[col] == pytest.approx(sum(r[col] for r in grade)), (sub["年级"], col)
+            assert sub[col] == pytest.approx(sum(r[col] for r in grade if r[col] != "未报")), (sub["年级"], col)
     # README: 600 on the rosters − 2 转出 + 1 转入 = 599 在读 at 11-20; 2 疑似辍学.
     assert (total["在册人数"], total["疑似辍学人数"]) == (599, 2)
+
+
+def test_class_without_a_check_table_reads_not_reported(sample):
+    """五年级1班 sent no 周查表 for 2026-W47 (sample_data/README.md): its attendance cells say 未报 instead
+    of a perfect week of zeros; its roster and change figures stay numbers."""
+    row = class_rows(sample["2026-W47"])[("五年级", "1班")]
+    for col in ("应出勤人次", "实出勤人次", "出勤率", "迟到人次", "病假人次", "事假人次", "旷课人次"):
+        assert row[col] == "未报", col
+    assert isinstance(row["在册人数"], int) and row["在册人数"] > 0
+    assert all(row[c] == "未报" or isinstance(row[c], (int, float)) for c in COUNT_COLUMNS)
 
 
 def test_numbers_are_numbers_with_percent_format_and_no_formulas(sample):

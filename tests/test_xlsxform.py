@@ -322,11 +322,16 @@ def test_column_widths_from_content_and_headers(tmp_path):
 
 
 def test_narrow_sheet_is_widened_to_its_title(wb):
-    """A 7-column table is widened to 60 % of the printable A4 width, 0.6 × (841.89 − 57.6) = 470.6 pt
-    at 0.811 pt a pixel in LibreOffice ≥ 580 px, so that the title and 统计时段 print on one line."""
+    """A 7-column table (about 470 px) is widened so that 填报单位 / 统计时段 / 单位：人 print on one line,
+    each with 40 px to spare. Pixels a text needs: max over Excel (CJK 1 em, digit 0.5 em, 0.75 pt a px)
+    and LibreOffice (digit 0.72 em, 0.811 pt a px), 11 pt, 4 pt padding:
+    填报单位：杉树完小 9 em → (99 + 4) / 0.75 = 137.3; 统计时段：2026年10月21日至2026年11月20日 7 CJK + 21
+    digits → (11 × 22.12 + 4) / 0.811 = 323.9; 单位：人 → (44 + 4) / 0.75 = 64; sum + 3 × 40 = 645.2 px
+    (more than 60 % of the page, 580 px); widths round up to whole pixels."""
     ws = wb["月报表"]
     px = sum(d.width * 7 * (min(d.max, 7) - d.min + 1) for d in ws.column_dimensions.values() if d.min <= 7)
-    assert 575 <= px <= 600
+    assert 645 <= px <= 652
+    assert ws["A2"].value == "填报单位：杉树完小" and ws["G2"].value == "单位：人"
 
 
 def test_sheet_too_wide_for_9pt_prints_two_pages_wide(tmp_path):

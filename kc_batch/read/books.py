@@ -35,6 +35,7 @@ from kc_batch.read.files import RawFile, RawSheet
 from kc_batch.read.identity import normalise_name
 from kc_batch.read.values import cell_text, column_letter, norm_header, parse_grade
 from kc_batch.schemas import MONTHLY_LEAF_COLUMNS as LEAF_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
+from kc_batch.schemas import SUSPECT_DATE
 
 TOTAL = "合计"
 STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
@@ -44,6 +45,7 @@ STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
 OPTIONAL_LEAVES = ("本月毕业",)
 REQUIRED_LEAVES = [leaf for leaf in LEAF_COLUMNS if leaf not in OPTIONAL_LEAVES]
 HEADER_SEARCH_ROWS = 15
+BASIS_NOTE, CODE_NOTE = "口径：", "口径代码："
 FOOTER_WORDS = ("单位负责人", "填表人", "报出日期")
 
 MONTHLY_SHEET, AGGREGATE_SHEET = "月报表", "汇总表"
@@ -287,7 +289,21 @@ def read_indicators(sheet: RawSheet) -> dict[tuple[str, str], Indicator]:
         denominator, _ = parse_number(get("分母"))
         out[(scope, name)] = Indicator(scope, name, numerator, denominator,
                                        cell_text(get("公式")), cell_text(get("口径")), cell_text(get("口径代码")))
-    return out
+    return _with_sheet_basis(out, sheet.rows[header + 1:])
+
+
+def _with_sheet_basis(found: dict, rows: list) -> dict:
+    """A 口径 (or 口径代码) said once below the table (“口径：…”, issue 13) holds for every row without its own."""
+    notes = {}
+    for row in rows:
+        text = cell_text(row[0]) if row else ""
+        for label in (CODE_NOTE, BASIS_NOTE):
+            if text.startswith(label):
+                notes.setdefault(label, text[len(label):].strip())
+    for indicator in found.values():
+        indicator.basis = indicator.basis or notes.get(BASIS_NOTE, "")
+        indicator.code = indicator.code or notes.get(CODE_NOTE, "")
+    return found
 
 
 # ---------------------------------------------------------------- one workbook
@@ -345,7 +361,7 @@ def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
         elif role == "dropouts":
             book.dropouts = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
         elif role == "suspects":
-            book.suspects = _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)
+            book.suspects = [_suspect_date(r) for r in _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)]
         elif role == "flows":
             book.flows = _with_school(read_records(sheet, ["学籍号", "姓名", "变动类型"]), unit)
         elif role == "duties":
@@ -362,6 +378,13 @@ def _with_school(records: list[dict], unit: str) -> list[dict]:
         if not cell_text(record.get("学校")):
             record["学校"] = unit
     return records
+
+
+def _suspect_date(record: dict) -> dict:
+    """Books written before issue 13 head the 疑似辍学名单 date column 辍学日期."""
+    if SUSPECT_DATE not in record and "辍学日期" in record:
+        record[SUSPECT_DATE] = record.pop("辍学日期")
+    return record
 
 
 def _unit_of(table: MainTable, rel: str, expected: list[str]) -> tuple[str, bool]:
@@ -387,7 +410,7 @@ def _unit_of(table: MainTable, rel: str, expected: list[str]) -> tuple[str, bool
 
 
 def _period_end(context: list[str], rel: str) -> dt.date | None:
-    for line in context:
+    for line in sorted(context, key=lambda text: "统计时段" not in text):  # not 有效期至 above it (issue 13)
         if "统计时段" in line or "至" in line:
             text = line.split("统计时段", 1)[-1]
             dates = [valid_date(*m.groups()) for m in _DATE_RE.finditer(text)]

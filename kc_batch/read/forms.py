@@ -25,7 +25,7 @@ _ALIAS_TO_FIELD = {norm_header(a): f for f, names in ALIASES.items() for a in na
 
 WEEKDAY_HEADERS = {n: i for i, names in enumerate(WEEKDAY_NAMES) for n in names}
 
-FOOTER_RE = re.compile(r"^(合计|总计|小计|制表人|填表人|审核人|负责人|校长|班主任签字|说明|注[:：]|备注[:：]|制表日期|填表日期)")
+FOOTER_RE = re.compile(r"^(合计|总计|小计|制表人|填表人|审核人|单位负责人|负责人|校长|班主任签字|说明|注[:：]|备注[:：]|制表日期|填表日期)")
 TEACHING_WEEK_RE = re.compile(r"第\s*([0-9一二三四五六七八九十]+)\s*周")
 TITLE_DATE_RE = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 

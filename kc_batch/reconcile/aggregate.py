@@ -254,7 +254,7 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
     for book in counted:
         problems += book.problems + check_book(book)
         if unit_key(book.unit) not in expected_keys:
-            problems.append(Problem(book.unit, book.rel, book.table.sheet, "", "不在应报单位名单中（kc.toml 的 [[units]]），已计入汇总"))
+            problems.append(Problem(book.unit, book.rel, book.table.sheet, "", "不在应报单位名单中，已计入汇总"))
     order = {unit_key(u.name): i for i, u in enumerate(cfg.units)}
     counted.sort(key=lambda b: (order.get(unit_key(b.unit), len(order)), b.unit))
     lines = [unit_line(b) for b in counted]

@@ -24,6 +24,7 @@ from kc_batch.read.books import Book, _cn_date, unit_key
 from kc_batch.read.identity import parse_xjh, validate_id
 from kc_batch.read.values import cell_text, norm_header, parse_date
 from kc_batch.rules.attendance import receipt_deadline_after
+from kc_batch.schemas import SUSPECT_DATE
 
 
 @dataclass
@@ -80,7 +81,7 @@ def _moves(books: list[Book]) -> list[_Move]:
                 school = cell_text(r["学校"])
                 if not any(m.school == school and m.key == key and m.kind == "转出" for m in moves):
                     moves.append(_Move(school, key, cell_text(r.get("学籍号")), cell_text(r.get("姓名")),
-                                       cell_text(r.get("年级")), "转出", parse_date(r.get("辍学日期")), "",
+                                       cell_text(r.get("年级")), "转出", parse_date(r.get(SUSPECT_DATE)), "",
                                        cell_text(r.get("疑似原因")), from_suspects=True))
     return moves
 

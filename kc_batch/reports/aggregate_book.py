@@ -17,6 +17,7 @@ from kc_batch.read.values import cell_text, parse_date
 from kc_batch.read.books import LEDGER_SUMMARY_SHEET
 from kc_batch.reconcile.ledger_counts import LEDGER_COLUMNS, units_without_classes
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
+from kc_batch.schemas import SUSPECT_DATE
 
 GROUPS = {
     **{c: "本月增加" for c in MONTHLY_INCREASES}, **{c: "本月减少" for c in MONTHLY_DECREASES},
@@ -32,7 +33,8 @@ LIST_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("性别", "text"), ("
                ("辍学日期", "date"), ("辍学原因", "text"), ("监护人", "text"), ("联系电话", "text"),
                ("家庭住址", "text"), ("类别", "text"), ("劝返责任人", "text"), ("劝返次数", "int"),
                ("劝返情况", "text")]
-SUSPECT_FIELDS = LIST_FIELDS + [("连续旷课天数", "num"), ("疑似原因", "text")]
+SUSPECT_FIELDS = [(SUSPECT_DATE, kind) if name == "辍学日期" else (name, kind) for name, kind in LIST_FIELDS] + [
+    ("连续旷课天数", "num"), ("疑似原因", "text")]
 FLOW_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("年级", "text"), ("班级", "text"), ("变动类型", "text"),
                ("变动日期", "date"), ("对方学校", "text"), ("回执日期", "date"), ("状态", "text")]
 MISSING_COLUMNS = [Column("序号", "int"), Column(MISSING_UNIT), Column(MISSING_CODE), Column(MISSING_STAGES),
@@ -151,7 +153,7 @@ def cross_sheet(res: AggregateResult) -> Sheet:
     rows = [[i, *_blank_none([r.result, r.xjh, r.name, r.grade, r.unit1, r.record1, r.unit2, r.record2, r.remark])]
             for i, r in enumerate(res.cross, start=1)]
     return Sheet("跨校核对", f"{res.unit_name}跨校学籍核对", CROSS_COLUMNS, rows, period=res.period_text,
-                 empty_text="本月没有跨校转学或重复学籍", footer=False,
+                 empty_text="本月没有跨校转学或重复学籍",
                  notes=["已接收：一校转出、另一校转入，记录一致；待接收：转出尚在回执期限内，还没有对应转入；"
                         "去向不明：转出已逾期未回执，收到的月报中没有对应转入；"
                         "辖区外接收：对方学校不在本次汇总范围内且已有接收回执；重复学籍：同一学生在两个单位同时在读。"])
@@ -160,7 +162,7 @@ def cross_sheet(res: AggregateResult) -> Sheet:
 def problem_sheet(res: AggregateResult) -> Sheet:
     rows = [_blank_none([p.unit, p.file, p.sheet, p.cell, p.issue, p.expected, p.actual]) for p in res.problems]
     return Sheet("报表校验", f"{res.unit_name}收到的月报校验结果", PROBLEM_COLUMNS, rows, period=res.period_text,
-                 empty_text="收到的月报全部通过校验", footer=False)
+                 empty_text="收到的月报全部通过校验")
 
 
 def _indicator_rows(scope: str, parts: dict[str, Rate | None], total: bool) -> list[list]:
@@ -190,8 +192,9 @@ def indicator_sheet(res: AggregateResult) -> Sheet:
         rows += _indicator_rows(f"{stage}小计", _with_basis(res, parts), total=True)
     rows += _indicator_rows("合计", _with_basis(res, res.total_rates), total=True)
     return Sheet("指标说明", f"{res.unit_name}控辍保学月报汇总指标说明", INDICATOR_COLUMNS, rows, period=res.period_text,
-                 notes=["汇总比率 = 各单位分子之和 ÷ 各单位分母之和（§8）；各单位的分子、分母取自其月报“指标说明”的合计行，"
-                        "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。"])
+                 notes=["汇总比率 = 各单位分子之和 ÷ 各单位分母之和；各单位的分子、分母取自其月报“指标说明”的合计行，"
+                        "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。"],
+                 say_once=("口径", "口径代码"))
 
 
 def _with_basis(res: AggregateResult, parts: dict[str, Rate | None]) -> dict[str, Rate | None]:

@@ -102,7 +102,7 @@ def matched_sheet(res: CensusResult, period: str) -> Sheet:
                      r.school, grade_text(r.grade), class_text(r.class_no), text(r.roster_xjh),
                      text(r.status_now) or "未在籍", r.method])
     return Sheet("在籍学生", f"{res.unit}适龄儿童名册与花名册比对上的学生", MATCHED_COLUMNS, rows, period=period,
-                 empty_text="没有比对上的学生", footer=False)
+                 empty_text="没有比对上的学生")
 
 
 def not_listed_sheet(res: CensusResult, period: str) -> Sheet:
@@ -168,7 +168,7 @@ def write_census(work_dir: Path, cfg: Config, res: CensusResult) -> Path:
     period = period_text(res.as_of)
     sheets = [unenrolled_sheet(res, period), matched_sheet(res, period), not_listed_sheet(res, period),
               ambiguous_sheet(res, period), rate_sheet(res, period),
-              error_sheet(res.errors, res.unit, f"人籍比对 {res.as_of.isoformat()}")]
+              error_sheet(res.errors, res.unit, f"人籍比对 {res.as_of.isoformat()}", period)]
     meta = report_meta(cfg, res.as_of, res.unit)
     return write_workbook(census_path(work_dir, res.unit, res.as_of), sheets, meta)
 
@@ -229,7 +229,7 @@ def enrolled_sheet(res: TransitionResult, period: str) -> Sheet:
         rows.append([i, text(r.school), text(r.xjh), text(r.sfz), r.name, birth_value(r.birth), text(r.to_school),
                      text(r.to_class), text(r.method)])
     return Sheet("已升学", f"{res.unit}已升入七年级的小学毕业生", ENROLLED_COLUMNS, rows, period=period,
-                 empty_text="没有已升学的毕业生", footer=False)
+                 empty_text="没有已升学的毕业生")
 
 
 def write_transition(work_dir: Path, cfg: Config, res: TransitionResult) -> Path:
@@ -238,7 +238,7 @@ def write_transition(work_dir: Path, cfg: Config, res: TransitionResult) -> Path
               graduate_list_sheet(res, MISSING, "未升学", f"{res.unit}未升学的小学毕业生名单", "所有毕业生均已升学或已落实去向", period),
               graduate_list_sheet(res, AWAY, "外地就读", f"{res.unit}外地就读的小学毕业生名单", "没有外地就读的毕业生", period),
               enrolled_sheet(res, period),
-              error_sheet(res.errors, res.unit, f"小升初对接 {res.year}")]
+              error_sheet(res.errors, res.unit, f"小升初对接 {res.year}", period)]
     meta = report_meta(cfg, str(res.year), res.unit)
     return write_workbook(transition_path(work_dir, res.unit, res.year), sheets, meta)
 

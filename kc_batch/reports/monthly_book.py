@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.event_types import balance_text
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
@@ -114,11 +115,12 @@ def indicator_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     notes = [f"往年劝返（学年初不在读、本学年复学或劝返复学返校的学生）{total.returned_old} 人，不计入巩固基数。",
              "所有比率由人数计算，不取各年级比率的平均；数值为空表示分母为 0。"]
     return Sheet("指标说明", f"{cfg.unit.name}指标说明", INDICATOR_COLUMNS, rows, period=period_text(res),
-                 notes=notes, footer=False)
+                 notes=notes, say_once=("口径", "口径代码"))
 
 
 def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
-    weeks = [w for w, _, _ in res.weekly_rates]
+    cal = SchoolCalendar(cfg.calendar)
+    weeks = [_school_week(cal, w) for w, _, _ in res.weekly_rates]
     rates = [p / e if e else None for _, e, p in res.weekly_rates]
     grade_rows = [r for r in res.rows if r.kind == "grade"]
     charts = [
@@ -127,8 +129,15 @@ def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
                   [("当前辍学", [r.figures.counts["当前辍学"] for r in grade_rows]),
                    ("疑似辍学", [r.figures.counts["疑似辍学"] for r in grade_rows])], x_title="年级", y_title="人数"),
     ]
-    rows = [[w, e, p, p / e if e else None] for w, e, p in res.weekly_rates]
-    return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", CHART_DATA_COLUMNS, rows, period=period_text(res), charts=charts, footer=False, empty_text="本学年尚无周查表数据")
+    rows = [[_school_week(cal, w), e, p, p / e if e else None] for w, e, p in res.weekly_rates]
+    return Sheet("图表", f"{cfg.unit.name}出勤率与辍学情况图", CHART_DATA_COLUMNS, rows, period=period_text(res),
+                 charts=charts, empty_text="本学年尚无周查表数据", print_charts=True)
+
+
+def _school_week(cal: SchoolCalendar, week: str) -> str:
+    """第9周 as a school says it; the ISO week before 学年初."""
+    number = cal.teaching_week_of(week)
+    return f"第{number}周" if number else week
 
 
 def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets: list[Sheet] = (),
@@ -140,6 +149,6 @@ def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets:
         cases_by_key[s.key] = c
     sheets = [report_sheet(res, cfg), dropout_sheet(res, cfg), suspect_sheet(res, cfg, cases_by_key),
               ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, indicator_sheet(res, cfg),
-              error_sheet(list(errors), cfg.unit.name, res.month), chart_sheet(res, cfg)]
+              error_sheet(list(errors), cfg.unit.name, res.month, period_text(res)), chart_sheet(res, cfg)]
     meta = report_meta(cfg, res.month)
     return write_workbook(monthly_path(work_dir, cfg.unit.name, res.month), sheets, meta)

@@ -11,6 +11,7 @@ Latin part of 宋体 with DejaVu Sans, bold in the 合计 row).
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -70,9 +71,37 @@ def chars_per_line(px: float, size: float = BODY_SIZE) -> int:
     return max(1, int((px * EXCEL_PT_PER_PX - CELL_PADDING_PT) / size))
 
 
+_TOKEN = re.compile(r"\s+|[^\s\u2e80-\uffef]+|.", re.S)
+
+
+def tokens(text: str) -> list[str]:
+    """Where a line may break: between CJK characters, at spaces; a Latin or digit run stays whole."""
+    return _TOKEN.findall(text)
+
+
+def longest_token_px(text: str) -> float:
+    return max((px_to_fit(t) for t in tokens(text) if not t.isspace()), default=0.0)
+
+
 def lines_needed(text: str, px: float, size: float = BODY_SIZE) -> int:
-    usable = max(px * EXCEL_PT_PER_PX - CELL_PADDING_PT, size)
-    return sum(max(1, math.ceil(size * text_em(part) / usable)) for part in str(text).split("\n"))
+    """Lines a wrapped cell needs: greedy wrapping by tokens, as both programs do."""
+    usable = max((px * EXCEL_PT_PER_PX - CELL_PADDING_PT) / size, 1.0)   # in em
+    total = 0
+    for part in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for token in tokens(part):
+            width = text_em(token)
+            if token.isspace():
+                used += width if used else 0.0
+                continue
+            if used and used + width > usable:
+                lines, used = lines + 1, 0.0
+            if width > usable:  # a run longer than the line is cut where it must be
+                lines += math.ceil(width / usable) - 1
+                width = width % usable
+            used += width
+        total += lines
+    return total
 
 
 # ---------------------------------------------------------------- headers that break at a word
@@ -101,7 +130,7 @@ def header_px(header: str, content_px: float, max_lines: int = 4) -> float:
     """Column pixels for a header over content needing content_px: the narrowest width at which
     the header, wrapped, breaks only between words (or stays on one line)."""
     if not header or not all(is_wide(ch) for ch in header) or len(header) <= 2:
-        return max(content_px, px_to_fit(header))
+        return max([content_px] + [px_to_fit(line) for line in header.split("\n")])
     for per_line in range(2, len(header)):
         if math.ceil(len(header) / per_line) > max_lines or not _good_split(header, per_line):
             continue

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime
 import errno
-import math
 import os
 import re
 import tempfile
 from glob import escape as glob_escape
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import xlsxwriter
@@ -27,11 +26,11 @@ from xlsxwriter.exceptions import XlsxFileError
 from kc_batch.calendar import SchoolCalendar, chinese_date
 from kc_batch.errors import OutputError
 from kc_batch.schemas import KINDS, Column  # noqa: F401  (Column: re-exported for the book modules)
-from kc_batch.reports import print_layout as layout
+from kc_batch.reports import charts, print_layout as layout
+from kc_batch.reports.cells import (EXCEL_CELL_LIMIT, TRUNCATION_MARK, _as_date, _as_number, _as_text,  # noqa: F401
+                                    _is_missing, _shown_text, clip_text, display_width)
 from kc_batch.reports.print_layout import BODY_SIZE, TITLE_SIZE
 
-EXCEL_CELL_LIMIT = 32767
-TRUNCATION_MARK = "…（已截断）"
 SHEET_NAME_LIMIT = 31
 FONT_NAME = "宋体"
 HEADER_FILL = "#D9D9D9"
@@ -44,6 +43,8 @@ CENTRED_HEADERS = ("序号", "行号")
 WIDTH_SAMPLE_ROWS = 2000
 LINE_HEIGHT = 15.0          # points per text line at 11 pt
 TITLE_HEIGHT = 28.0
+HANDWRITING_HEIGHT = 22.0   # a ruled blank row of a form
+CHART_HEIGHT_PX = 300
 CHART_ROWS = 17             # rows a default chart (288 px) needs, with a gap
 
 
@@ -73,6 +74,12 @@ class Sheet:
     notes: list[str] = field(default_factory=list)
     charts: list[ChartSpec] = field(default_factory=list)
     empty_text: str | None = None
+    count_unit: str | None = "单位：人"      # right of the 填报单位 line
+    intro: list[str] = field(default_factory=list)   # merged lines between that line and the header
+    blank_rows: int = 0                      # ruled empty rows to fill in by hand (blank forms)
+    choices: dict[str, list[str]] = field(default_factory=dict)   # header → drop-down list on the blank rows
+    print_charts: bool = False               # charts under the table, inside the printed form
+    say_once: tuple[str, ...] = ()           # columns said once below the table when all their rows agree
 
 
 @dataclass
@@ -206,6 +213,24 @@ def _check_sheets(sheets: list[Sheet]) -> None:
                 raise ValueError(f"unknown chart kind {chart.kind!r}")
 
 
+def said_once(sheet: Sheet) -> Sheet:
+    """A say_once column whose non-empty cells all hold one text is left out and said once, as the first
+    note below the table (issue 13: 指标说明 does not repeat its 口径 on every row)."""
+    for header in sheet.say_once:
+        index = next((i for i, c in enumerate(sheet.columns) if c.header == header), None)
+        if index is None:
+            continue
+        values = {row[index] for row in sheet.rows if index < len(row) and not _is_missing(row[index]) and row[index] != ""}
+        if len(values) > 1:
+            continue
+        cut = [c for i, c in enumerate(sheet.columns) if i != index]
+        rows = [[v for i, v in enumerate(row) if i != index] for row in sheet.rows]
+        notes = ([f"{header}：{values.pop()}"] if values else []) + list(sheet.notes)
+        highlight = {(r, c - (c > index)) for r, c in sheet.highlight if c != index}
+        sheet = replace(sheet, columns=cut, rows=rows, notes=notes, highlight=highlight)
+    return sheet
+
+
 def _build_workbook(filename: str, sheets: list[Sheet], meta: ReportMeta) -> None:
     workbook = xlsxwriter.Workbook(filename, {
         "strings_to_numbers": False,
@@ -218,6 +243,7 @@ def _build_workbook(filename: str, sheets: list[Sheet], meta: ReportMeta) -> Non
         formats = _Formats(workbook)
         used_names: set[str] = set()
         for sheet in sheets:
+            sheet = said_once(sheet)
             name = unique_sheet_name(sheet.name, used_names)
             _SheetWriter(workbook, workbook.add_worksheet(name), sheet, meta, formats).write()
     finally:
@@ -225,18 +251,6 @@ def _build_workbook(filename: str, sheets: list[Sheet], meta: ReportMeta) -> Non
 
 
 # ---------------------------------------------------------------- text helpers
-
-
-def clip_text(text: str) -> str:
-    """Cut a string to Excel's cell limit, marking the cut."""
-    if len(text) <= EXCEL_CELL_LIMIT:
-        return text
-    return text[: EXCEL_CELL_LIMIT - len(TRUNCATION_MARK)] + TRUNCATION_MARK
-
-
-def display_width(text: str) -> int:
-    """Width in character cells: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -256,10 +270,14 @@ def unique_sheet_name(name: str, used: set[str]) -> str:
 
 
 def report_meta(cfg, period, unit_name: str | None = None) -> ReportMeta:
-    """The footer of a report of `period` (a week, a month, a 小升初 year or an as-of date); its
-    报出日期 follows the one rule SchoolCalendar.report_date (§13.18)."""
-    return ReportMeta(unit_name or cfg.unit.name, cfg.unit.principal, cfg.unit.clerk, cfg.unit.phone,
-                      SchoolCalendar(cfg.calendar).report_date(period))
+    """The header and footer facts of a report of `period` (a week, a month, a 小升初 year or an as-of
+    date) from kc.toml's [unit] and [report] (issue 13); its 报出日期 follows the one rule
+    SchoolCalendar.report_date (§13.18); no period (a blank form): no date."""
+    unit, report = cfg.unit, cfg.report
+    day = SchoolCalendar(cfg.calendar).report_date(period) if period is not None else None
+    return ReportMeta(unit_name or unit.name, unit.principal, unit.clerk, unit.phone, day, unit_code=unit.code,
+                      reviewer=report.reviewer, form_no=report.form_no, issuer=report.issuer,
+                      approver=report.approver, approval_no=report.approval_no, valid_until=report.valid_until)
 
 
 def footer_text(meta: ReportMeta) -> str:
@@ -274,79 +292,6 @@ FORM_BLOCK = (("表号", "form_no"), ("制表机关", "issuer"), ("批准机关"
 def form_block_lines(meta: ReportMeta) -> list[str]:
     """The official form block, one line per key that is set (none when all are empty)."""
     return [f"{label}：{getattr(meta, attr)}" for label, attr in FORM_BLOCK if getattr(meta, attr)]
-
-
-# ---------------------------------------------------------------- value conversion
-
-
-def _is_missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return value != value  # NaN, NaT
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_number(value):
-    """A finite float/int for numeric columns, or None when the value is not a number."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (int, float)):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        scale = 1.0
-        if text.endswith("%"):
-            text, scale = text[:-1], 0.01
-        try:
-            number = float(text) * scale
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    try:
-        number = float(value)  # Decimal, numpy scalars
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _as_date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _as_text(value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _shown_text(value, kind: str) -> str:
-    """Roughly what Excel shows, for column widths."""
-    if _is_missing(value):
-        return ""
-    if kind == "percent":
-        return "100.00%"
-    if kind == "date":
-        return "2026-01-01"
-    if kind in ("int", "num"):
-        number = _as_number(value)
-        if number is not None:
-            return f"{number:.6g}"
-    return _as_text(value)
 
 
 # ---------------------------------------------------------------- formats
@@ -399,11 +344,6 @@ class _Formats:
         return self.get(**props)
 
 
-def _largest_value(spec: ChartSpec) -> float:
-    numbers = [_as_number(v) for _, values in spec.series for v in values if not _is_missing(v)]
-    return max((n for n in numbers if n is not None), default=0)
-
-
 # ---------------------------------------------------------------- one sheet
 
 
@@ -427,13 +367,19 @@ class _SheetWriter:
         self._write_title()
         self._write_form_block()
         self._write_info_line()
+        for line in self.sheet.intro:
+            self._write_full_line(line, self.formats.line())
         self._write_header()
         first_data_row = self.row
         self._write_body()
         self._write_notes()
+        if self.sheet.print_charts:
+            self.row += 1
+            self._write_charts()
         self._write_footer()
         last_row = max(self.row - 1, first_data_row)
-        self._write_charts()
+        if not self.sheet.print_charts:
+            self._write_charts()
         self._set_print_setup(first_data_row, last_row)
 
     # -- widths (issue 13: from content, text wrapped inside a bound, headers broken at a word)
@@ -447,21 +393,27 @@ class _SheetWriter:
             sample.append(self.sheet.total_row)
         texts = {_shown_text(row[index], column.kind)[:200] for row in sample if index < len(row)}
         content = max((layout.px_to_fit(line) for text in texts for line in text.split("\n")), default=0.0)
-        if column.kind == "text":
-            content = min(content, layout.px_of_width(column.width or TEXT_WRAP_WIDTH))
+        if column.kind == "text":  # wraps inside its bound, but a 学籍号 or a number is never cut
+            longest = max((layout.longest_token_px(text) for text in texts), default=0.0)
+            content = max(min(content, layout.px_of_width(column.width or TEXT_WRAP_WIDTH)), longest)
         px = layout.header_px(column.header, content)
-        return min(MAX_WIDTH, max(MIN_WIDTH, layout.width_of_px(px)))
+        return min(MAX_WIDTH, max(MIN_WIDTH, column.min_width or 0, layout.width_of_px(px)))
 
     def _widened(self, widths: list[float]) -> list[float]:
         """A narrow table is widened so that its title and 统计时段 line print on one line (issue 13)."""
-        needed = min(layout.PRINTABLE_PT, max(layout.MIN_PRINT_FRACTION * layout.PRINTABLE_PT,
-                                              TITLE_SIZE * layout.text_em(self.sheet.title) + 24,
-                                              sum(BODY_SIZE * layout.text_em(t) + 24 for t, _ in self._info_parts())))
-        have = layout.sheet_pt(widths)
-        if have >= needed:
+        page_px = layout.PRINTABLE_PT / layout.WIDEST_PT_PER_PX
+        fraction = 1.0 if self.sheet.print_charts else layout.MIN_PRINT_FRACTION   # charts side by side
+        needed = min(page_px, max(fraction * page_px, layout.px_to_fit(self.sheet.title, TITLE_SIZE) + 30,
+                                  sum(layout.px_to_fit(t) + 40 for t, _ in self._info_parts())))
+        px = [layout.px_of_width(w) for w in widths]
+        extra = needed - sum(px)
+        if extra <= 0:
             return widths
-        factor = needed / have
-        return [layout.width_of_px(layout.px_of_width(w) * factor) for w in widths]
+        # widen the columns whose header is on one line: a wrapped header keeps its break at a word
+        free = [i for i, c in enumerate(self.sheet.columns) if layout.lines_needed(c.header, px[i]) == 1]
+        free = free or list(range(len(px)))
+        factor = 1 + extra / sum(px[i] for i in free)
+        return [layout.width_of_px(p * factor) if i in free else widths[i] for i, p in enumerate(px)]
 
     def _set_widths(self) -> None:
         for index, width in enumerate(self.widths):
@@ -485,17 +437,26 @@ class _SheetWriter:
         if lines > 1 or base_height != LINE_HEIGHT:
             self.ws.set_row(self.row, base_height * min(lines, cap) + (4 if lines > 1 else 0))
 
-    def _write_full_line(self, text: str, fmt, base_height: float = LINE_HEIGHT, size: float = BODY_SIZE) -> None:
-        """One merged line over the first strip (the whole table when it prints one page wide)."""
-        self._merged(self.row, 0, self.line_last, text, fmt)
-        self._set_lines_height(self._lines_needed(text[:2000], 0, self.line_last, size), base_height)
+    def _write_full_line(self, text: str, fmt, span: tuple[int, int] | None = None) -> None:
+        """One merged line over the table (over the first strip of a sheet printed several pages wide)."""
+        first, last = span or (0, self.line_last)
+        self._merged(self.row, first, last, text, fmt)
+        self._set_lines_height(self._lines_needed(text[:2000], first, last))
         self.row += 1
+
+    def _tail_span(self) -> tuple[int, int]:
+        """Notes and footer: under the whole table, or on the last page of a sheet printed several
+        pages wide (then the key columns repeated there stay empty, and nothing is cut at a page edge)."""
+        return self.plan.strips[-1] if self.plan.wide else (0, self.ncols - 1)
 
     def _write_title(self) -> None:
         fmt, title = self.formats.title(), self.sheet.title
         lines = 1
         for number, (first, last) in enumerate(self._title_spans()):
             text = title if number == 0 else f"{title}（续表）"
+            if self._lines_needed(text, first, last, TITLE_SIZE) > 1 and "（" in text[1:]:
+                at = text.index("（", 1)  # a long title breaks before its bracket, not at the last character
+                text = text[:at] + "\n" + text[at:]
             self._merged(self.row, first, last, text, fmt)
             lines = max(lines, self._lines_needed(text, first, last, TITLE_SIZE))
         self._set_lines_height(lines, TITLE_HEIGHT)
@@ -506,11 +467,9 @@ class _SheetWriter:
         if not plan.wide:
             return [(0, self.ncols - 1)]
         first_last = plan.strips[0][1]
-        title_px = (TITLE_SIZE * layout.text_em(self.sheet.title) + 8) / layout.EXCEL_PT_PER_PX
-        keys_px = self._span_px(0, plan.repeat - 1)
-        # centred over the whole first strip unless the title would reach into the repeated key columns
-        first = 0 if self._span_px(0, first_last) - title_px >= 2 * keys_px else plan.repeat
-        return [(first, first_last)] + [(a, b) for a, b in plan.strips[1:]]
+        # not over the key columns: they print again on the next pages, with whatever part of the title
+        # they held (LibreOffice even draws the cut-off text there)
+        return [(plan.repeat, first_last)] + [(a, b) for a, b in plan.strips[1:]]
 
     def _write_form_block(self) -> None:
         """表号 / 制表机关 / 批准机关 / 批准文号 / 有效期至 at the top right, when kc.toml sets them (issue 13)."""
@@ -536,12 +495,12 @@ class _SheetWriter:
         if self.sheet.unit_line:
             unit = f"填报单位：{self.meta.unit_name}"
             if self.meta.unit_code:
-                unit += f"（单位代码：{self.meta.unit_code}）"
+                unit += f"    单位代码：{self.meta.unit_code}"  # apart by spaces: readers stop the name there
             parts.append((unit, "left"))
         if self.sheet.period:
             parts.append((f"统计时段：{self.sheet.period}", "center"))
-        if self.sheet.unit_line:
-            parts.append(("单位：人", "right"))
+        if self.sheet.unit_line and self.sheet.count_unit:
+            parts.append((self.sheet.count_unit, "right"))
         return parts
 
     def _info_spans(self, parts: list[tuple[str, str]], first: int, last: int) -> list[tuple[int, int]] | None:
@@ -565,25 +524,35 @@ class _SheetWriter:
         parts = self._info_parts()
         if not parts:
             return
-        first, last = 0, self.line_last
+        first, last, keys_cell = 0, self.line_last, None
         if self.plan.wide and self.plan.repeat and self.sheet.unit_line:
             # 填报单位 in the key columns, so it prints on every page; the rest over the first strip
-            self._merged(self.row, 0, self.plan.repeat - 1, parts[0][0], self.formats.line("left"))
-            lines = self._lines_needed(parts[0][0], 0, self.plan.repeat - 1)
-            parts, first = parts[1:], self.plan.repeat
-        else:
+            keys_cell, parts, first = (parts[0], (0, self.plan.repeat - 1)), parts[1:], self.plan.repeat
+        rows = self._info_rows(parts, first, last) if parts else [[]]
+        if keys_cell:
+            rows[0].insert(0, keys_cell)
+        for number, row in enumerate(rows):
             lines = 1
-        spans = self._info_spans(parts, first, last)
-        if spans is None:  # too few columns: one cell holds everything
-            parts, spans = [("    ".join(text for text, _ in parts), "left")], [(first, last)]
-        for (text, align), (a, b) in zip(parts, spans):
-            self._merged(self.row, a, b, text, self.formats.line(align))
-            lines = max(lines, self._lines_needed(text, a, b))
-        for a, b in self.plan.strips[1:]:
-            if self.sheet.period:
-                self._merged(self.row, a, b, f"统计时段：{self.sheet.period}", self.formats.line("center"))
-        self._set_lines_height(lines, cap=10)
-        self.row += 1
+            for (text, align), (a, b) in row:
+                self._merged(self.row, a, b, text, self.formats.line(align))
+                lines = max(lines, self._lines_needed(text, a, b))
+            if number == 0 and self.sheet.period:
+                for a, b in self.plan.strips[1:]:
+                    self._merged(self.row, a, b, f"统计时段：{self.sheet.period}", self.formats.line("center"))
+            self._set_lines_height(lines, cap=10)
+            self.row += 1
+
+    def _info_rows(self, parts: list[tuple[str, str]], first: int, last: int) -> list[list]:
+        """填报单位 / 统计时段 / 单位：人 on one line when each fits its cell; else 填报单位 and 统计时段
+        share the left cell; else one line each (a narrow sheet never squeezes them into 5 lines)."""
+        tries = [parts]
+        if len(parts) == 3:
+            tries.append([(parts[0][0] + "    " + parts[1][0], "left"), parts[2]])
+        for attempt in tries:
+            spans = self._info_spans(attempt, first, last)
+            if spans and all(layout.px_to_fit(text) <= self._span_px(a, b) for (text, _), (a, b) in zip(attempt, spans)):
+                return [list(zip(attempt, spans))]
+        return [[(part, (first, last))] for part in parts]
 
     # -- header
 
@@ -639,10 +608,31 @@ class _SheetWriter:
             self._write_data_row(values, index, bold=index in sheet.subtotal_rows)
         if sheet.total_row is not None:
             self._write_data_row(sheet.total_row, -1, bold=True)
+        self._write_blank_rows()
+
+    def _write_blank_rows(self) -> None:
+        """Ruled rows to write in by hand: text cells as text (a 学籍号 stays text), dates as dates."""
+        count = self.sheet.blank_rows
+        if not count:
+            return
+        first = self.row
+        for col, column in enumerate(self.sheet.columns):
+            fmt = self.formats.get(border=1, num_format="yyyy-mm-dd" if column.kind == "date" else "@",
+                                   align=_align(column) or "left")
+            for row in range(first, first + count):
+                self.ws.write_blank(row, col, None, fmt)
+            if column.header in self.sheet.choices:
+                self.ws.data_validation(first, col, first + count - 1, col, {
+                    "validate": "list", "source": self.sheet.choices[column.header], "ignore_blank": True,
+                    "error_type": "warning", "error_message": "请从下拉列表中选择"})
+        for row in range(first, first + count):
+            self.ws.set_row(row, HANDWRITING_HEIGHT)
+        self.row += count
 
     def _write_empty_text(self, text: str) -> None:
         fmt = self.formats.get(border=1, align="center", text_wrap=True)
-        self._merged(self.row, 0, self.ncols - 1 if not self.plan.wide else self.line_last, text, fmt)
+        first, last = (self.plan.repeat, self.line_last) if self.plan.wide else (0, self.ncols - 1)
+        self._merged(self.row, first, last, text, fmt)
         self.row += 1
 
     def _write_data_row(self, values: list, row_index: int, bold: bool) -> None:
@@ -686,81 +676,43 @@ class _SheetWriter:
         if self.sheet.notes:
             self.row += 1  # a blank row keeps the notes apart from the table (readers stop there)
         for note in self.sheet.notes:
-            self._write_full_line(note, self.formats.line())
+            self._write_full_line(note, self.formats.line(), self._tail_span())
 
     def _write_footer(self) -> None:
         """单位负责人 / 审核人 / 填表人 / 联系电话 / 报出日期 under the table: on the last page (issue 13)."""
         if not self.sheet.footer:
             return
         self.row += 1
-        first, last = self.plan.strips[-1] if self.plan.wide else (0, self.ncols - 1)
+        first, last = self._tail_span()
         text = footer_text(self.meta)
         self._merged(self.row, first, last, text, self.formats.line())
         self._set_lines_height(self._lines_needed(text, first, last))
         self.row += 1
 
-    # -- charts
+    # -- charts (reports/charts.py)
 
     def _write_charts(self) -> None:
-        first_col = self.ncols + 1
-        row = self.header_top
+        """Data blocks right of the table (off the printed form); each chart under its block, or, with
+        print_charts, side by side on a page of their own after the table (issue 13: 图表 prints)."""
+        first_col, top = self.ncols + 1, self.header_top
+        made = []
         for spec in self.sheet.charts:
-            row = self._write_chart(spec, row, first_col)
-
-    def _write_chart(self, spec: ChartSpec, top: int, first_col: int) -> int:
-        """Data block (caption, header, one row per category) then the chart under it; returns next free row."""
-        ws, formats = self.ws, self.formats
-        ws.write_string(top, first_col, clip_text(spec.title), formats.get(bold=True))
-        header_row, first_row = top + 1, top + 2
-        ws.write_string(header_row, first_col, spec.x_title or "类别", formats.header())
-        ws.set_column(first_col, first_col, max(10, min(MAX_WIDTH, max(
-            (display_width(c) + 2 for c in spec.categories), default=10))))
-        for offset, (name, _) in enumerate(spec.series, start=1):
-            ws.write_string(header_row, first_col + offset, clip_text(name), formats.header())
-            ws.set_column(first_col + offset, first_col + offset, max(10, min(20, display_width(name) + 2)))
-        value_kind = "percent" if spec.y_percent else "num"
-        for index, category in enumerate(spec.categories):
-            ws.write_string(first_row + index, first_col, clip_text(_as_text(category)), formats.cell("text"))
-            for offset, (_, values) in enumerate(spec.series, start=1):
-                value = values[index] if index < len(values) else None
-                self._write_cell(first_row + index, first_col + offset, value, value_kind, False, False)
-        last_row = first_row + max(len(spec.categories), 1) - 1
-        chart = self._make_chart(spec, first_row, last_row, first_col)
-        chart_row = last_row + 2
-        ws.insert_chart(chart_row, first_col, chart)
-        return chart_row + CHART_ROWS
-
-    def _make_chart(self, spec: ChartSpec, first_row: int, last_row: int, first_col: int):
-        sheet_name = self.ws.get_name()
-        chart = self.workbook.add_chart({"type": spec.kind})
-        for offset, (name, _) in enumerate(spec.series, start=1):
-            series = {
-                "name": [sheet_name, first_row - 1, first_col + offset],
-                "categories": [sheet_name, first_row, first_col, last_row, first_col],
-                "values": [sheet_name, first_row, first_col + offset, last_row, first_col + offset],
-            }
-            if spec.kind == "line":
-                series["marker"] = {"type": "circle", "size": 5}
-            chart.add_series(series)
-        font = {"name": FONT_NAME}
-        chart.set_title({"name": spec.title, "name_font": {**font, "size": 12, "bold": True}})
-        x_axis = {"num_font": font}
-        if spec.x_title:
-            x_axis.update(name=spec.x_title, name_font=font)
-        y_name = spec.y_title or ("比率" if spec.y_percent else "人数")
-        y_axis = {"name": y_name, "name_font": font, "num_font": font,
-                  "major_gridlines": {"visible": True}}
-        if spec.y_percent:
-            y_axis["num_format"] = "0%"
-        else:
-            y_axis.update(min=0, num_format="0")
-            if _largest_value(spec) <= 10:
-                y_axis["major_unit"] = 1  # small head counts: no 0.5-person ticks
-        chart.set_x_axis(x_axis)
-        chart.set_y_axis(y_axis)
-        chart.set_legend({"position": "bottom", "font": font})
-        chart.show_blanks_as("gap")
-        return chart
+            chart, last_row = charts.write_chart_block(self, spec, top, first_col)
+            made.append((chart, last_row))
+            top = last_row + 2 + CHART_ROWS
+        if not self.sheet.print_charts:
+            for chart, last_row in made:
+                self.ws.insert_chart(last_row + 2, first_col, chart)
+            return
+        if not made:
+            return
+        gap = 12
+        each = (self._span_px(0, self.ncols - 1) - gap * (len(made) - 1)) / len(made)
+        self.ws.set_h_pagebreaks([self.row])
+        for number, (chart, _) in enumerate(made):
+            chart.set_size({"width": int(each), "height": CHART_HEIGHT_PX})
+            self.ws.insert_chart(self.row, 0, chart, {"x_offset": int(number * (each + gap)), "object_position": 3})
+        self.row += CHART_ROWS
 
     # -- print setup
 
