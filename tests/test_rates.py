@@ -119,13 +119,17 @@ def _adjusted_school_workbook(tmp_path):
 
 
 def _rewrite_indicators(path, sentence=None, drop_code=False):
+    """The 口径 sentence is said once, in a note “口径：…” below the table (issue 13); the clerk rewrites
+    that note; 口径代码 stays a column of the table."""
     wb = openpyxl.load_workbook(path)
     ws = wb["指标说明"]
-    header = next(r for r in ws.iter_rows(min_row=1, max_row=6) if any(c.value == "口径" for c in r))
+    header = next(r for r in ws.iter_rows(min_row=1, max_row=8) if any(c.value == "口径代码" for c in r))
     col = {c.value: c.column for c in header}
-    for row in ws.iter_rows(min_row=header[0].row + 1):
-        if sentence is not None and ws.cell(row[0].row, col["指标"]).value in ("年辍学率", "可能辍学率", "巩固率"):
-            ws.cell(row[0].row, col["口径"]).value = sentence
+    notes = [c for row in ws.iter_rows(min_row=header[0].row + 1) for c in row[:1]
+             if isinstance(c.value, str) and c.value.startswith("口径：")]
+    assert len(notes) == 1
+    if sentence is not None:
+        notes[0].value = "口径：" + sentence if sentence else None
     if drop_code:
         ws.delete_cols(col["口径代码"])
     wb.save(path)

@@ -49,7 +49,7 @@ def main_sheet() -> Sheet:
 
 def other_sheets() -> list[Sheet]:
     long_sheet = Sheet(name="长文本", title="长文本测试", columns=[Column("说明"), Column("人数", "int")],
-                       rows=[[LONG_TEXT, 1]], footer=False, unit_line=False)
+                       rows=[[LONG_TEXT, 1]], unit_line=False)
     zero_sheet = Sheet(name="辍学学生名单", title="辍学学生名单",
                        columns=[Column("序号", "int"), Column("学籍号"), Column("姓名")], rows=[],
                        empty_text="本月无辍学学生（零报告）")
@@ -161,7 +161,8 @@ def test_notes_and_footer(wb):
     assert ws["A12"].value is None  # the empty row before the footer
     assert ws["A13"].value == FOOTER
     assert "A13:G13" in merged(ws)
-    assert wb["长文本"]["A4"].value is None  # footer=False
+    assert wb["长文本"]["A4"].value is None  # the row before the footer (every sheet has one, issue 13)
+    assert wb["长文本"]["A5"].value == FOOTER
 
 
 def test_print_setup_and_freeze(wb):

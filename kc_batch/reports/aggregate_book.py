@@ -194,7 +194,7 @@ def indicator_sheet(res: AggregateResult) -> Sheet:
     return Sheet("指标说明", f"{res.unit_name}控辍保学月报汇总指标说明", INDICATOR_COLUMNS, rows, period=res.period_text,
                  notes=["汇总比率 = 各单位分子之和 ÷ 各单位分母之和；各单位的分子、分母取自其月报“指标说明”的合计行，"
                         "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。"],
-                 say_once=("口径", "口径代码"))
+                 say_once=("口径",))
 
 
 def _with_basis(res: AggregateResult, parts: dict[str, Rate | None]) -> dict[str, Rate | None]:

@@ -115,7 +115,7 @@ def indicator_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
     notes = [f"往年劝返（学年初不在读、本学年复学或劝返复学返校的学生）{total.returned_old} 人，不计入巩固基数。",
              "所有比率由人数计算，不取各年级比率的平均；数值为空表示分母为 0。"]
     return Sheet("指标说明", f"{cfg.unit.name}指标说明", INDICATOR_COLUMNS, rows, period=period_text(res),
-                 notes=notes, say_once=("口径", "口径代码"))
+                 notes=notes, say_once=("口径",))
 
 
 def chart_sheet(res: MonthlyResult, cfg: Config) -> Sheet:

@@ -29,7 +29,7 @@ def visit_sheets(stats: VisitStats | None, unit: str, period: str) -> list[Sheet
         Sheet("家访统计", f"{unit}家访统计（截至{stats.as_of.month}月{stats.as_of.day}日）", VISIT_QUOTA_COLUMNS, quota_rows,
               period=period, notes=notes, empty_text="没有需要统计的班级"),
         Sheet("未家访学生", f"{unit}本学年尚未家访的学生", NOT_VISITED_COLUMNS, not_visited, period=period,
-              empty_text="本学年每名在读学生都已家访", footer=False),
+              empty_text="本学年每名在读学生都已家访"),
         Sheet("家访记录", f"{unit}家访记录（本学年）", VISIT_LOG_COLUMNS, visits, period=period,
-              empty_text="本学年尚无家访记录", footer=False),
+              empty_text="本学年尚无家访记录"),
     ]

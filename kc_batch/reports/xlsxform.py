@@ -70,7 +70,6 @@ class Sheet:
     highlight: set[tuple[int, int]] = field(default_factory=set)
     period: str | None = None
     unit_line: bool = True
-    footer: bool = True
     notes: list[str] = field(default_factory=list)
     charts: list[ChartSpec] = field(default_factory=list)
     empty_text: str | None = None
@@ -680,8 +679,6 @@ class _SheetWriter:
 
     def _write_footer(self) -> None:
         """单位负责人 / 审核人 / 填表人 / 联系电话 / 报出日期 under the table: on the last page (issue 13)."""
-        if not self.sheet.footer:
-            return
         self.row += 1
         first, last = self._tail_span()
         text = footer_text(self.meta)
