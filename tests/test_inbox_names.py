@@ -33,7 +33,12 @@ def error_rows(wd: Path) -> list[tuple]:
     """The data rows of the 输入错误 sheet (below its header row 文件 | 工作表 | 行号 …)."""
     rows = list(openpyxl.load_workbook(wd / "out" / WEEK / BOOK, read_only=True)["输入错误"].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r and r[0] == "文件")
-    return [r for r in rows[header + 1:] if r and r[0]]
+    table = []
+    for r in rows[header + 1:]:
+        if not r or not r[0]:
+            break  # the table ends at the blank row above the footer (单位负责人 …, issue 13)
+        table.append(r)
+    return table
 
 
 def roster(path: Path, first_seq: int, count: int = 3) -> Path:
