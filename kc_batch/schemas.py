@@ -125,6 +125,7 @@ class Column:
 
 
 # §9.1 周查汇总
+NOT_REPORTED = "未报"   # issue 13: the attendance cells of a class that sent no 周查表
 # WEEKLY_EVENT_TYPES (the 本周… columns of 周汇总) comes from kc_batch.event_types
 WEEKLY_SUMMARY_COLUMNS = [
     Column("年级"), Column("班级"), Column("在册人数", "int"), Column("应出勤人次", "num"),

@@ -147,7 +147,7 @@ def test_home_visit_rate_of_each_head_teacher(month):
     rows, raw = sheet_rows(month / "控辍保学月报_示例小学_2026-11.xlsx", "责任落实", "层级")
     assert [r["家访完成率"] for r in rows if r["层级"] == "班主任"] == [0.0, 0.0, 0.0, 0.0]
     assert {r["家访完成率"] for r in rows if r["层级"] != "班主任"} <= {None, ""}
-    assert not any(isinstance(v, str) and v.startswith("家访完成率：本版本尚未读取") for r in raw for v in r)
+    assert not any(isinstance(v, str) and v.startswith("家访完成率：尚未收到家访登记表") for r in raw for v in r)
 
 
 def test_month_report_does_not_list_a1_as_suspect_at_the_cutoff(month):

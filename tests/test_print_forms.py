@@ -202,3 +202,22 @@ def test_blank_roster_and_change_forms_filled_in_are_read_back(tmp_path):
     assert res.exit_code == 0, res.output
     assert "输入错误" not in res.output.replace("输入错误 0", ""), res.output
     assert re.search(r"花名册.*1 行", res.output) and re.search(r"学籍变动登记表.*1 行", res.output), res.output
+
+
+def test_township_rolls_up_a_weekly_book_with_a_class_not_reported(school, tmp_path):
+    """The sample's 周汇总 of 2026-W47 reads 未报 for 五年级1班 (no 周查表): a township rolling it up
+    (§21.1) counts that class's attendance as none, and does not name 未报 as a bad number. The school's
+    合计 row has 在册人数 599 (sample_data/README.md)."""
+    township = agg.aggregator(tmp_path, "示例乡", "township", {UNIT: ("小学", "初中")})
+    shutil.copy(school["weekly"], township / "inbox")
+    res = invoke("aggregate", "--dir", township, "--week", "2026-W47")
+    assert res.exit_code == 0, res.output
+    out = next((township / "out").rglob("*周报汇总*.xlsx"))
+    problems = agg.read_sheet(out, "报表校验", "单元格")
+    assert not [p for p in problems if "不是数字" in str(p.get("问题"))], problems
+    wb = openpyxl.load_workbook(out)
+    names = [ws.title for ws in wb.worksheets]
+    first = wb[names[0]]
+    header = next(row for row in first.iter_rows(values_only=True) if "在册人数" in row)
+    line = next(row for row in first.iter_rows(values_only=True) if row[0] == UNIT)
+    assert line[header.index("在册人数")] == 599

@@ -26,7 +26,7 @@ from kc_batch.read.books import (FOOTER_WORDS, Problem, TableRow, _labels_at, fi
                                  read_records, report_date_in, unit_key, valid_date)
 from kc_batch.read.files import RawFile, RawSheet
 from kc_batch.read.values import cell_text, norm_header, parse_grade
-from kc_batch.schemas import WEEKDAY_NAMES
+from kc_batch.schemas import NOT_REPORTED, WEEKDAY_NAMES
 
 WEEK_COUNT_COLUMNS = ["在册人数", "应出勤人次", "实出勤人次", "旷课人次", "疑似辍学人数"]
 LEDGER_COUNT_COLUMNS = ["本周新增台账", "在办台账"]
@@ -120,6 +120,9 @@ def _values(row: list, columns: dict[str, int], excel_row: int, bad: list) -> di
     for name, col in columns.items():
         raw = row[col] if col < len(row) else None
         is_rate = name == "出勤率"
+        if cell_text(raw) == NOT_REPORTED:  # a class without a 周查表 (issue 13): no figures, not an error
+            values[name] = None if is_rate else 0.0
+            continue
         number, ok = parse_number(raw, rate=is_rate)
         if not ok:
             bad.append((cell_name(col, excel_row), f"“{name}”不是数字，按 0 计", cell_text(raw)))

@@ -141,7 +141,7 @@ def state_sheet(unit_name: str, states: list[ReportState], period: str, what: st
              f"报出日期取{what}页脚的“报出日期”，没有时取文件的修改时间；晚于应报日期为逾期。"
              "所属乡镇一栏为乡镇汇总报来的单位。"]
     return Sheet("未报单位", f"{unit_name}{what}报送情况（未报单位）", STATE_COLUMNS, rows, period=period, notes=notes,
-                 empty_text="kc.toml 中没有列出应报单位（[[units]]）", footer=False)
+                 empty_text="没有设置应报单位名单")
 
 
 def missing_sheet(res: AggregateResult) -> Sheet:

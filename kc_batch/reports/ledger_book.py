@@ -48,10 +48,10 @@ def duty_sheet(res: MonthlyResult, cfg: Config, duty: Duties, visits_available: 
     notes = [f"无辍学班 {clean} 个（共 {total} 个班）：本期（{period_text(res)}）内没有学生辍学或疑似辍学的班级。",
              "辍学、疑似辍学：本期内任何一天处于该状态的学生（辍学者不重复计入疑似辍学）；去向不明转出：截止日转出逾期未回执，"
              "已计入疑似辍学；在册、预警人数：截止日在读的学生；巩固率：自学年初，按学生计算。",
-             "责任人来自 kc.toml 的 [responsibility]（校长、分管领导）、[[classes]]（班主任，未填时取周查表的班主任）"
-             "和花名册的包保教师列；（未指定）表示尚未填写。"]
+             "责任人：校长、分管领导按本单位的责任分工设置，班主任按班级名单（未填时取周查表上的班主任），"
+             "包保教师按花名册的“包保教师”列；（未指定）表示尚未填写。"]
     if not visits_available:
-        notes.append("家访完成率：本版本尚未读取家访登记表（SPEC §17.2），暂不统计。")
+        notes.append("家访完成率：尚未收到家访登记表，暂不统计。")
     return Sheet("责任落实", f"{cfg.unit.name}控辍保学责任落实情况", DUTY_COLUMNS, rows, subtotal_rows=bold,
                  period=period_text(res), notes=notes)
 

@@ -23,7 +23,7 @@ def visit_sheets(stats: VisitStats | None, unit: str, period: str) -> list[Sheet
     visits = [[v.date, *_student_cells(s), v.teacher_text(), v.role, v.way, v.purpose, v.result,
                "是" if counts else "否", v.source.text() if v.source else ""]
               for s, v, counts in stats.visits]
-    notes = ["已访只计入户、视频等计入定额的家访方式（kc.toml [policy.home_visits] counting_ways）；"
+    notes = ["已访只计入户、视频等计入定额的家访方式（按本单位设置）；"
              "未完成 = 应访 − 已访（不小于0），完成率 = 已访 ÷ 应访（最高100%）。学籍变动登记表中的“劝返记录”按入户家访计。"]
     return [
         Sheet("家访统计", f"{unit}家访统计（截至{stats.as_of.month}月{stats.as_of.day}日）", VISIT_QUOTA_COLUMNS, quota_rows,

@@ -9,7 +9,7 @@ from kc_batch.model import InputError
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.weekly import EVENT_COLUMNS, ClassWeek, WeeklyResult
 from kc_batch.schemas import (ALERT_COLUMNS, ERROR_COLUMNS, FINDING_COLUMNS, LEDGER_COLUMNS, WEEKLY_SUMMARY_COLUMNS,
-                              WEEKLY_SUSPECT_COLUMNS)
+                              WEEKLY_SUSPECT_COLUMNS, NOT_REPORTED)
 from kc_batch.reports.visit_sheets import visit_sheets
 from kc_batch.reports.xlsxform import Sheet, safe_filename, report_meta, write_workbook
 
@@ -38,7 +38,6 @@ def weekly_path(work_dir: Path, unit: str, week: str) -> Path:
     return Path(work_dir) / "out" / week / f"周查汇总_{safe_filename(unit)}_{week}.xlsx"
 
 
-NOT_REPORTED = "未报"   # issue 13: a class without a 周查表 is not a perfect week of zeros
 
 
 def _class_values(cw: ClassWeek, reported: bool = True) -> list:

@@ -96,7 +96,7 @@ def problem_sheet(res: WeekRollup) -> Sheet:
     rows = [[None if v == "" else v for v in (p.unit, p.file, p.sheet, p.cell, p.issue, p.expected, p.actual)]
             for p in res.problems]
     return Sheet("报表校验", f"{res.unit_name}收到的周报校验结果", PROBLEM_COLUMNS, rows, period=res.period_text,
-                 empty_text="收到的周报全部通过校验", footer=False)
+                 empty_text="收到的周报全部通过校验")
 
 
 def write_rollup(work_dir: Path, cfg: Config, res: WeekRollup, report_date: dt.date) -> Path:
