@@ -31,9 +31,14 @@ SOFFICE_TIMEOUT = 900
 
 def tools_missing() -> str | None:
     """Why the render check cannot run here, or None."""
-    for tool in ("soffice", "pdftotext", "pdftoppm"):
+    for tool in ("soffice", "pdftotext", "pdftoppm", "fc-list"):
         if shutil.which(tool) is None:
-            return f"{tool} 未安装（apt-get install libreoffice-calc fonts-noto-cjk poppler-utils）"
+            return f"{tool} 未安装（apt-get install libreoffice-calc fonts-noto-cjk fonts-crosextra-carlito poppler-utils）"
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True, timeout=60).stdout.lower()
+    if "carlito" not in fonts:  # without Calibri's metric twin LibreOffice draws every column a third wider
+        return "Carlito 字体未安装（apt-get install fonts-crosextra-carlito），列宽与 Excel 不一致，无法检查字号"
+    if "noto sans cjk" not in fonts:
+        return "中文字体未安装（apt-get install fonts-noto-cjk）"
     return None
 
 
