@@ -154,7 +154,7 @@ def test_aggregate_reads_the_code_when_the_sentence_is_rewritten(tmp_path):
     ws = openpyxl.load_workbook(path)["指标说明"]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
     header = next(r for r in grid if "口径代码" in r)
-    assert header[-2:] == ["口径", "口径代码"]  # after the §13.16 columns
+    assert header[-2:] == ["数值", "口径代码"]  # the 口径 sentence is said once below the table (issue 13)
     codes = {r[header.index("口径代码")] for r in grid[grid.index(header) + 1:] if r[1] in ("年辍学率", "可能辍学率", "巩固率")}
     assert codes == {"denominator=调整基数;xiuxue=0"}
     _rewrite_indicators(path, sentence="按县局要求的口径")
