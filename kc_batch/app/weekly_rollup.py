@@ -18,16 +18,15 @@ from kc_batch.reports.weekly_rollup_book import write_rollup
 from kc_batch.rules.rates import ratio
 
 
-def read_inbox(ws) -> tuple[list[tuple[RawFile, float]], list[str]]:
-    """Every readable file of the inbox as (RawFile, mtime), and one Chinese line per unreadable file."""
+def read_inbox(ws, unreadable: list[str]):
+    """Each readable file of the inbox as (RawFile, mtime), one at a time (only the Book records are kept);
+    one Chinese line per unreadable file is appended to `unreadable`."""
     inbox = ws.dir / "inbox"
-    raws, unreadable = [], []
     for path in (list_inbox(inbox) if inbox.is_dir() else []):
         try:
-            raws.append((read_file(path, inbox, ws.cfg.limits), path.stat().st_mtime))
+            yield read_file(path, inbox, ws.cfg.limits), path.stat().st_mtime
         except UnreadableFile as exc:
             unreadable.append(str(exc))
-    return raws, unreadable
 
 
 def wrong_kind(raw: RawFile, wanted: str, expected: list[str]) -> Problem | None:
@@ -50,9 +49,8 @@ def compute_week_rollup(work_dir: Path, week: str) -> WeekRollup:
     check_level(ws.cfg)
     week = normalise_week(week)  # §13.29: usage errors before the inbox is read
     expected = [u.name for u in ws.cfg.units]
-    raws, unreadable = read_inbox(ws)
-    books, wrong, skipped = [], [], []
-    for raw, mtime in raws:
+    books, wrong, skipped, unreadable = [], [], [], []
+    for raw, mtime in read_inbox(ws, unreadable):
         book = read_week_book(raw, mtime, expected)
         if book is not None:
             books.append(book)
