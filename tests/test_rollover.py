@@ -237,3 +237,18 @@ def _promoted(wd):
     return sqlite3.connect(wd / "kc.sqlite").execute(
         "SELECT r.key, r.grade, r.class_no FROM roster_rows r JOIN files f ON f.id = r.file_id "
         "WHERE f.fmt = 'rollover' ORDER BY r.key").fetchall()
+
+
+def test_a_late_week_of_the_old_year_after_the_rollover(tmp_path, run_day):
+    """After the rollover kc.toml is 2027's; 2027-W26 (06-28 … 07-02) is still reported with kc.toml.2026
+    and the old year's roster (before this, the week was refused as outside kc.toml's 学年). 在册 at the
+    week's end 07-02: 一年级 2 (张一甲, 张一乙 — not the new year's 张新甲), 八年级 1 with 本周转出 1 (张八甲
+    07-01), 九年级 0 (both graduate on 07-02)."""
+    wd, *_ = step_by_step(tmp_path, run_day)
+    res = kc("weekly", "--dir", wd, "--week", "2027-W26")
+    assert res.exit_code in (0, 3), res.output
+    path = wd / "out" / "2027-W26" / "周查汇总_示例学校_2027-W26.xlsx"
+    cells = [list(r) for r in openpyxl.load_workbook(path, data_only=True)["周汇总"].iter_rows(values_only=True)]
+    rows = {r[0]: r for r in cells if r[0] and str(r[0]).endswith("年级")}
+    assert (rows["一年级"][2], rows["八年级"][2], rows["八年级"][11], rows["九年级"][2]) == (2, 1, 1, 0)
+    assert not any("张新甲" in str(c) for r in cells for c in r)

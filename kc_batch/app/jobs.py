@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kc_batch.app import importer
 from kc_batch.app.loading import load_school
-from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week  # noqa: F401  (used by the commands)
+from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week, week_days  # noqa: F401  (used by the commands)
 from kc_batch import calendar as school_calendar
 from kc_batch.config import Config, load_config, load_config_file
 from kc_batch.errors import KcError, NoInputError, UsageError
@@ -128,13 +128,15 @@ def check_period(ws: Workspace, label: str, force: bool) -> None:
 def run_weekly(work_dir: Path, week: str | None = None, progress=None, force: bool = False) -> RunOutcome:
     from kc_batch.reconcile import weekly
     from kc_batch.reports.weekly_book import write_weekly
-    ws = open_workspace(work_dir, "weekly")
+    store_ws = open_workspace(work_dir, "weekly")
     week = normalise_week(week)  # §13.29: usage errors before the inbox is read
+    # §15.2: a week of an earlier 学年 (after kc rollover) is computed with its kept kc.toml.YYYY
+    ws = year_workspace(store_ws, week_days(week)[-1]) if week is not None else store_ws
     if week is not None:
         check_period(ws, week, force)
     with ws.open_store() as store:
         started = dt.datetime.now()
-        out, errors = _import_for_report(ws, store, week, progress)
+        out, errors = _import_for_report(store_ws, store, week, progress)
         if week is None:
             week = store.latest_week()
             if week is None:
