@@ -8,7 +8,7 @@ file the rows read, stored and in 输入错误; exit 1 when any row is unaccount
 
 Rows read = the non-blank data rows of the recognised tables + the rows of sheets not read at all
 (hidden, no header: their one 输入错误 row says how many). Stored = distinct rows in roster_rows,
-check_rows, events (home visits too when present). In 输入错误 = rows with an input error and nothing
+check_rows, events, home_visits. In 输入错误 = rows with an input error and nothing
 stored. A file refused as a whole (bomb, not a spreadsheet) is one 输入错误 line and 0 rows read.
 The counts come from SQL on kc.sqlite (tests/accounting.py), not from the importer's own figures.
 """

@@ -8,7 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-STORED_TABLES = ("roster_rows", "check_rows", "events")
+STORED_TABLES = ("roster_rows", "check_rows", "events", "home_visits")
 SHEET_ROWS = re.compile(r"共 (\d+) 行")
 
 
@@ -21,7 +21,8 @@ def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
             read = db.execute("SELECT COALESCE(SUM(rows_read), 0) FROM tables_seen WHERE file_id=?",
                               (file_id,)).fetchone()[0]
             stored = set()
-            for table in STORED_TABLES:
+            present = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            for table in (t for t in STORED_TABLES if t in present):
                 stored |= set(db.execute(f"SELECT sheet, row FROM {table} WHERE file_id=?", (file_id,)))
             errored = set(db.execute("SELECT sheet, row FROM input_errors WHERE file_id=? AND row IS NOT NULL",
                                      (file_id,))) - stored
