@@ -342,7 +342,8 @@ def config_from_dict(data: dict, lines: _KeyLines | None = None, path: Path | No
         else:
             setattr(cfg, section.name, obj)
     _check_terms_in_year(check, cfg.calendar)
-    cfg.policy.escalation = _ladder(check, (data.get("policy") or {}).get("escalation")) or cfg.policy.escalation
+    cfg.policy.escalation = (_ladder(check, (data.get("policy") or {}).get("escalation"), cfg.calendar.periods_per_day)
+                             or cfg.policy.escalation)
     cfg.units = [ExpectedUnit(**v) for v in _array(check, data.get("units"), _array_spec("units"))]
     cfg.classes = [ClassInfo(**v) for v in _array(check, data.get("classes"), _array_spec("classes"))]
     return cfg
@@ -375,17 +376,21 @@ def _array(check: _Checker, raw, spec: Section) -> list[dict]:
     return out
 
 
-def _ladder(check: _Checker, raw) -> list[EscalationStep] | None:
-    """[[policy.escalation]] (§6.2), sorted by days; None when not given (the default ladder)."""
+def _ladder(check: _Checker, raw, periods_per_day: int) -> list[EscalationStep] | None:
+    """[[policy.escalation]] (§6.2, §17.4), sorted by size (a `periods` step counts as periods ÷
+    periods_per_day days); None when not given (the default ladder)."""
     if raw is None:
         return None
     steps = _array(check, raw, _array_spec("policy.escalation"))
     if not steps:
         check.fail("policy", "escalation", "一组 [[policy.escalation]] 表")
     for s in steps:
-        if s["days"] is None or s["days"] <= 0:
+        if (s["days"] is None) == (s["periods"] is None):
+            check.fail("policy.escalation", "days", "大于 0 的数字（连续旷课天数），或改用 periods（本周旷课节数），二者只写一个")
+        if s["days"] is not None and s["days"] <= 0:
             check.fail("policy.escalation", "days", "大于 0 的数字（连续旷课天数）")
-    return sorted((EscalationStep(**s) for s in steps), key=lambda s: s.days)
+    return sorted((EscalationStep(**s) for s in steps),
+                  key=lambda s: s.days if s.days is not None else s.periods / periods_per_day)
 
 
 # ---------------------------------------------------------------- kc init's commented kc.toml
@@ -460,10 +465,11 @@ def _display_width(text: str) -> int:
 
 def _ladder_lines() -> list[str]:
     spec = _array_spec("policy.escalation")
-    out = ["", f"# {spec.comment}"]
+    out = ["", f"# {spec.comment}", "# 也可按节数设一级：把 days = … 换成 periods = 4（本周累计旷课4节，§17.4）"]
     for step in DEFAULT_LADDER:
         out += ["[[policy.escalation]]"]
-        out += [f"{k.name} = {toml_value(getattr(step, k.attr or k.name))}" for k in spec.keys]
+        out += [f"{k.name} = {toml_value(getattr(step, k.attr or k.name))}" for k in spec.keys
+                if getattr(step, k.attr or k.name) is not None]   # a step gives days or periods (§17.4)
         out.append("")
     return out[:-1]
 

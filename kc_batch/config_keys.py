@@ -41,11 +41,13 @@ class Section:
 
 @dataclass(frozen=True)
 class EscalationStep:
-    """One step of the ladder (§6.2)."""
-    days: float
+    """One step of the ladder (§6.2): reached at a streak of `days` school days, or (§17.4) at `periods`
+    class periods 旷课 within the current week (旷课4节告知家长); exactly one of the two is given."""
+    days: float | None
     action: str
     responsible: str
     deadline_days: int
+    periods: int | None = None
 
 
 DEFAULT_LADDER = (  # SPEC §6.2
@@ -174,6 +176,7 @@ SECTIONS: list[Section] = [
 ARRAYS: list[Section] = [
     Section("policy.escalation", (
         Key("days", "float", None, "连续旷课天数达到", low=0, expected="大于 0 的数字（连续旷课天数）"),
+        Key("periods", "int", None, "或：本周累计旷课节数达到（与 days 二选一）", low=1, expected="正整数（旷课节数）"),
         Key("action", "str", "", "应采取措施"),
         Key("responsible", "str", "", "责任人"),
         Key("deadline_days", "int", 0, "办结时限（教学日，0 表示当天）", low=0, expected="整数（学校日）"),

@@ -20,7 +20,8 @@ CAL = SchoolCalendar(CalendarConfig(holidays=[D(2026, 10, 1) + dt.timedelta(days
 
 # mark text → (present, late, sick, personal, unexcused), as the reader stores them (§4, §13.3)
 MARKS = {"√": (1, 0, 0, 0, 0), "迟": (1, 1, 0, 0, 0), "病": (0, 0, 1, 0, 0), "事": (0, 0, 0, 1, 0),
-         "旷": (0, 0, 0, 0, 1), "旷半": (0.5, 0, 0, 0, 0.5), "病半": (0.5, 0, 0.5, 0, 0)}
+         "旷": (0, 0, 0, 0, 1), "旷半": (0.5, 0, 0, 0, 0.5), "病半": (0.5, 0, 0.5, 0, 0),
+         "旷2节": (4 / 6, 0, 0, 0, 2 / 6)}   # §17.4 with the default 6 periods a day
 
 
 def key(name: str) -> str:

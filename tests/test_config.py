@@ -160,3 +160,14 @@ def test_month_end_cutoff():
     with pytest.raises(ConfigError) as exc:
         config_from_dict(tomllib.loads(BASE + '\n[calendar]\ncutoff_day = "月底"\n'))
     assert "月末" in str(exc.value)
+
+
+def test_a_ladder_step_in_periods():
+    """§17.4: `periods = 4` instead of days; sorted as 4 ÷ periods_per_day (6) = ⅔ day, before days = 1."""
+    text = (BASE + "\n[[policy.escalation]]\ndays = 1\naction = \"家访\"\n"
+            "[[policy.escalation]]\nperiods = 4\naction = \"告知家长\"\n")
+    cfg = config_from_dict(tomllib.loads(text))
+    assert [(s.days, s.periods) for s in cfg.policy.escalation] == [(None, 4), (1.0, None)]
+    with pytest.raises(ConfigError) as exc:
+        config_from_dict(tomllib.loads(BASE + "\n[[policy.escalation]]\ndays = 1\nperiods = 4\n"))
+    assert "二者只写一个" in str(exc.value)

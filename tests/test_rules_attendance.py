@@ -126,3 +126,27 @@ def test_reopen_streak_days_is_a_policy_field(reopen, state):
     a = picture(days, W42[3], Policy(reopen_streak_days=reopen))
     (case,) = a.cases
     assert (case.opened, case.state_at(W42[1]), case.state_at(W42[3])) == (W42[0], "观察中", state)
+
+
+# ---------------------------------------------------------------- §17.4 a ladder step in class periods
+
+PERIOD_LADDER = [EscalationStep(None, "告知家长", "班主任", 0, periods=4), EscalationStep(3, "报告校长", "教务处", 0)]
+
+
+def test_a_periods_step_counts_the_weeks_periods():
+    """periods_per_day 6 (default). 旷2节 Mon 10-12, present Tue 10-13, 旷2节 Wed 10-14: 4 periods this week →
+    step 1 (本周旷课4节) reached on 10-14 and still listed on Fri 10-16 although Thu/Fri were present; the
+    day-based step 2 (3 days) is not reached (streak ⅓ day). Mon 10-19 present: a new week, the step is gone."""
+    policy = Policy(escalation=PERIOD_LADDER)
+    marks = {W42[0]: "旷2节", W42[1]: "√", W42[2]: "旷2节", W42[3]: "√", W42[4]: "√", W43[0]: "√"}
+    a = picture(marks, W42[4], policy)
+    assert [(st.index, st.date) for st in a.steps] == [(1, W42[2])]
+    from kc_batch.rules.attendance import step_label
+    assert step_label(a.top_step) == "第1级（本周旷课4节）"
+    assert picture(marks, W43[0], policy).steps == []
+
+
+def test_a_full_day_away_is_six_periods():
+    """旷 all of Mon 10-12 = 6 periods ≥ 4: step 1 on 10-12; 旷 10-13, 10-14: streak 3 → step 2 on 10-14."""
+    a = picture(absent(*W42[:3]), W42[2], Policy(escalation=PERIOD_LADDER))
+    assert [(st.index, st.date) for st in a.steps] == [(1, W42[0]), (2, W42[2])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kc_batch.calendar import week_of
 from kc_batch.config import Policy
 from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, R05_STATUSES, READING, SchoolState, Student
 from kc_batch.model import DayMark  # noqa: F401  (re-exported)
@@ -17,8 +18,9 @@ from kc_batch.rules.ledger import Case, Ledger  # noqa: F401  (Case re-exported)
 @dataclass
 class StepReached:
     index: int      # 1-based ladder step
-    days: float
+    days: float | None
     date: dt.date
+    periods: int | None = None   # §17.4: a step counted in class periods within the week
 
 
 @dataclass
@@ -105,11 +107,28 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
     劝返 case is the ledger's state machine (rules.ledger)."""
     ladder = policy.escalation
     ledger = Ledger(s.key, state.cal, policy, att.cases)
+    periods_per_day = state.cal.cfg.periods_per_day
+    week_periods: dict[str, float] = {}   # §17.4: periods 旷课 in each ISO week
 
     def reset_streak(day):
         if att.suspect_since is not None:
             att.suspect_spells.append((att.suspect_since, day))
-        att.streak, att.streak_start, att.steps, att.suspect_since = 0.0, None, [], None
+        # a step counted in periods holds for the rest of its week (旷课4节 is not undone by a present day)
+        att.steps = [st for st in att.steps if st.periods is not None and week_of(st.date) == week_of(day)]
+        att.streak, att.streak_start, att.suspect_since = 0.0, None, None
+
+    def reach_steps(m: DayMark):
+        reached = {st.index for st in att.steps}
+        for i, step in enumerate(ladder, start=1):
+            if i in reached:
+                continue
+            if step.periods is not None:
+                hit = week_periods.get(m.week, 0) >= step.periods - 1e-9
+            else:
+                hit = att.streak >= step.days
+            if hit:
+                att.steps.append(StepReached(i, step.days, m.day, step.periods))
+        att.steps.sort(key=lambda st: st.index)
 
     for day, _, kind, item in _happenings(s, att, state, policy, as_of):
         if kind == "mark":
@@ -123,9 +142,8 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
             if att.streak == 0:
                 att.streak_start = m.day
             att.streak += m.unexcused
-            for i, step in enumerate(ladder, start=1):
-                if att.streak >= step.days and len(att.steps) < i:
-                    att.steps.append(StepReached(i, step.days, m.day))
+            week_periods[m.week] = week_periods.get(m.week, 0) + m.unexcused * periods_per_day
+            reach_steps(m)
             if att.streak >= policy.suspect_after_days and att.suspect_since is None:
                 att.suspect_since = m.day
                 ledger.fire("suspect", m.day, reason=f"连续旷课{policy.suspect_after_days}天")
@@ -209,7 +227,9 @@ def suspects(state: SchoolState, atts: dict[str, Attendance], policy: Policy, as
 
 
 def step_label(step: StepReached) -> str:
-    """预警级别 of a ladder step reached (§6.2): 第N级（连续N天）."""
+    """预警级别 of a ladder step reached (§6.2): 第N级（连续N天）, or 第N级（本周旷课N节） (§17.4)."""
+    if step.periods is not None:
+        return f"第{step.index}级（本周旷课{step.periods}节）"
     return f"第{step.index}级（连续{_fmt_days(step.days)}天）"
 
 
