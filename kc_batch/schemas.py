@@ -187,3 +187,11 @@ NOT_VISITED_COLUMNS = [Column("年级"), Column("班级"), Column("班主任"), 
 VISIT_LOG_COLUMNS = [Column("家访日期", "date"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
                      Column("家访教师"), Column("教师身份"), Column("方式"), Column("事由"), Column("结果", width=30),
                      Column("计入定额"), Column("来源", width=30)]
+
+# §22.2 预警回顾: per warning kind, then one row per first flag
+WARNING_REVIEW_COLUMNS = [Column("预警"), Column("预警人数", "num"), Column("返校", "num"), Column("转出已接收", "num"),
+                          Column("辍学", "num"), Column("仍缺勤", "num"), Column("其他离校", "num"),
+                          Column("观察中", "num"), Column("准确率", "percent"), Column("提前教学日中位数", "num")]
+WARNING_FLAG_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("预警"),
+                        Column("首次预警日期", "date"), Column("20个教学日内结果"), Column("结果日期", "date"),
+                        Column("提前教学日", "num")]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.rules import attendance
 from kc_batch.rules.attendance import Attendance, transfer_status
+from kc_batch.reconcile.warning_review import WarningReview, review_warnings
 from kc_batch.calendar import SchoolCalendar, week_of
 from kc_batch.config import Config
 from kc_batch.event_types import EVENT_TYPES, FLOW_LIST_TYPES, JOIN_TYPES, LEAVING_TYPES, monthly_column
@@ -69,6 +70,7 @@ class MonthlyResult:
     options_text: str
     atts: dict = field(default_factory=dict)              # key → Attendance at the cutoff
     student_figures: dict = field(default_factory=dict)   # key → Figures of each student counted
+    warnings: WarningReview | None = None                 # §22.2 预警回顾 of the 学年 so far
 
 
 def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:
@@ -101,7 +103,8 @@ def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str
              for e in s.applied_events(cutoff) if e.type in FLOW_LIST_TYPES and start <= e.date <= cutoff]
     flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
     return MonthlyResult(month, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
-                         _weekly_rates(atts, first_day, cutoff), state, options_text(cfg), atts, per_student)
+                         _weekly_rates(atts, first_day, cutoff), state, options_text(cfg), atts, per_student,
+                         review_warnings(state, atts, cfg.policy, first_day, cutoff))
 
 
 def _grade_of(s: Student, cutoff: dt.date) -> int | None:

@@ -7,6 +7,7 @@ from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.event_types import balance_text
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
+from kc_batch.reports.warning_review_sheets import warning_sheets
 from kc_batch.reports.weekly_book import case_log_text, error_sheet, student_cells
 from kc_batch.schemas import (CASE_COLUMNS, CHART_DATA_COLUMNS, DROPOUT_LIST_COLUMNS, FLOW_COLUMNS, INDICATOR_COLUMNS,
                               MONTHLY_REPORT_COLUMNS, SUSPECT_LIST_COLUMNS)
@@ -148,7 +149,7 @@ def write_monthly(work_dir: Path, cfg: Config, res: MonthlyResult, extra_sheets:
     for s, c in res.cases:
         cases_by_key[s.key] = c
     sheets = [report_sheet(res, cfg), dropout_sheet(res, cfg), suspect_sheet(res, cfg, cases_by_key),
-              ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, indicator_sheet(res, cfg),
-              error_sheet(list(errors), cfg.unit.name, res.month, period_text(res)), chart_sheet(res, cfg)]
+              ledger_sheet(res, cfg), flow_sheet(res, cfg), *extra_sheets, *warning_sheets(res.warnings, cfg),
+              indicator_sheet(res, cfg), error_sheet(list(errors), cfg.unit.name, res.month, period_text(res)), chart_sheet(res, cfg)]
     meta = report_meta(cfg, res.month)
     return write_workbook(monthly_path(work_dir, cfg.unit.name, res.month), sheets, meta)

@@ -38,6 +38,7 @@ class Attendance:
     days_with_data: int = 0
     cases: list[Case] = field(default_factory=list)
     suspect_spells: list = field(default_factory=list)  # (first day 疑似辍学, day it ended | None), §6.3
+    flags: list[StepReached] = field(default_factory=list)  # every ladder step reached, never reset (§22.2)
 
     @property
     def absence_rate(self) -> float | None:
@@ -128,6 +129,7 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                 hit = att.streak >= step.days
             if hit:
                 att.steps.append(StepReached(i, step.days, m.day, step.periods))
+                att.flags.append(att.steps[-1])
         att.steps.sort(key=lambda st: st.index)
 
     for day, _, kind, item in _happenings(s, att, state, policy, as_of):
