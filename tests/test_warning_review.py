@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from click.testing import CliRunner
 from plain_school import CAL, D, School, absent
 
 from kc_batch.config import Policy
@@ -98,3 +99,27 @@ def test_monthly_book_has_the_review_sheets(tmp_path):
     _, flags, _ = table(path, "预警回顾名单", "首次预警日期")
     assert [(r["姓名"], r["预警"], r["首次预警日期"].date(), r["20个教学日内结果"]) for r in flags] == [
         ("甲五", "第3级", D(2026, 11, 16), "观察中"), ("甲五", "疑似辍学", D(2026, 11, 20), "观察中")]
+
+
+def test_kc_review_compares_suspect_thresholds(tmp_path):
+    """`kc review --suspect-after 10,3,7 --date 2026-12-31` on tests/test_monthly.py's school. The only
+    旷 streak is 甲五's: 11-12, 11-13, 11-16…11-20 (7 days; no marks after, no event). Threshold 3: flag
+    Mon 11-16; 7 (kc.toml's default, 当前): flag Fri 11-20; 10: never reached. Both windows (20 school
+    days) end before 12-31 with no present day and no event: 仍缺勤, precision 1/1 = 100.0%, no 辍学 so
+    no lead time. Sorted by threshold."""
+    from test_monthly import build
+    from kc_batch.cli import main
+    wd = build(tmp_path)
+    res = CliRunner().invoke(main, ["review", "--dir", str(wd), "--suspect-after", "10,3,7", "--date", "2026-12-31"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    i = lines.index("\t".join(["疑似辍学阈值", "预警人数", "辍学", "仍缺勤", "观察中", "准确率", "提前教学日中位数"]))
+    assert lines[i + 1:i + 4] == ["3天\t1\t0\t1\t0\t100.0%\t—", "7天（当前）\t1\t0\t1\t0\t100.0%\t—",
+                                  "10天\t0\t0\t0\t0\t—\t—"]
+
+
+def test_kc_review_bad_thresholds_is_usage_error(tmp_path):
+    from kc_batch.cli import main
+    res = CliRunner().invoke(main, ["review", "--dir", str(tmp_path), "--suspect-after", "5,x"])
+    assert res.exit_code == 2
+    assert "--suspect-after“5,x”格式不对" in res.output

@@ -9,14 +9,16 @@ Only attendance and status events are used: no demographic attribute raises or r
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 
 from kc_batch.config import Policy
+from kc_batch.rules import attendance
 from kc_batch.rules.attendance import Attendance
 from kc_batch.event_types import READING
-from kc_batch.rules.status import EVENT_TYPES, SchoolState, Student
+from kc_batch.rules.status import EVENT_TYPES, SchoolState, Student, build_state
 
 FOLLOW_DAYS = 20                  # §22.2: school days after the flag
 REVIEWED_STEP = 3                 # §22.2: ladder step 3
@@ -120,4 +122,16 @@ def _summary(kind: str, flags: list[Flag]) -> KindReview:
         out.precision = sum(f.outcome in CAUGHT for f in judged) / len(judged)
     leads = [f.lead_days for f in flags if f.lead_days is not None]
     out.median_lead = statistics.median(leads) if leads else None
+    return out
+
+
+def review_thresholds(data, policy: Policy, cal, as_of: dt.date, choices: list[int]) -> list[tuple[int, KindReview]]:
+    """The 疑似辍学 review of the 学年 so far for each alternative suspect_after_days (the rest of the
+    ladder as in kc.toml): a tuning aid before changing kc.toml (issue 19)."""
+    state = build_state(data, cal)
+    out = []
+    for days in choices:
+        alt = dataclasses.replace(policy, suspect_after_days=days)
+        atts = attendance.analyse(state, data.marks, alt, as_of)
+        out.append((days, review_warnings(state, atts, alt, cal.first_school_day, as_of).kinds[1]))
     return out
