@@ -23,13 +23,13 @@ def review_sheet(review: WarningReview, cfg: Config) -> Sheet:
              f"准确率 =（辍学 + 仍缺勤）÷（预警人数 − 观察中）；提前教学日 = 首次预警到辍学登记相隔的教学日数。",
              "预警只依据出勤和学籍变动，不使用性别、民族、家庭经济状况等任何个人属性。"]
     return Sheet("预警回顾", f"{cfg.unit.name}预警回顾", WARNING_REVIEW_COLUMNS, rows, period=_period(review),
-                 notes=notes, footer=False)
+                 notes=notes)
 
 
 def flag_sheet(review: WarningReview, cfg: Config) -> Sheet:
     rows = [[*student_cells(f.student), f.kind, f.date, f.outcome, f.outcome_date, f.lead_days] for f in review.flags]
     return Sheet("预警回顾名单", f"{cfg.unit.name}预警回顾名单", WARNING_FLAG_COLUMNS, rows, period=_period(review),
-                 footer=False, empty_text="本学年尚无第3级预警或疑似辍学学生")
+                 empty_text="本学年尚无第3级预警或疑似辍学学生")
 
 
 def warning_sheets(review: WarningReview | None, cfg: Config) -> list[Sheet]:
