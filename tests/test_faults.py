@@ -22,7 +22,7 @@ from school import change_sheet, check_sheet, make_id, make_workdir, roster_shee
 
 from kc_batch.app import importer
 from kc_batch.cli import main
-from kc_batch.reports import xlsxform
+from kc_batch.reports import atomic, xlsxform
 
 WEEK = "2026-W47"
 DAYS = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]
@@ -288,7 +288,7 @@ def test_disk_full_while_writing_leaves_no_workbook(tmp_path, monkeypatch):
 
     def full(name):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(xlsxform, "_fsync_file", full)
+    monkeypatch.setattr(atomic, "_fsync_file", full)
     res = invoke(wd)
     assert res.exit_code == 1
     assert "无法写入" in res.output and "磁盘已满" in res.output

@@ -3,13 +3,13 @@ read back unchanged.
 
 One soffice call converts all workbooks (weekly, monthly, aggregate, census, transition, blank forms)
 to PDF and one more back to .xlsx; about 40 s on the 2-core project machine. PNGs of every sheet's first
-page are kept under $TMPDIR/kc_render_test/png (tests/render_pages.py makes them on demand).
+page are kept under pytest's temp folder of the run, …/pytest-N/kc_render_test0/png (tests/render_pages.py
+makes them on demand).
 What is expected is read from the workbooks themselves (openpyxl), what is printed from the PDF.
 """
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -25,9 +25,9 @@ KINDS = ("周查汇总_", "控辍保学月报_", "控辍保学月报汇总_", "�
 
 
 @pytest.fixture(scope="module")
-def rendered():
-    root = Path(tempfile.gettempdir()) / "kc_render_test"
-    return rp.render_all(root)
+def rendered(tmp_path_factory):
+    """In pytest's own temp folder for this run, so two runs at once never share files."""
+    return rp.render_all(tmp_path_factory.mktemp("kc_render_test"))
 
 
 def sheets_of(book: Path):

@@ -123,7 +123,7 @@ def test_a_failed_step_leaves_the_store_at_the_last_whole_step(tmp_path, monkeyp
     path = tmp_path / "kc.sqlite"
     path.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
     broken = [MIGRATIONS[0], (2, "CREATE TABLE sent_mail(x TEXT); CREATE TABLE oops(")]
-    monkeypatch.setattr("kc_batch.store.MIGRATIONS", broken)
+    monkeypatch.setattr("kc_batch.store_schema.MIGRATIONS", broken)
     with pytest.raises(StoreError, match="kc.sqlite"):  # sqlite3 errors reach the user as Chinese (issue 12)
         Store(path)
     assert _version(path) == 1

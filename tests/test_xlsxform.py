@@ -12,7 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kc_batch.errors import OutputError
-from kc_batch.reports import xlsxform
+from kc_batch.reports import atomic, xlsxform
 from kc_batch.reports.xlsxform import (ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook)
 
 UNIT = "杉树完小"
@@ -235,7 +235,7 @@ def test_disk_full_is_output_error(tmp_path, monkeypatch):
     def full(name):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(xlsxform, "_fsync_file", full)
+    monkeypatch.setattr(atomic, "_fsync_file", full)
     with pytest.raises(OutputError) as info:
         write_workbook(target, [main_sheet()], META)
     assert "无法写入" in str(info.value) and str(target) in str(info.value)

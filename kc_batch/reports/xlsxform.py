@@ -11,22 +11,16 @@ text starting with =, +, -, @, tab or CR stays text (§9, §13.26). Workbooks ar
 from __future__ import annotations
 
 import datetime
-import errno
-import os
 import re
-import tempfile
-from glob import escape as glob_escape
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.exceptions import XlsxFileError
 
 from kc_batch.calendar import SchoolCalendar, chinese_date
-from kc_batch.errors import OutputError
 from kc_batch.schemas import KINDS, Column  # noqa: F401  (Column: re-exported for the book modules)
 from kc_batch.reports import charts, print_layout as layout
+from kc_batch.reports.atomic import new_file_mode, safe_filename, write_atomically  # noqa: F401  (re-exported)
 from kc_batch.reports.cells import (EXCEL_CELL_LIMIT, TRUNCATION_MARK, _as_date, _as_number, _as_text,  # noqa: F401
                                     _is_missing, _shown_text, clip_text, display_width)
 from kc_batch.reports.print_layout import BODY_SIZE, TITLE_SIZE
@@ -101,101 +95,9 @@ class ReportMeta:
 
 
 def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
-    """Write the sheets to path atomically; OSError becomes OutputError naming the path."""
-    path = Path(path)
+    """Write the sheets to path atomically (reports/atomic.py); OSError becomes OutputError naming the path."""
     _check_sheets(sheets)
-    tmp_name = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temps(path)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
-        os.close(fd)
-        _build_workbook(tmp_name, sheets, meta)
-        _fsync_file(tmp_name)
-        os.chmod(tmp_name, new_file_mode())  # mkstemp's 0600 would survive the rename
-        _replace(tmp_name, path)
-        tmp_name = None
-        _fsync_dir(path.parent)
-    except OutputError:
-        raise
-    except (OSError, XlsxFileError) as exc:
-        raise OutputError(f"无法写入 {path}：磁盘已满或目录只读（{_reason(exc)}）") from exc
-    finally:
-        if tmp_name is not None:
-            _remove_quietly(tmp_name)
-    return path
-
-
-IN_USE_ERRNOS = {errno.EPERM, errno.EACCES, errno.EBUSY, errno.ETXTBSY}
-
-
-def _replace(tmp_name: str, path: Path) -> None:
-    """Put the finished workbook in place; a target that cannot be replaced is open elsewhere (issue 12)."""
-    try:
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        if exc.errno in IN_USE_ERRNOS and path.exists():
-            raise OutputError(f"无法替换 {path}：该文件可能正被其他程序（如 Excel、WPS）打开，或被设为只读；"
-                              "请关闭该文件（或取消只读）后重新运行。") from exc
-        raise
-
-
-def new_file_mode() -> int:
-    """The mode a new file gets under the current umask (0666 & ~umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Temp files of this same workbook left by a run that was killed (§10.2) are removed."""
-    for stale in path.parent.glob("." + glob_escape(path.name) + ".*.tmp"):
-        _remove_quietly(str(stale))
-
-
-_UNSAFE_FILENAME_CHARS = re.compile(r'[/\\:*?"<>|]')
-
-
-def safe_filename(text: str) -> str:
-    """A file-name part that cannot leave its folder (§10.3): never empty, no separators, no '..'."""
-    text = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C")
-    text = _UNSAFE_FILENAME_CHARS.sub("_", text)
-    text = text.replace("..", "_")
-    text = text.strip().strip(".").strip()
-    return text or "_"
-
-
-# ---------------------------------------------------------------- file handling
-
-
-def _reason(exc: BaseException) -> str:
-    inner = exc.args[0] if isinstance(exc, XlsxFileError) and exc.args else exc
-    return getattr(inner, "strerror", None) or str(inner)
-
-
-def _fsync_file(name: str) -> None:
-    with open(name, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _remove_quietly(name: str) -> None:
-    try:
-        os.remove(name)
-    except OSError:
-        pass
+    return write_atomically(Path(path), lambda tmp_name: _build_workbook(tmp_name, sheets, meta))
 
 
 def _check_sheets(sheets: list[Sheet]) -> None:

@@ -1,0 +1,137 @@
+"""The store's schema as numbered migration steps (SPEC §10.2; `PRAGMA user_version`), split from
+store.py so that the store's reads and writes stay one module. Imports nothing from kc_batch but errors.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from kc_batch.errors import StoreError
+
+
+# §10.2: the store's schema grows by numbered steps. `PRAGMA user_version` says which steps a
+# kc.sqlite has had; opening it applies the missing ones in order, each inside one transaction.
+# A kc.sqlite written before migrations existed (user_version 0) holds exactly the tables of step 1
+# (created then with CREATE TABLE IF NOT EXISTS), which is why step 1 keeps IF NOT EXISTS.
+# Append new steps; never edit one that has shipped.
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY, rel TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size INTEGER,
+    fmt TEXT, imported_at TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS tables_seen(
+    file_id INTEGER, sheet TEXT, tbl INTEGER, form TEXT, grade INTEGER, class_no TEXT, week TEXT,
+    header_row INTEGER, rows_read INTEGER, head_teacher TEXT);
+CREATE TABLE IF NOT EXISTS roster_rows(
+    file_id INTEGER, seq INTEGER, tbl INTEGER, sheet TEXT, row INTEGER, key TEXT, sfz TEXT, xjh TEXT,
+    name TEXT, grade INTEGER, class_no TEXT, attrs TEXT);
+CREATE INDEX IF NOT EXISTS roster_rows_key ON roster_rows(key);
+CREATE TABLE IF NOT EXISTS aliases(alias TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS check_rows(
+    file_id INTEGER, sheet TEXT, row INTEGER, key TEXT, name TEXT, grade INTEGER, class_no TEXT,
+    week TEXT, note TEXT);
+CREATE INDEX IF NOT EXISTS check_rows_week ON check_rows(week);
+CREATE TABLE IF NOT EXISTS marks(
+    key TEXT, day TEXT, grade INTEGER, class_no TEXT, week TEXT, raw TEXT, present REAL, late INTEGER,
+    sick REAL, personal REAL, unexcused REAL, file_id INTEGER, sheet TEXT, row INTEGER,
+    PRIMARY KEY(key, day));
+CREATE INDEX IF NOT EXISTS marks_week ON marks(grade, class_no, week);
+CREATE TABLE IF NOT EXISTS class_weeks(
+    grade INTEGER, class_no TEXT, week TEXT, file_id INTEGER, sheet TEXT,
+    PRIMARY KEY(grade, class_no, week));
+CREATE TABLE IF NOT EXISTS replacements(
+    at TEXT, grade INTEGER, class_no TEXT, week TEXT, old_file TEXT, new_file TEXT);
+CREATE TABLE IF NOT EXISTS events(
+    id INTEGER PRIMARY KEY, key TEXT, name TEXT, sfz TEXT, xjh TEXT, type TEXT, date TEXT,
+    grade INTEGER, class_no TEXT, other_school TEXT, receipt_date TEXT, reason TEXT,
+    responsible TEXT, note TEXT, file_id INTEGER, sheet TEXT, row INTEGER,
+    UNIQUE(key, type, date));
+CREATE TABLE IF NOT EXISTS input_errors(
+    file_id INTEGER, rel TEXT, sheet TEXT, row INTEGER, col TEXT, value TEXT, reason TEXT);
+CREATE TABLE IF NOT EXISTS notices(
+    file_id INTEGER, rel TEXT, sheet TEXT, row INTEGER, key TEXT, message TEXT);
+CREATE TABLE IF NOT EXISTS answers(
+    kind TEXT, key TEXT, value TEXT, note TEXT, updated_at TEXT, PRIMARY KEY(kind, key));
+CREATE TABLE IF NOT EXISTS runs(
+    id INTEGER PRIMARY KEY, command TEXT, started_at TEXT, finished_at TEXT, files_new INTEGER,
+    errors INTEGER);
+"""
+
+
+# step 2: the kc send log, which mail.py used to create for itself (IF NOT EXISTS: a store that
+# logged an SMTP send already has it)
+SENT_MAIL_V2 = """
+CREATE TABLE IF NOT EXISTS sent_mail(
+    period TEXT NOT NULL, unit TEXT NOT NULL, report TEXT NOT NULL, workbook_sha256 TEXT NOT NULL,
+    recipients TEXT NOT NULL, message_id TEXT NOT NULL, sent_at TEXT NOT NULL);
+"""
+
+# step 3: 家访登记 rows (§17.1) and the letter numbers of kc letters (§18)
+HOME_VISITS_LETTERS_V3 = """
+CREATE TABLE home_visits(
+    key TEXT, name TEXT, grade INTEGER, class_no TEXT, date TEXT, teachers TEXT, role TEXT, way TEXT,
+    purpose TEXT, result TEXT, file_id INTEGER, sheet TEXT, row INTEGER,
+    UNIQUE(key, date, teachers));
+CREATE INDEX home_visits_date ON home_visits(date);
+CREATE TABLE letters(
+    kind TEXT, key TEXT, episode TEXT, school_year INTEGER, seq INTEGER, number TEXT, issued_at TEXT,
+    PRIMARY KEY(kind, key, episode));
+"""
+
+# step 4: the school-age children of the newest kc census found on no roster (§20: they join the
+# 台账 and the 分村名单 of kc monthly); each census run replaces them
+CENSUS_CHILDREN_V4 = """
+CREATE TABLE census_children(
+    as_of TEXT, name TEXT, sfz TEXT, id_text TEXT, birth TEXT, sex TEXT, stage TEXT, hukou TEXT, guardian TEXT,
+    phone TEXT, status TEXT, poor INTEGER, disability TEXT, answer TEXT, file TEXT, sheet TEXT, row INTEGER);
+"""
+
+# step 5: the 学年 of the store (§15.2). A rollover to 学年 `year` stored its promotion as the roster
+# rows and 毕业 events of file `file_id`; rosters of files from that id on (until the next rollover's)
+# are the new year's; `last_day` is the old year's last school day.
+ROLLOVERS_V5 = """
+CREATE TABLE rollovers(
+    year INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, last_day TEXT NOT NULL, rolled_at TEXT,
+    forced INTEGER);
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, SCHEMA_V1),
+    (2, SENT_MAIL_V2),
+    (3, HOME_VISITS_LETTERS_V3),
+    (4, CENSUS_CHILDREN_V4),
+    (5, ROLLOVERS_V5),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> list[int]:
+    """Bring a store up to SCHEMA_VERSION; → the steps applied. Each step and its new
+    user_version commit together, so a killed upgrade leaves the store at a whole step."""
+    applied = []
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"数据库 {path} 由更新版本的 kc 写入（结构版本 {version}，本程序支持到 {SCHEMA_VERSION}），"
+                         "请升级 kc 后再运行。")
+    for number, script in MIGRATIONS:
+        if number <= version:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(script):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number:d}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
