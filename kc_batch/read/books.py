@@ -388,24 +388,23 @@ def _suspect_date(record: dict) -> dict:
 
 
 def _unit_of(table: MainTable, rel: str, expected: list[str]) -> tuple[str, bool]:
-    """The unit name from 填报单位 or the title (§13.27); an expected unit's spelling wins."""
-    candidates = []
-    for line in table.context:
-        m = _FILLER_RE.search(line)
-        if m:
-            candidates.append(m.group(1))
-    for line in table.context:
-        for part in line.split(" "):
-            m = _TITLE_RE.match(part.strip())
-            if m:
-                candidates.append(m.group(1))
+    return unit_from_context(table.context, rel, expected, _TITLE_RE, _FILE_UNIT_RE)
+
+
+def unit_from_context(context: list[str], rel: str, expected: list[str], title_re: re.Pattern,
+                      file_unit_re: re.Pattern) -> tuple[str, bool]:
+    """The unit name of a received workbook (§13.27): from its 填报单位 line, else its title (title_re),
+    an expected unit's spelling winning; else from the file name (file_unit_re). → (name, found in the sheet)."""
+    candidates = [m.group(1) for line in context for m in [_FILLER_RE.search(line)] if m]
+    candidates += [m.group(1) for line in context for part in line.split(" ") for m in [title_re.match(part.strip())]
+                   if m]
     by_key = {unit_key(name): name for name in expected}
     for name in candidates:
         if unit_key(name) in by_key:
             return by_key[unit_key(name)], True
     if candidates:
         return unit_key(candidates[0]), True
-    m = _FILE_UNIT_RE.search(Path(rel).stem)
+    m = file_unit_re.search(Path(rel).stem)
     return (m.group(1) if m else Path(rel).stem), False
 
 

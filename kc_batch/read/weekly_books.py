@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kc_batch.calendar import week_of
-from kc_batch.read.books import (FOOTER_WORDS, Problem, TableRow, _labels_at, find_header, parse_number, read_main_table,
-                                 read_records, report_date_in, unit_key, valid_date)
+from kc_batch.read.books import (FOOTER_WORDS, unit_from_context, Problem, TableRow, _labels_at, find_header, parse_number, read_main_table,
+                                 read_records, report_date_in, valid_date)
 from kc_batch.read.files import RawFile, RawSheet
 from kc_batch.read.values import cell_text, norm_header, parse_grade
 from kc_batch.schemas import NOT_REPORTED, WEEKDAY_NAMES
@@ -34,7 +34,6 @@ CHRONIC_COLUMN = "长期缺勤预警"
 STEP_HEADER_RE = re.compile(r"^第(\d+)级")
 _WEEK_RE = re.compile(r"(\d{4})-?W(\d{1,2})", re.I)
 _TITLE_RE = re.compile(r"^(.+?)控辍保学周(?:查|报)汇总表")
-_FILLER_RE = re.compile(r"填报单位\s*[:：]\s*(\S+?)(?=\s|统计时段|单位\s*[:：]|$)")
 _DATE_RE = re.compile(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
 _FILE_UNIT_RE = re.compile(r"(?:周查汇总|控辍保学周报汇总)_(.+)_\d{4}-W\d{2}", re.I)
 
@@ -206,16 +205,7 @@ def _with_school(records: list[dict], unit: str) -> list[dict]:
 
 
 def _unit_of(context: list[str], rel: str, expected: list[str]) -> tuple[str, bool]:
-    candidates = [m.group(1) for line in context for m in [_FILLER_RE.search(line)] if m]
-    candidates += [m.group(1) for line in context for part in line.split(" ") for m in [_TITLE_RE.match(part.strip())] if m]
-    by_key = {unit_key(name): name for name in expected}
-    for name in candidates:
-        if unit_key(name) in by_key:
-            return by_key[unit_key(name)], True
-    if candidates:
-        return unit_key(candidates[0]), True
-    m = _FILE_UNIT_RE.search(Path(rel).stem)
-    return (m.group(1) if m else Path(rel).stem), False
+    return unit_from_context(context, rel, expected, _TITLE_RE, _FILE_UNIT_RE)
 
 
 def _week_of(context: list[str], rel: str) -> str | None:
