@@ -250,11 +250,9 @@ sum_parts = sum_rates
 def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: list[Book]) -> AggregateResult:
     problems: list[Problem] = []
     counted = _select_books(cfg, month, cutoff, books, problems)
-    expected_keys = {unit_key(u.name) for u in cfg.units}
     for book in counted:
         problems += book.problems + check_book(book)
-        if unit_key(book.unit) not in expected_keys:
-            problems.append(Problem(book.unit, book.rel, book.table.sheet, "", "不在应报单位名单中，已计入汇总"))
+    unexpected_units(cfg, counted, problems)
     order = {unit_key(u.name): i for i, u in enumerate(cfg.units)}
     counted.sort(key=lambda b: (order.get(unit_key(b.unit), len(order)), b.unit))
     lines = [unit_line(b) for b in counted]
@@ -311,16 +309,30 @@ def _select_books(cfg: Config, month: str, cutoff: dt.date, books: list[Book], p
         if book.period_end.day != cutoff.day and _has_period_line(book):
             book.problems.append(Problem(book.unit, book.rel, sheet, "", "统计截止日与本单位规定不同（已计入汇总）",
                                          _cn_date(cutoff), _cn_date(book.period_end)))
-        key = unit_key(book.unit)
-        previous = chosen.get(key)
-        if previous is not None:
-            newer, older = (book, previous) if (book.mtime, book.rel) >= (previous.mtime, previous.rel) else (previous, book)
-            problems.append(Problem(older.unit, older.rel, older.table.sheet, "",
-                                    f"同一单位本月有多份月报，本份未计入（以较新的 {newer.rel} 为准）"))
-            chosen[key] = newer
-        else:
-            chosen[key] = book
+        keep_newest(chosen, book, problems, "本月有多份月报")
     return list(chosen.values())
+
+
+def keep_newest(chosen: dict, book, problems: list[Problem], several: str) -> None:
+    """Two workbooks of one unit for one period: the newer file (modification time, then path) counts and
+    the older is named in 报表校验 (§9.3, §21). Shared by the monthly and the weekly aggregate."""
+    key = unit_key(book.unit)
+    previous = chosen.get(key)
+    if previous is None:
+        chosen[key] = book
+        return
+    newer, older = (book, previous) if (book.mtime, book.rel) >= (previous.mtime, previous.rel) else (previous, book)
+    problems.append(Problem(older.unit, older.rel, older.table.sheet, "",
+                            f"同一单位{several}，本份未计入（以较新的 {newer.rel} 为准）"))
+    chosen[key] = newer
+
+
+def unexpected_units(cfg: Config, books: list, problems: list[Problem]) -> None:
+    """A counted workbook of a unit not in the expected list is counted and named (§13.27)."""
+    expected = {unit_key(u.name) for u in cfg.units}
+    for book in books:
+        if unit_key(book.unit) not in expected:
+            problems.append(Problem(book.unit, book.rel, book.table.sheet, "", "不在应报单位名单中，已计入汇总"))
 
 
 def _has_period_line(book: Book) -> bool:

@@ -31,7 +31,7 @@ from kc_batch.read.books import Problem, TableRow, cell_name, unit_key
 from kc_batch.read.values import cell_text, norm_header, parse_date
 from kc_batch.read.weekly_books import (CHRONIC_COLUMN, LEDGER_COUNT_COLUMNS, STEP_HEADER_RE, WEEK_COUNT_COLUMNS,
                                         WeekBook)
-from kc_batch.reconcile.aggregate import RATE_TOLERANCE, show_number, show_rate
+from kc_batch.reconcile.aggregate import RATE_TOLERANCE, keep_newest, show_number, show_rate, unexpected_units
 from kc_batch.rules.rates import Rate, ratio
 from kc_batch.rules.timeliness import MISSING, ReportState, report_states, weekly_due
 from kc_batch.calendar import week_days
@@ -221,27 +221,16 @@ def select_books(cfg: Config, week: str, books: list[WeekBook], problems: list[P
         if book.week != week:
             problems.append(Problem(book.unit, book.rel, sheet, "", "不是本周的周报，未计入汇总", week, book.week))
             continue
-        key = unit_key(book.unit)
-        previous = chosen.get(key)
-        if previous is None:
-            chosen[key] = book
-            continue
-        newer, older = (book, previous) if (book.mtime, book.rel) >= (previous.mtime, previous.rel) else (previous, book)
-        problems.append(Problem(older.unit, older.rel, older.table.sheet, "",
-                                f"同一单位本周有多份周报，本份未计入（以较新的 {newer.rel} 为准）"))
-        chosen[key] = newer
+        keep_newest(chosen, book, problems, "本周有多份周报")
     return list(chosen.values())
 
 
 def combine_week(cfg: Config, week: str, books: list[WeekBook], wrong: list[Problem] = ()) -> WeekRollup:
     problems: list[Problem] = list(wrong)
     counted = select_books(cfg, week, books, problems)
-    expected_keys = {unit_key(u.name) for u in cfg.units}
     for book in counted:
         problems += book.problems + check_week_book(book)
-        if unit_key(book.unit) not in expected_keys:
-            problems.append(Problem(book.unit, book.rel, book.table.sheet, "",
-                                    "不在应报单位名单中（kc.toml 的 [[units]]），已计入汇总"))
+    unexpected_units(cfg, counted, problems)
     order = {unit_key(u.name): i for i, u in enumerate(cfg.units)}
     counted.sort(key=lambda b: (order.get(unit_key(b.unit), len(order)), b.unit))
     lines: list[WeekLine] = []
