@@ -279,16 +279,9 @@ def _child_from_record(r, notes, sheet_index) -> dict:
 def _keyless_children(raw, parsed, tables, cal, notes, sheet_index) -> tuple[list[dict], list[InputError]]:
     """Population rows forms dropped for want of a key, read here from the raw sheet; every other
     error is passed on."""
-    sheets = {s.name: s for s in raw.sheets}
     kept, errors = [], []
-    for e in parsed.errors:
-        table = table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
-        header = header_of(sheets[table.sheet].rows, table, cal) if table else None
-        if header is None:
-            errors.append(e)
-            continue
-        row = sheets[table.sheet].rows[e.row - 1]
-        child = _child_from_raw_row(row, header, Source(e.file, e.sheet, e.row),
+    for e, rows, header, table in keyless_rows(raw, parsed, tables, cal, errors):
+        child = _child_from_raw_row(rows[e.row - 1], header, Source(e.file, e.sheet, e.row),
                                     notes.get((e.sheet, e.row), []), sheet_index)
         if child["birth"] is None:
             errors.append(InputError(e.file, e.sheet, e.row, "身份证号/出生日期", child["id_text"],
@@ -296,6 +289,20 @@ def _keyless_children(raw, parsed, tables, cal, notes, sheet_index) -> tuple[lis
             continue
         kept.append(child)
     return kept, errors
+
+
+def keyless_rows(raw, parsed, tables, cal, errors: list[InputError]):
+    """The input errors of rows forms dropped for want of a key, with their raw sheet rows, header and
+    table, for a caller that can still use such a row (census: by 姓名＋出生日期; transition, §12);
+    every other error is appended to `errors` unchanged. → (error, sheet rows, header, table) each."""
+    sheets = {s.name: s for s in raw.sheets}
+    for e in parsed.errors:
+        table = table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
+        header = header_of(sheets[table.sheet].rows, table, cal) if table else None
+        if header is None:
+            errors.append(e)
+        else:
+            yield e, sheets[table.sheet].rows, header, table
 
 
 def table_holding(tables, e: InputError):

@@ -33,8 +33,8 @@ import pandas as pd
 from kc_batch.read import forms
 from kc_batch.read import identity
 from kc_batch.read import files as readers
-from kc_batch.reconcile.census import (KEYLESS_REASON, AnswerSheet, answer_keys, check_answer, header_of, id_of_key,
-                                       roster_rows_frame, school_of, table_holding, with_schools)
+from kc_batch.reconcile.census import (AnswerSheet, keyless_rows, answer_keys, check_answer, id_of_key,
+                                       roster_rows_frame, school_of, with_schools)
 from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
 from kc_batch.model import InputError, RosterRow, SchoolData
@@ -132,15 +132,9 @@ def _keyless_graduates(raw, parsed, tables, cal) -> tuple[list[dict], list[Input
     graduate, to be matched by 姓名 + 出生日期: forms drops such a row for want of a key, so it is read
     here from the raw sheet (as census does for the population list). Every other error is passed on;
     a keyless row without a 出生日期 cannot be matched and stays an input error."""
-    sheets = {s.name: s for s in raw.sheets}
     kept, errors = [], []
-    for e in parsed.errors:
-        table = table_holding(tables, e) if e.reason.startswith(KEYLESS_REASON) else None
-        h = header_of(sheets[table.sheet].rows, table, cal) if table else None
-        if h is None:
-            errors.append(e)
-            continue
-        grad = _graduate_from_raw_row(sheets[table.sheet].rows, e.row, h, table)
+    for e, rows, h, table in keyless_rows(raw, parsed, tables, cal, errors):
+        grad = _graduate_from_raw_row(rows, e.row, h, table)
         if grad["birth"] is None:
             errors.append(InputError(e.file, e.sheet, e.row, "学籍号/身份证号/出生日期", "",
                                      "没有可用的学籍号或身份证号，也没有出生日期：无法按姓名＋出生日期比对，此行无法使用"))
