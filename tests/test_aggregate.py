@@ -348,6 +348,29 @@ def test_other_month_and_unlisted_unit_and_duplicate(county):
     assert res.total_counts["学年初在校生"] == TOTAL["学年初在校生"] + 30  # the October one is not counted
 
 
+def test_weekly_workbook_and_check_form_are_named_as_wrong_kind_and_not_counted(county):
+    """§21: a school's 周查汇总 and a raw 周查表 in the monthly inbox are named in 报表校验 and not counted;
+    the four monthly workbooks still give the hand totals (TOTAL: 学年初在校生 258)."""
+    from weekly_fixture import klass, write_weekly_workbook
+    inbox = county / "inbox"
+    write_weekly_workbook(inbox / "周查汇总_白云小学_2026-W47.xlsx", "白云小学", "2026-W47",
+                          [klass("一年级", "1班", 在册人数=500, 应出勤人次=2500, 实出勤人次=2500)])
+    check = openpyxl.Workbook()
+    check.active.append(["学籍号", "姓名", "周一", "周二", "周三", "周四", "周五"])
+    check.active.append(["G1", "张三", None, "旷", None, None, None])
+    check.save(inbox / "一年级1班周查表.xlsx")
+    res = compute_aggregate(county, MONTH)
+    issues = {(p.unit, p.file, p.issue) for p in res.problems}
+    assert ("白云小学", "周查汇总_白云小学_2026-W47.xlsx", "是周报（周查汇总），不是月报，未计入汇总") in issues
+    assert ("一年级1班周查表", "一年级1班周查表.xlsx", "是学校的周查表（原始考勤表），不是月报，未计入汇总") in issues
+    assert [l.unit for l in res.lines] == ["杉树完小", "松林小学", "红星初中", "青山小学"]
+    assert res.total_counts["学年初在校生"] == TOTAL["学年初在校生"]
+    assert "白云小学" in [s.unit for s in res.states if s.status == "未报"]
+    run_aggregate(county, MONTH)
+    shown = {(r["文件"], r["问题"]) for r in read_sheet(output_path(county), "报表校验", "单元格")}
+    assert ("周查汇总_白云小学_2026-W47.xlsx", "是周报（周查汇总），不是月报，未计入汇总") in shown
+
+
 def test_summary_for_email(county):
     cfg = load_config(county)
     summary = aggregate_summary(compute_aggregate(county, MONTH), cfg)

@@ -13,8 +13,10 @@ from kc_batch.errors import NoInputError, UnreadableFile
 from kc_batch.mail import ReportSummary
 from kc_batch.read.books import read_book
 from kc_batch.read.files import list_inbox, read_file
+from kc_batch.read.weekly_books import MONTHLY
 from kc_batch.reconcile.aggregate import AggregateResult, combine, limit_breaches, show_number
 from kc_batch.rules.rates import Rate
+from kc_batch.app.weekly_rollup import wrong_kind
 from kc_batch.reports.aggregate_book import write_aggregate
 
 
@@ -27,7 +29,7 @@ def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResu
     inbox = ws.dir / "inbox"
     paths = list_inbox(inbox) if inbox.is_dir() else []
     expected = [u.name for u in cfg.units]
-    books, unreadable, skipped = [], [], []
+    books, unreadable, skipped, wrong = [], [], [], []
     for path in paths:
         try:
             raw = read_file(path, inbox, cfg.limits)
@@ -35,16 +37,17 @@ def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResu
             unreadable.append(str(exc))
             continue
         book = read_book(raw, path.stat().st_mtime, expected)
-        if book is None:
-            skipped.append(raw.rel)
-        else:
+        if book is not None:
             books.append(book)
+            continue
+        problem = wrong_kind(raw, MONTHLY, expected)   # §21: a 周报 or a 周查表 is named, not counted
+        (wrong.append(problem) if problem else skipped.append(raw.rel))
     if not books:  # §10.1, §13.22: a file without a recognisable form is not input that could be read
         hint = ("无法读取的文件：" + "；".join(unreadable)) if unreadable else ""
         raise NoInputError(f"收件箱 {inbox} 中没有找到任何月报工作簿（含“月报表”或“汇总表”的工作簿），未生成汇总表。" + hint)
     month = month or latest_book_month(books)
     start, cutoff = ws.cal.month_period(month)
-    result = combine(cfg, month, start, cutoff, books)
+    result = combine(cfg, month, start, cutoff, books, wrong)
     result.unreadable, result.skipped = unreadable, skipped
     return result
 

@@ -247,8 +247,10 @@ sum_parts = sum_rates
 # ---------------------------------------------------------------- the whole aggregate
 
 
-def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: list[Book]) -> AggregateResult:
-    problems: list[Problem] = []
+def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: list[Book],
+            wrong: list[Problem] = ()) -> AggregateResult:
+    """`wrong`: 报表校验 rows of received reports of another kind (a 周报, a 周查表), not counted (§21)."""
+    problems: list[Problem] = list(wrong)
     counted = _select_books(cfg, month, cutoff, books, problems)
     for book in counted:
         problems += book.problems + check_book(book)
