@@ -12,7 +12,9 @@ A snapshot runs, in throw-away folders, with the checkout's own code (`python -m
     roster, some rostered students missing from the list) and kc transition of the 六年级 rosters
     against the 七年级 rosters;
 and records every cell value of every sheet of every workbook under out/, and every .eml under
-outbox/ (less the Date and Message-ID headers), keyed by scenario and file name.
+outbox/ (less the Date and Message-ID headers), keyed by scenario and file name. With --xml it also
+records a digest of every part of every .xlsx package but docProps/ (the creation time): every sheet's
+XML, styles, merges, print setup, drawings — the workbooks byte for byte, not only their cell values.
 """
 from __future__ import annotations
 
@@ -20,12 +22,15 @@ import argparse
 import csv
 import datetime as dt
 import email
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -45,6 +50,14 @@ def kc(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return res
 
 
+XML = False   # snapshot --xml: also a digest per .xlsx package part (see the module's docstring)
+
+
+def package_digests(path: Path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        return {n: hashlib.sha1(z.read(n)).hexdigest() for n in sorted(z.namelist()) if not n.startswith("docProps/")}
+
+
 def dump_outputs(folder: Path) -> dict:
     found = {}
     for path in sorted(folder.rglob("*.xlsx")):
@@ -53,6 +66,8 @@ def dump_outputs(folder: Path) -> dict:
         book = openpyxl.load_workbook(path, data_only=True)
         found[str(path.relative_to(folder))] = {
             ws.title: [[_plain(v) for v in row] for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+        if XML:
+            found[str(path.relative_to(folder))]["#package"] = package_digests(path)
     for path in sorted(folder.rglob("*.eml")):
         msg = email.message_from_bytes(path.read_bytes())
         headers = [(k, str(v)) for k, v in msg.items() if k.lower() not in ("date", "message-id")]
@@ -179,8 +194,18 @@ def drop_columns(snap: dict, headers: list[str]) -> None:
                             del row[j]
 
 
+def without_boundaries(snap: dict) -> None:
+    """The MIME boundary of an .eml is random: left out of its Content-Type header, in place."""
+    for scenario in snap.values():
+        for found in scenario.get("files", {}).values():
+            if isinstance(found.get("headers"), list):
+                found["headers"] = [[k, re.sub(r'boundary="[^"]*"', 'boundary="…"', v)] for k, v in found["headers"]]
+
+
 def compare(a: Path, b: Path, drop: list[str] = ()) -> int:
     old, new = json.loads(a.read_text(encoding="utf-8")), json.loads(b.read_text(encoding="utf-8"))
+    without_boundaries(old)
+    without_boundaries(new)
     if drop:
         drop_columns(old, list(drop))
         drop_columns(new, list(drop))
@@ -211,6 +236,10 @@ def _show_file_diff(scenario, name, o, n, most: int = 8) -> None:
     for sheet in sorted(set(o) | set(n)):
         if o.get(sheet) == n.get(sheet):
             continue
+        if sheet == "#package" and isinstance(o.get(sheet), dict) and isinstance(n.get(sheet), dict):
+            parts = sorted(k for k in set(o[sheet]) | set(n[sheet]) if o[sheet].get(k) != n[sheet].get(k))
+            print(f"{scenario}: {name} package parts differ: {', '.join(parts)}")
+            continue
         if not isinstance(o.get(sheet), list) or not isinstance(n.get(sheet), list):
             print(f"{scenario}: {name} [{sheet}] differs: {o.get(sheet)!r:.200} → {n.get(sheet)!r:.200}")
             continue
@@ -227,6 +256,7 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("snapshot")
     s.add_argument("target", type=Path)
+    s.add_argument("--xml", action="store_true", help="also a digest of every .xlsx package part (byte for byte)")
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
@@ -234,6 +264,8 @@ def main(argv=None) -> int:
                    help="leave out the columns with this header (in both snapshots) before comparing")
     args = ap.parse_args(argv)
     if args.cmd == "snapshot":
+        global XML
+        XML = args.xml
         snapshot(args.target)
         return 0
     return compare(args.before, args.after, args.drop_column)

@@ -195,3 +195,69 @@ WARNING_REVIEW_COLUMNS = [Column("预警"), Column("预警人数", "num"), Colum
 WARNING_FLAG_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"), Column("预警"),
                         Column("首次预警日期", "date"), Column("20个教学日内结果"), Column("结果日期", "date"),
                         Column("提前教学日", "num")]
+
+# §9.3 月报汇总 (kc aggregate): the 24 leaves of 月报表 with 单位 first, under the 汇总表's own group headers;
+# the lists keep their §9.2 columns (without the print widths) plus 序号 and 学校, so that a township's
+# aggregate is valid input one level up
+AGGREGATE_GROUPS = {
+    **{c: "本月增加" for c in MONTHLY_INCREASES}, **{c: "本月减少" for c in MONTHLY_DECREASES},
+    "女生": "本月末在校生中", "建档立卡": "本月末在校生中", "残疾": "本月末在校生中", "送教上门": "本月末在校生中",
+    "留守儿童": "本月末在校生中", "随迁子女": "本月末在校生中",
+    "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
+    "年辍学率": "比率", "可能辍学率": "比率", "巩固率": "比率",
+}
+AGGREGATE_SUMMARY_COLUMNS = ([Column("单位")] + [Column(c, "int", group=AGGREGATE_GROUPS.get(c)) for c in MONTHLY_COUNT_COLUMNS]
+                             + [Column(c, "percent", group=AGGREGATE_GROUPS.get(c)) for c in MONTHLY_RATE_COLUMNS])
+
+
+def _fields(columns: list[Column]) -> list[tuple[str, str]]:
+    return [(c.header, c.kind) for c in columns if c.header != "序号"]
+
+
+AGGREGATE_DROPOUT_FIELDS = _fields(DROPOUT_LIST_COLUMNS)      # (header, kind) of a received record, in order
+AGGREGATE_SUSPECT_FIELDS = _fields(SUSPECT_LIST_COLUMNS)
+AGGREGATE_FLOW_FIELDS = _fields(FLOW_COLUMNS)
+# §21.2 未报单位 (monthly and weekly aggregate); read back one level up (§21.4)
+STATE_COLUMN = "报送情况"   # 按时 / 逾期 / 未报
+MISSING_UNIT, MISSING_CODE, MISSING_STAGES, MISSING_VIA = "单位名称", "单位代码", "学段", "所属乡镇"
+STATE_COLUMNS = [Column("序号", "int"), Column(MISSING_UNIT), Column(MISSING_CODE), Column(MISSING_STAGES),
+                 Column(MISSING_VIA), Column(STATE_COLUMN), Column("报出日期", "date"), Column("日期来源"),
+                 Column("应报日期", "date")]
+CROSS_COLUMNS = [Column("序号", "int"), Column("核对结果"), Column("学籍号"), Column("姓名"), Column("年级"),
+                 Column("单位一"), Column("单位一记录", width=28), Column("单位二"), Column("单位二记录", width=28),
+                 Column("说明", width=30)]
+PROBLEM_COLUMNS = [Column("单位"), Column("文件", width=36), Column("工作表"), Column("单元格"),
+                   Column("问题", width=36), Column("应为"), Column("实际")]   # 报表校验 (monthly and weekly aggregate)
+AGGREGATE_INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=40), Column("分子", "num"),
+                               Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40),
+                               Column("口径代码")]
+
+# §11 人籍比对 (kc census) and §12 小升初对接 (kc transition)
+PRIMARY, JUNIOR = "小学", "初中"   # the 学段 of a school-age child (§8)
+ANSWER_COLUMN = "处置"              # the answer to an unmatched child, read back on the next run
+ROSTER_CHECK_COLUMN = "核查情况"    # the answer to a 在籍不在册 student, read back on the next run
+DESTINATION_COLUMN = "去向"         # the answer to a graduate not found in 七年级, read back on the next run
+UNENROLLED_COLUMNS = [Column("序号", "int"), Column("户籍所在地"), Column("姓名"), Column("身份证号"), Column("性别"),
+                      Column("出生日期", "date"), Column("应在学段"), Column("监护人"), Column("联系电话"),
+                      Column("现状"), Column(ANSWER_COLUMN, width=18), Column("说明", width=40)]
+MATCHED_COLUMNS = [Column("序号", "int"), Column("姓名"), Column("身份证号"), Column("出生日期", "date"),
+                   Column("户籍所在地"), Column("适龄学段"), Column("学校"), Column("年级"), Column("班级"),
+                   Column("学籍号"), Column("学籍状态"), Column("比对方式")]
+NOT_LISTED_COLUMNS = [Column("序号", "int"), Column("学校"), Column("年级"), Column("班级"), Column("学籍号"),
+                      Column("身份证号"), Column("姓名"), Column("性别"), Column("出生日期", "date"),
+                      Column("户籍所在地"), Column("家庭住址"), Column("监护人"), Column("联系电话"),
+                      Column(ROSTER_CHECK_COLUMN, width=20)]
+AMBIGUOUS_COLUMNS = [Column("序号", "int"), Column("户籍所在地"), Column("姓名"), Column("身份证号"),
+                     Column("出生日期", "date"), Column("适龄学段"), Column("候选人数", "int"),
+                     Column("候选学生", width=36), Column(ANSWER_COLUMN, width=18), Column("说明", width=40)]
+ENROLMENT_RATE_GROUPS = (PRIMARY, JUNIOR, "合计")
+ENROLMENT_RATE_LEAVES = (("适龄儿童", "int"), ("在校", "int"), ("未入学", "int"), ("入学率", "percent"))
+ENROLMENT_RATE_COLUMNS = [Column("户籍所在地")] + [Column(leaf, kind, group=g) for g in ENROLMENT_RATE_GROUPS
+                                                for leaf, kind in ENROLMENT_RATE_LEAVES]
+TRANSITION_RATE_COLUMNS = [Column("毕业小学"), Column("毕业生", "int"), Column("已升学", "int"), Column("外地就读", "int"),
+                           Column("未升学", "int"), Column("升学率", "percent")]
+PROMOTED_COLUMNS = [Column("序号", "int"), Column("毕业小学"), Column("学籍号"), Column("身份证号"), Column("姓名"),
+                    Column("出生日期", "date"), Column("就读初中"), Column("七年级班级"), Column("比对方式")]
+GRADUATE_LIST_COLUMNS = [Column("序号", "int"), Column("毕业小学"), Column("原班级"), Column("学籍号"), Column("身份证号"),
+                         Column("姓名"), Column("性别"), Column("出生日期", "date"), Column("监护人"), Column("联系电话"),
+                         Column("家庭住址", width=30), Column(DESTINATION_COLUMN, width=18), Column("说明", width=40)]

@@ -42,14 +42,12 @@ from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
 from kc_batch.model import InputError, RosterRow, SchoolData, Source
 from kc_batch.read.values import cell_text, disability_kind, is_blank, norm_header, parse_date, parse_flag
+from kc_batch.schemas import ANSWER_COLUMN, JUNIOR, PRIMARY, ROSTER_CHECK_COLUMN  # one home: schemas
 
 CENSUS_KIND = "census"                 # answers to 处置 of unmatched children
 ROSTER_CHECK_KIND = "census-roster"    # answers to 核查情况 of 在籍不在册 students
-ANSWER_COLUMN = "处置"
-ROSTER_CHECK_COLUMN = "核查情况"
 TAXONOMY = ("死亡", "空挂户", "双重户籍", "身份信息错误", "查无此人", "省内就读无学籍", "省外就读无学籍",
             "因病因残(送教上门)", "随父母外出失联", "其他")
-PRIMARY, JUNIOR = "小学", "初中"
 STATUS_READING = "在读"
 NO_HUKOU = "（未填户籍所在地）"
 METHOD_ID = "身份证号"

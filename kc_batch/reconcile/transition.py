@@ -39,9 +39,9 @@ from kc_batch.config import Config
 from kc_batch.errors import NoInputError, UnreadableFile, UsageError
 from kc_batch.model import InputError, RosterRow, SchoolData
 from kc_batch.read.values import cell_text, norm_header, parse_class, parse_date
+from kc_batch.schemas import DESTINATION_COLUMN  # one home: schemas
 
 TRANSITION_KIND = "transition"
-DESTINATION_COLUMN = "去向"
 ELSEWHERE = "外地就读"
 TRANSITION_TAXONOMY = (ELSEWHERE, "死亡", "因病因残(送教上门)", "随父母外出失联", "其他")
 SCHOOL_HEADERS = {"学校", "毕业学校", "毕业小学", "原学校", "原就读学校", "学校名称", "所在学校", "小学", "就读学校"}

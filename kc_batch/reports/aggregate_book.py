@@ -7,45 +7,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kc_batch.reconcile.aggregate import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, AggregateResult, UnitLine, unit_dropout_breaches
-from kc_batch.rules.timeliness import STATE_COLUMN
+from kc_batch.reconcile.aggregate import AggregateResult, UnitLine, unit_dropout_breaches
+from kc_batch.rules.timeliness import ReportState
 from kc_batch.rules.rates import DEFAULT_FORMULAS, Rate, common_code, retention_under_target
 from kc_batch.config import Config
-from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
 from kc_batch.read.books import LEDGER_SUMMARY_SHEET
 from kc_batch.reconcile.ledger_counts import LEDGER_COLUMNS, units_without_classes
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
-from kc_batch.schemas import SUSPECT_DATE
+from kc_batch.schemas import (AGGREGATE_DROPOUT_FIELDS, AGGREGATE_FLOW_FIELDS, AGGREGATE_GROUPS, AGGREGATE_INDICATOR_COLUMNS,
+                              AGGREGATE_SUMMARY_COLUMNS, AGGREGATE_SUSPECT_FIELDS, CROSS_COLUMNS, PROBLEM_COLUMNS,
+                              STATE_COLUMNS)
 
-GROUPS = {
-    **{c: "本月增加" for c in MONTHLY_INCREASES}, **{c: "本月减少" for c in MONTHLY_DECREASES},
-    "女生": "本月末在校生中", "建档立卡": "本月末在校生中", "残疾": "本月末在校生中", "送教上门": "本月末在校生中",
-    "留守儿童": "本月末在校生中", "随迁子女": "本月末在校生中",
-    "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
-    "年辍学率": "比率", "可能辍学率": "比率", "巩固率": "比率",
-}
-SUMMARY_COLUMNS = ([Column("单位")] + [Column(c, "int", group=GROUPS.get(c)) for c in COUNT_COLUMNS]
-                   + [Column(c, "percent", group=GROUPS.get(c)) for c in RATE_COLUMNS])
-
-LIST_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("性别", "text"), ("年级", "text"), ("班级", "text"),
-               ("辍学日期", "date"), ("辍学原因", "text"), ("监护人", "text"), ("联系电话", "text"),
-               ("家庭住址", "text"), ("类别", "text"), ("劝返责任人", "text"), ("劝返次数", "int"),
-               ("劝返情况", "text")]
-SUSPECT_FIELDS = [(SUSPECT_DATE, kind) if name == "辍学日期" else (name, kind) for name, kind in LIST_FIELDS] + [
-    ("连续旷课天数", "num"), ("疑似原因", "text")]
-FLOW_FIELDS = [("学籍号", "text"), ("姓名", "text"), ("年级", "text"), ("班级", "text"), ("变动类型", "text"),
-               ("变动日期", "date"), ("对方学校", "text"), ("回执日期", "date"), ("状态", "text")]
-MISSING_COLUMNS = [Column("序号", "int"), Column(MISSING_UNIT), Column(MISSING_CODE), Column(MISSING_STAGES),
-                   Column(MISSING_VIA)]  # read back one level up by read/books.py (§21.4)
-CROSS_COLUMNS = [Column("序号", "int"), Column("核对结果"), Column("学籍号"), Column("姓名"), Column("年级"),
-                 Column("单位一"), Column("单位一记录", width=28), Column("单位二"), Column("单位二记录", width=28),
-                 Column("说明", width=30)]
-PROBLEM_COLUMNS = [Column("单位"), Column("文件", width=36), Column("工作表"), Column("单元格"),
-                   Column("问题", width=36), Column("应为"), Column("实际")]
-INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=40), Column("分子", "num"),
-                     Column("分母", "num"), Column("数值", "percent"), Column("口径", width=40), Column("口径代码")]
+# the names this module had before the columns moved to schemas (callers import them from here)
+GROUPS = AGGREGATE_GROUPS
+SUMMARY_COLUMNS = AGGREGATE_SUMMARY_COLUMNS
+LIST_FIELDS, SUSPECT_FIELDS, FLOW_FIELDS = AGGREGATE_DROPOUT_FIELDS, AGGREGATE_SUSPECT_FIELDS, AGGREGATE_FLOW_FIELDS
+INDICATOR_COLUMNS = AGGREGATE_INDICATOR_COLUMNS
 TOTAL_FORMULA = "Σ各单位分子 ÷ Σ各单位分母（{}）"
 
 
@@ -125,11 +104,6 @@ def flow_sheet(res: AggregateResult) -> Sheet:
     rows = [row[1:] for row in _list_rows(res.flows, FLOW_FIELDS)]
     return Sheet("学生流动", f"{res.unit_name}学生流动情况（汇总）", columns, rows, period=res.period_text,
                  empty_text="本月无转入、转出学生")
-
-
-STATE_COLUMNS = [  # §21.2; read back one level up by read/books.py (§21.4)
-    Column("序号", "int"), Column("单位名称"), Column("单位代码"), Column("学段"), Column("所属乡镇"),
-                 Column(STATE_COLUMN), Column("报出日期", "date"), Column("日期来源"), Column("应报日期", "date")]
 
 
 def state_sheet(unit_name: str, states: list[ReportState], period: str, what: str) -> Sheet:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from kc_batch.reconcile.census import (ANSWER_COLUMN, JUNIOR, NO_HUKOU, PRIMARY, ROSTER_CHECK_COLUMN, TAXONOMY, CensusResult, check_answer, school_year_start)
+from kc_batch.reconcile.census import NO_HUKOU, TAXONOMY, CensusResult, check_answer, school_year_start
 from kc_batch.config import Config
 from kc_batch.read.values import GRADE_NAMES
-from kc_batch.reconcile.transition import (AWAY, DESTINATION_COLUMN, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult)
+from kc_batch.reconcile.transition import AWAY, ENROLLED, MISSING, TRANSITION_TAXONOMY, TransitionResult
 from kc_batch.reports.weekly_book import error_sheet  # the one 输入错误 sheet (§9.1)
-from kc_batch.reports.xlsxform import Column, Sheet, report_meta, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import Sheet, report_meta, safe_filename, write_workbook
+from kc_batch.schemas import (ANSWER_COLUMN, DESTINATION_COLUMN, JUNIOR, PRIMARY, AMBIGUOUS_COLUMNS, ENROLMENT_RATE_COLUMNS, GRADUATE_LIST_COLUMNS, MATCHED_COLUMNS,
+                              NOT_LISTED_COLUMNS, PROMOTED_COLUMNS, TRANSITION_RATE_COLUMNS, UNENROLLED_COLUMNS)
 
 ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如“省外就读无学籍：广东东莞”。请直接在本工作簿中填写并保存，"
                "下次运行时读回并保留。")
@@ -54,22 +56,7 @@ def answer_remark(answer: str, taxonomy) -> str:
 
 # ---------------------------------------------------------------- 人籍比对
 
-UNENROLLED_COLUMNS = [Column("序号", "int"), Column("户籍所在地"), Column("姓名"), Column("身份证号"), Column("性别"),
-                      Column("出生日期", "date"), Column("应在学段"), Column("监护人"), Column("联系电话"),
-                      Column("现状"), Column(ANSWER_COLUMN, width=18), Column("说明", width=40)]
-MATCHED_COLUMNS = [Column("序号", "int"), Column("姓名"), Column("身份证号"), Column("出生日期", "date"),
-                   Column("户籍所在地"), Column("适龄学段"), Column("学校"), Column("年级"), Column("班级"),
-                   Column("学籍号"), Column("学籍状态"), Column("比对方式")]
-NOT_LISTED_COLUMNS = [Column("序号", "int"), Column("学校"), Column("年级"), Column("班级"), Column("学籍号"),
-                      Column("身份证号"), Column("姓名"), Column("性别"), Column("出生日期", "date"),
-                      Column("户籍所在地"), Column("家庭住址"), Column("监护人"), Column("联系电话"),
-                      Column(ROSTER_CHECK_COLUMN, width=20)]
-AMBIGUOUS_COLUMNS = [Column("序号", "int"), Column("户籍所在地"), Column("姓名"), Column("身份证号"),
-                     Column("出生日期", "date"), Column("适龄学段"), Column("候选人数", "int"),
-                     Column("候选学生", width=36), Column(ANSWER_COLUMN, width=18), Column("说明", width=40)]
-RATE_GROUPS = (PRIMARY, JUNIOR, "合计")
-RATE_LEAVES = (("适龄儿童", "int"), ("在校", "int"), ("未入学", "int"), ("入学率", "percent"))
-RATE_COLUMNS = [Column("户籍所在地")] + [Column(leaf, kind, group=g) for g in RATE_GROUPS for leaf, kind in RATE_LEAVES]
+RATE_COLUMNS = ENROLMENT_RATE_COLUMNS
 
 
 def hukou_of(children: pd.DataFrame) -> pd.Series:
@@ -175,16 +162,8 @@ def write_census(work_dir: Path, cfg: Config, res: CensusResult) -> Path:
 
 # ---------------------------------------------------------------- 小升初对接
 
-RATE_BY_SCHOOL_COLUMNS = [Column("毕业小学"), Column("毕业生", "int"), Column("已升学", "int"), Column("外地就读", "int"),
-                          Column("未升学", "int"), Column("升学率", "percent")]
-ENROLLED_COLUMNS = [Column("序号", "int"), Column("毕业小学"), Column("学籍号"), Column("身份证号"), Column("姓名"),
-                    Column("出生日期", "date"), Column("就读初中"), Column("七年级班级"), Column("比对方式")]
+RATE_BY_SCHOOL_COLUMNS, ENROLLED_COLUMNS = TRANSITION_RATE_COLUMNS, PROMOTED_COLUMNS
 
-
-def _graduate_list_columns(destination: str) -> list[Column]:
-    return [Column("序号", "int"), Column("毕业小学"), Column("原班级"), Column("学籍号"), Column("身份证号"),
-            Column("姓名"), Column("性别"), Column("出生日期", "date"), Column("监护人"), Column("联系电话"),
-            Column("家庭住址", width=30), Column(destination, width=18), Column("说明", width=40)]
 
 
 def _school_counts(g: pd.DataFrame) -> list:
@@ -218,7 +197,7 @@ def graduate_list_sheet(res: TransitionResult, outcome: str, name: str, title: s
                         period: str) -> Sheet:
     hint = ANSWER_HINT.format(column=DESTINATION_COLUMN, terms="、".join(TRANSITION_TAXONOMY)).replace(
         "省外就读无学籍：广东东莞", "外地就读：广东东莞某中学")
-    return Sheet(name, title, _graduate_list_columns(DESTINATION_COLUMN), _graduate_rows(res.of(outcome)), period=period,
+    return Sheet(name, title, GRADUATE_LIST_COLUMNS, _graduate_rows(res.of(outcome)), period=period,
                  empty_text=empty, notes=[hint])
 
 

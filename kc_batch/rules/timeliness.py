@@ -14,9 +14,9 @@ from kc_batch.config import Config
 from kc_batch.config_keys import WEEKDAY_KEYS
 from kc_batch.read.books import unit_key
 from kc_batch.read.values import cell_text, parse_date
+from kc_batch.schemas import STATE_COLUMN  # the 未报单位 column holding them; one home: schemas
 
 ON_TIME, LATE, MISSING = "按时", "逾期", "未报"
-STATE_COLUMN = "报送情况"   # the 未报单位 column holding them
 
 
 def weekly_due(week: str, weekday_key: str) -> dt.date:
