@@ -3,8 +3,9 @@
 Holds every imported row: roster rows (snapshots, never deleted), attendance marks by student and
 day, change events, input errors and identity notices, and the import log with each file's content
 hash. All of one run's imports are applied in ONE transaction, so a run killed at any moment leaves
-the store as before or as after it. A file already imported (same SHA-256) is skipped; a corrected
-周查表 for a class and week replaces that class-week's marks, and the replacement is logged.
+the store as before or as after it. A file already imported (same SHA-256) is not imported again; which
+file's marks a class-week holds is decided in app/class_weeks.py (the newest arrival in the inbox wins),
+and every replacement is logged.
 """
 from __future__ import annotations
 
@@ -150,21 +151,72 @@ class Store:
             out.update(dict(self.db.execute(q, chunk).fetchall()))
         return out
 
-    def replace_class_week(self, grade, class_no, week, file_id, sheet) -> str | None:
-        """Claim a class-week for a sheet; an earlier file's marks for it are removed (§10.2)."""
-        old = self.db.execute("SELECT file_id, sheet FROM class_weeks WHERE grade IS ? AND class_no IS ? AND week=?",
+    # ---- which file holds each class-week (§10.2, issue 12 item 3; app/class_weeks.py decides)
+    def set_inbox_files(self, file_ids: list[int], complete: bool = True) -> tuple[list[int], list[int]]:
+        """The files in the inbox now, in sorted path order; → (arrived, left). A file not in the inbox at
+        the last import arrives with the next arrival number (in the given order); files no longer there
+        leave — unless the listing is not complete (a file could not be hashed), when none leave."""
+        before = dict(self.db.execute("SELECT file_id, arrival FROM inbox_files"))
+        now = list(dict.fromkeys(file_ids))
+        arrived = [fid for fid in now if fid not in before]
+        left = [fid for fid in before if fid not in set(now)] if complete else []
+        top = max(before.values(), default=0)
+        self.db.executemany("INSERT INTO inbox_files VALUES (?,?)",
+                            [(fid, top + n) for n, fid in enumerate(arrived, start=1)])
+        self.db.executemany("DELETE FROM inbox_files WHERE file_id=?", [(fid,) for fid in left])
+        return arrived, left
+
+    def inbox_file_ids(self) -> set[int]:
+        return {fid for fid, in self.db.execute("SELECT file_id FROM inbox_files")}
+
+    def add_claim(self, file_id: int, sheet: str, tbl: int, grade, class_no, week: str) -> None:
+        """A 周查表 table of a file holds marks of a class-week (whether or not it wins it)."""
+        self.db.execute("INSERT OR IGNORE INTO check_claims VALUES (?,?,?,?,?,?)",
+                        (file_id, sheet, tbl, grade, class_no, week))
+
+    def claims_of(self, file_ids) -> set[tuple]:
+        """(grade, class_no, week) of every class-week these files' sheets hold."""
+        return {cw for fid in file_ids for cw in self.db.execute(
+            "SELECT grade, class_no, week FROM check_claims WHERE file_id=?", (fid,))}
+
+    def held_by(self, file_ids) -> set[tuple]:
+        """(grade, class_no, week) of the class-weeks whose marks come from these files."""
+        return {cw for fid in file_ids for cw in self.db.execute(
+            "SELECT grade, class_no, week FROM class_weeks WHERE file_id=?", (fid,))}
+
+    def class_week_holder(self, grade, class_no, week) -> tuple[int, str] | None:
+        """(file_id, sheet) whose marks the class-week holds now."""
+        row = self.db.execute("SELECT file_id, sheet FROM class_weeks WHERE grade IS ? AND class_no IS ? AND week=?",
                               (grade, class_no, week)).fetchone()
-        replaced = None
-        if old and (old[0], old[1]) != (file_id, sheet):
+        return (row[0], row[1]) if row else None
+
+    def class_week_claimants(self, grade, class_no, week) -> list[tuple[int, str, list[int], int]]:
+        """(file_id, sheet, tables, arrival) of each sheet in the inbox holding the class-week, newest
+        first: the latest arrival, then (within one file) the later sheet."""
+        rows = self.db.execute(
+            "SELECT c.file_id, c.sheet, GROUP_CONCAT(c.tbl), MAX(c.tbl), p.arrival FROM check_claims c "
+            "JOIN inbox_files p ON p.file_id = c.file_id WHERE c.grade IS ? AND c.class_no IS ? AND c.week=? "
+            "GROUP BY c.file_id, c.sheet ORDER BY p.arrival DESC, MAX(c.tbl) DESC", (grade, class_no, week))
+        return [(fid, sheet, sorted(int(t) for t in tbls.split(",")), arrival)
+                for fid, sheet, tbls, _, arrival in rows]
+
+    def replace_class_week(self, grade, class_no, week, file_id, sheet) -> tuple[int, str] | None:
+        """THE one place a class-week's marks are (re)built: the marks and 周查表 rows it holds now are
+        removed and (file_id, sheet) holds it; the caller then stores that sheet's rows. → the
+        (file_id, sheet) it held before, or None. (A carried per-week state must be dropped from this
+        week on here.)"""
+        old = self.class_week_holder(grade, class_no, week)
+        if old is not None:
             self.db.execute("DELETE FROM marks WHERE grade IS ? AND class_no IS ? AND week=?", (grade, class_no, week))
             self.db.execute("DELETE FROM check_rows WHERE grade IS ? AND class_no IS ? AND week=?",
                             (grade, class_no, week))
-            replaced = self.file_rel(old[0]) + " / " + old[1]
-            self.db.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?)",
-                            (dt.datetime.now().isoformat(timespec="seconds"), grade, class_no, week,
-                             replaced, self.file_rel(file_id) + " / " + sheet))
         self.db.execute("INSERT OR REPLACE INTO class_weeks VALUES (?,?,?,?,?)", (grade, class_no, week, file_id, sheet))
-        return replaced
+        return old
+
+    def log_replacement(self, grade, class_no, week, old: str, new: str, note: str) -> None:
+        """The 导入记录 of a replaced class-week: which file and sheet replaced which, and the line shown."""
+        self.db.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)",
+                        (dt.datetime.now().isoformat(timespec="seconds"), grade, class_no, week, old, new, note))
 
     def add_check_rows(self, file_id, week, records):
         self.db.executemany("INSERT INTO check_rows VALUES (?,?,?,?,?,?,?,?,?)",
@@ -195,9 +247,14 @@ class Store:
               r.other_school, r.receipt_date.isoformat() if r.receipt_date else None, r.reason,
               r.responsible, r.note, file_id, r.source.sheet, r.source.row) for r in records])
 
-    def add_errors(self, file_id, errors):
-        self.db.executemany("INSERT INTO input_errors VALUES (?,?,?,?,?,?,?)",
-                            [(file_id, e.file, e.sheet, e.row, e.column, e.value, e.reason) for e in errors])
+    def add_errors(self, file_id, errors, once: bool = False):
+        """Input errors of a file; once=True leaves out those already stored for it (a file read again)."""
+        rows = [(file_id, e.file, e.sheet, e.row, e.column, e.value, e.reason) for e in errors]
+        if once:
+            rows = [r for r in rows if self.db.execute(
+                "SELECT 1 FROM input_errors WHERE file_id=? AND sheet IS ? AND row IS ? AND col IS ? AND value IS ? "
+                "AND reason IS ?", (r[0], *r[2:])).fetchone() is None]
+        self.db.executemany("INSERT INTO input_errors VALUES (?,?,?,?,?,?,?)", rows)
 
     def add_notices(self, file_id, notices):
         self.db.executemany("INSERT INTO notices VALUES (?,?,?,?,?,?)",

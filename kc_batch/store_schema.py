@@ -94,12 +94,37 @@ CREATE TABLE rollovers(
     forced INTEGER);
 """
 
+# step 6 (issue 12 item 3): the newest file for a class-week wins whatever its hash. inbox_files holds
+# the files in the inbox at the last import, each with its arrival number (kc saw it come into the
+# inbox: new, or back after being away; a higher number is newer); check_claims holds every class-week
+# each 周查表 sheet holds, winning or not, so that a class-week can be rebuilt from the files still in
+# the inbox. A store from before holds its files as present in import order (arrival = id), its
+# winning claims (class_weeks) and the class-weeks its tables named (tables_seen).
+# replacements.note is the Chinese line the console showed.
+CORRECTIONS_V6 = """
+CREATE TABLE inbox_files(file_id INTEGER PRIMARY KEY, arrival INTEGER NOT NULL);
+INSERT INTO inbox_files SELECT id, id FROM files WHERE fmt IS NOT 'rollover';
+CREATE TABLE check_claims(
+    file_id INTEGER NOT NULL, sheet TEXT NOT NULL, tbl INTEGER NOT NULL, grade INTEGER, class_no TEXT,
+    week TEXT NOT NULL, PRIMARY KEY(file_id, sheet, tbl, grade, class_no, week));
+CREATE INDEX check_claims_class_week ON check_claims(grade, class_no, week);
+INSERT OR IGNORE INTO check_claims
+    SELECT c.file_id, c.sheet, COALESCE((SELECT MAX(t.tbl) FROM tables_seen t WHERE t.file_id = c.file_id
+                                         AND t.sheet = c.sheet), 0), c.grade, c.class_no, c.week
+    FROM class_weeks c;
+INSERT OR IGNORE INTO check_claims
+    SELECT file_id, sheet, tbl, grade, class_no, week FROM tables_seen
+    WHERE form = '周查表' AND grade IS NOT NULL AND class_no IS NOT NULL AND week IS NOT NULL;
+ALTER TABLE replacements ADD COLUMN note TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SENT_MAIL_V2),
     (3, HOME_VISITS_LETTERS_V3),
     (4, CENSUS_CHILDREN_V4),
     (5, ROLLOVERS_V5),
+    (6, CORRECTIONS_V6),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -117,6 +117,33 @@ def test_weekly_and_monthly_on_the_old_store_match_a_fresh_store(tmp_path):
     assert old_cells == fresh_cells
 
 
+def test_step_6_takes_the_old_stores_files_as_in_the_inbox_and_its_class_weeks_as_claimed(tmp_path):
+    """Issue 12 item 3: the old store's 30 files become the files in the inbox, arriving in import order
+    (arrival = id); every class-week it holds is claimed by the sheet holding it; the replacement log
+    gains its 说明 column. A weekly run on it then replaces and rebuilds nothing; when
+    四年级周查表_第12周.xlsx leaves the inbox, its class-weeks (no other file holds them) keep their marks."""
+    folder = _sample(tmp_path, "old", True)
+    with Store(folder / "kc.sqlite") as store:
+        ids = [fid for fid, in store.query("SELECT id FROM files ORDER BY id")]
+        assert store.query("SELECT file_id, arrival FROM inbox_files ORDER BY file_id") == [(i, i) for i in ids]
+        held = set(store.query("SELECT file_id, sheet, grade, class_no, week FROM class_weeks"))
+        claimed = set(store.query("SELECT file_id, sheet, grade, class_no, week FROM check_claims"))
+        assert held and held <= claimed
+        assert "note" in _tables(folder / "kc.sqlite")["replacements"]
+        marks = store.query("SELECT * FROM marks ORDER BY key, day")
+    res = CliRunner().invoke(main, ["weekly", "--dir", str(folder)], env={"KC_NO_PROGRESS": "1"})
+    assert res.exit_code == 0, res.output
+    assert "替换" not in res.output and "重建" not in res.output
+    (folder / "inbox" / "周查表" / "第12周" / "四年级周查表_第12周.xlsx").unlink()
+    res = CliRunner().invoke(main, ["weekly", "--dir", str(folder)], env={"KC_NO_PROGRESS": "1"})
+    assert res.exit_code == 0, res.output
+    assert "替换" not in res.output and "重建" not in res.output
+    with Store(folder / "kc.sqlite") as store:
+        assert store.query("SELECT * FROM marks ORDER BY key, day") == marks
+        assert set(store.query("SELECT file_id, sheet, grade, class_no, week FROM class_weeks")) == held
+        assert len(store.query("SELECT * FROM inbox_files")) == 30  # 30 − 1 + the 家访登记表 read now
+
+
 def test_a_failed_step_leaves_the_store_at_the_last_whole_step(tmp_path, monkeypatch):
     """A step that fails half-way rolls back with its user_version: the store stays at step 1 and a
     later open (with the step fixed) completes it."""

@@ -2,7 +2,8 @@
 
 Files are taken in sorted path order (§13.13); within a run, rosters are applied before change
 registers and those before 周查表, so that a 周查表 row giving only a name or an L 学籍号 finds the
-student on a roster imported in the same run.
+student on a roster imported in the same run. Which sheet's marks each class-week holds — the newest
+file in the inbox, whatever its hash, read again when it is a known one — is app/class_weeks.py's rule.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kc_batch.app import class_weeks
 from kc_batch.read import forms
 from kc_batch.read import files as readers
 from kc_batch.read import identity
@@ -30,6 +32,7 @@ class FileReport:
     file_id: int | None = None
     sheet: str = ""               # where an unreadable file's cause lies, when one sheet/cell is it
     column: str = ""
+    path: Path | None = None      # where it is in the inbox now (a known file may be read again)
 
     def as_error(self) -> InputError:
         """An unreadable file as its one 输入错误 row (§10.1)."""
@@ -41,6 +44,7 @@ class ImportResult:
     files: list[FileReport] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     present_file_ids: list[int] = field(default_factory=list)   # files in the inbox now (new or known)
+    complete: bool = True         # every file of the inbox could be hashed and read as it was
 
     @property
     def new_files(self) -> list[FileReport]:
@@ -73,10 +77,11 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
             digest = readers.file_sha256(path)
         except OSError:
             slots.append(FileReport(rel, "unreadable", f"文件 {rel} 无法打开（可能正被其他程序占用或已被删除），已跳过"))
+            result.complete = False  # what it holds is not known: it has not left the inbox
             continue
         known = store.known_file(digest) if store else None
         if known is not None:
-            slots.append(FileReport(rel, "known", file_id=known))
+            slots.append(FileReport(rel, "known", file_id=known, path=path))
             result.present_file_ids.append(known)
         else:
             slots.append((rel, path, digest))
@@ -87,7 +92,10 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
             result.files.append(slot)
             continue
         rel, path, digest = slot
-        result.files.append(_refuse_next_year_roster(_recognise(rel, digest, next(raws)), cfg))
+        fr = _refuse_next_year_roster(_recognise(rel, digest, next(raws)), cfg)
+        fr.path = path
+        result.complete &= not fr.message.endswith(CHANGED_WHILE_READ)
+        result.files.append(fr)
     return result
 
 
@@ -122,12 +130,15 @@ def _read_all(pending: list[tuple], inbox: Path, cfg: Config, cal, default_week,
     return results
 
 
+CHANGED_WHILE_READ = "在读取过程中被修改，本次未导入，请稍后重新运行"
+
+
 def _recognise(rel: str, digest: str, read) -> FileReport:
     if isinstance(read, UnreadableFile):
         return FileReport(rel, "unreadable", str(read), sheet=read.sheet, column=read.column)
     raw, parsed = read
     if raw.sha256 != digest:  # changed while being read: take it next run
-        return FileReport(rel, "unreadable", f"文件 {rel} 在读取过程中被修改，本次未导入，请稍后重新运行")
+        return FileReport(rel, "unreadable", f"文件 {rel} {CHANGED_WHILE_READ}")
     if not parsed.tables:
         # §13.22: a file in which no sheet has a recognisable form counts as unreadable
         return FileReport(rel, "unreadable", f"文件 {rel} 中没有可识别的花名册、周查表、学籍变动登记表或家访登记表（请检查表头）", parsed)
@@ -136,27 +147,32 @@ def _recognise(rel: str, digest: str, read) -> FileReport:
     return fr
 
 
-def apply(store: Store, result: ImportResult) -> None:
-    """Apply the new files of a scan to the store, all in one transaction, after a backup of the store
-    as it was (kc-backup-1.sqlite; issue 12 item 12)."""
-    if not result.new_files:
+def apply(store: Store, result: ImportResult, reread=None) -> None:
+    """Apply the new files of a scan — and the files that came back to or left the inbox — to the store,
+    all in one transaction, after a backup of the store as it was (kc-backup-1.sqlite; issue 12 item
+    12). `reread(path, week)` reads a known file again (→ (hash, ParsedFile); class_weeks.py)."""
+    present = set(result.present_file_ids)
+    stored = store.inbox_file_ids()
+    if not result.new_files and (present == stored or (not result.complete and present <= stored)):
         return
     store.backup()
     store.begin()
     try:
-        _apply_all(store, result)
+        _apply_all(store, result, reread)
         store.commit()
     except BaseException:
         store.rollback()
         raise
 
 
-def _apply_all(store: Store, result: ImportResult):
+def _apply_all(store: Store, result: ImportResult, reread=None):
     new = result.new_files
     for fr in new:
         summary = "；".join(f"{t.sheet}：{forms.form_summary(t)}" for t in fr.parsed.tables)
         fr.file_id = store.add_file(fr.rel, fr.sha256, fr.size, fr.fmt, summary)
         result.present_file_ids.append(fr.file_id)
+    here = [f for f in result.files if f.status in ("new", "known")]   # sorted path order
+    arrived, left = store.set_inbox_files([f.file_id for f in here], result.complete)
     # rosters first (sorted path order), then change registers, then 周查表
     for fr in new:
         for tbl, t in enumerate(fr.parsed.tables):
@@ -169,11 +185,15 @@ def _apply_all(store: Store, result: ImportResult):
                 _resolve(store, t.records, fr.parsed.notices)
                 store.add_events(fr.file_id, t.records)
                 store.add_aliases(_lookups(t.records), replace=False)  # a roster's stay
+    settling = class_weeks.Settling(arrived, left, {f.file_id: f.rel for f in here}, {f.file_id for f in new})
     for fr in new:
         for tbl, t in enumerate(fr.parsed.tables):
             if t.form == forms.CHECK and t.week:
                 _resolve(store, t.records, fr.parsed.notices)
-                _apply_check_table(store, fr, t, result)
+                _claim(store, fr.file_id, tbl, t, _class_week_rows(store, fr, t), settling.new_rows)
+    settling.reread = lambda fid, sheet, cw: _read_again(store, result, reread, fid, sheet, cw)
+    settling.store_rows = lambda fid, rel, week, rows: _store_rows(store, fid, rel, week, rows, new)
+    result.replaced += class_weeks.settle(store, settling)
     for fr in new:
         for t in fr.parsed.tables:
             if t.form == forms.HOME_VISIT:
@@ -205,19 +225,53 @@ def _resolve(store: Store, records, notices):
             n.key = moved[n.source]
 
 
-def _apply_check_table(store: Store, fr: FileReport, t, result: ImportResult):
-    """One class per sheet is the rule; a sheet mixing classes claims each class it holds, and a sheet
-    with dates of two weeks each week it holds (issue 12 item 18: each mark under its own week)."""
+def _class_week_rows(store: Store, fr: FileReport, t) -> dict[tuple, list]:
+    """A 周查表 table's rows by the class-week they fall in, (grade, class_no, week) → rows. One class per
+    sheet is the rule; a sheet mixing classes holds each class it has, and a sheet with dates of two
+    weeks each week it has (issue 12 item 18: each mark under its own week)."""
     parts: dict[tuple, list] = {}
     for r in _with_a_class(store, fr, t, _first_row_per_student(fr, t)):
         for week, part in _split_by_week(r, t.week):
-            parts.setdefault((week, r.grade, r.class_no), []).append(part)
-    for (week, grade, class_no), recs in parts.items():
-        replaced = store.replace_class_week(grade, class_no, week, fr.file_id, t.sheet)
-        if replaced:
-            result.replaced.append(f"{forms.GRADE_NAMES.get(grade, '')}{class_no}班 {week} 的周查表已由 "
-                                   f"{fr.rel} / {t.sheet} 替换（原为 {replaced}）")
-        store.add_check_rows(fr.file_id, week, _not_on_another_class(store, fr, week, recs))
+            parts.setdefault((r.grade, r.class_no, week), []).append(part)
+    return parts
+
+
+def _claim(store: Store, file_id: int, tbl: int, t, parts: dict, new_rows: dict) -> None:
+    """Record which class-weeks a table holds (class_weeks.settle decides which sheet wins each)."""
+    rows_of_sheet = new_rows.setdefault((file_id, t.sheet), {})
+    for cw, recs in parts.items():
+        store.add_claim(file_id, t.sheet, tbl, *cw)
+        rows_of_sheet.setdefault(cw, []).extend(recs)
+
+
+def _store_rows(store: Store, file_id: int, rel: str, week: str, rows, new: list[FileReport]) -> None:
+    """A sheet's rows of a class-week that it now holds; the rows it cannot keep are input errors of
+    its file (stored with the file's other errors when it is new; else added once)."""
+    fr = next((f for f in new if f.file_id == file_id), None)
+    holder = fr or FileReport(rel, "known", parsed=ParsedFile(rel=rel), file_id=file_id)
+    store.add_check_rows(file_id, week, _not_on_another_class(store, holder, week, rows))
+    if fr is None:
+        store.add_errors(file_id, holder.parsed.errors, once=True)
+
+
+def _read_again(store: Store, result: ImportResult, reread, file_id: int, sheet: str, cw: tuple):
+    """The rows of a class-week on one sheet of a known file, read again from the inbox (issue 12 item
+    3); None when the file cannot be read now or no longer holds it."""
+    fr = next((f for f in result.files if f.file_id == file_id and f.path is not None), None)
+    sha256, parsed = reread(fr.path, cw[2]) if fr and reread else (None, None)
+    if parsed is None or store.known_file(sha256) != file_id:
+        return None
+    again = FileReport(fr.rel, "known", parsed=parsed, file_id=file_id)
+    before = len(parsed.errors)
+    rows = []
+    for t in parsed.tables:
+        if t.form == forms.CHECK and t.week and t.sheet == sheet:
+            _resolve(store, t.records, parsed.notices)
+            rows += _class_week_rows(store, again, t).get(cw, [])
+    if not rows:
+        return None
+    store.add_errors(file_id, parsed.errors[before:], once=True)
+    return rows
 
 
 def _with_a_class(store: Store, fr: FileReport, t, records) -> list:
@@ -308,6 +362,15 @@ def stored_errors(store: Store, file_ids: list[int]) -> list[InputError]:
 def import_inbox(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store,
                  default_week: str | None = None, progress=None) -> ImportResult:
     result = scan(work_dir, cfg, cal, store, default_week, progress)
-    apply(store, result)
+    apply(store, result, lambda path, week: _reread(path, inbox_of(work_dir), cfg, cal, week))
     return result
+
+
+def _reread(path: Path, inbox: Path, cfg: Config, cal: SchoolCalendar, week: str):
+    """A known file read and recognised again (its weekday-headed sheets take the class-week's week);
+    → (its content hash, ParsedFile), or (None, None) when it cannot be read."""
+    raw = next(iter(readers.read_files([path], inbox, cfg.limits)))
+    if isinstance(raw, UnreadableFile):
+        return None, None
+    return raw.sha256, forms.parse_file(raw, cal, week)
 
