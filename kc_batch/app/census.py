@@ -7,8 +7,7 @@ from pathlib import Path
 
 from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
 from kc_batch.errors import UsageError
-from kc_batch.app.loading import store_answers
-from kc_batch.model import SchoolData
+from kc_batch.app.loading import load_year_roster_events, school_year_of, store_answers
 from kc_batch.reconcile.census import (CENSUS_ANSWER_SHEETS, CENSUS_KIND, JUNIOR, PRIMARY, ROSTER_CHECK_KIND,
                                        CensusResult, compute_census, harvest_answers, parse_as_of, read_population,
                                        unenrolled_records)
@@ -30,9 +29,10 @@ def run_census(work_dir: Path, population_file: Path, as_of: dt.date | str | Non
         result, import_errors = import_all(ws, store, None, progress)
         answers, problems = harvest_answers(out_dir, "人籍比对_*.xls*", CENSUS_ANSWER_SHEETS)
         store_answers(store, answers)
-        data = SchoolData(roster=store.roster_rows(), events=store.events())
+        # the rosters and events of the 学年 holding as_of only (a store holds several after kc rollover)
+        data = load_year_roster_events(store, school_year_of(as_of), exclude_sha={pop_sha})
         res = compute_census(data, store.answers_of(CENSUS_KIND, ROSTER_CHECK_KIND), ws.cfg, ws.cal, pop, as_of,
-                             population_file.name, excluded_files=store.file_ids({pop_sha}))
+                             population_file.name)
         res.errors = pop_errors + import_errors
         path = write_census(ws.dir, ws.cfg, res)
         store.replace_census_children(unenrolled_records(res))  # §20: for kc monthly's 台账 and 分村名单

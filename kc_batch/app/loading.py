@@ -65,11 +65,21 @@ def year_window(rollovers: list[tuple[int, int, dt.date]], year: int) -> YearWin
     return YearWindow(first, later[0][1] if later else None, last_day)
 
 
-def load_roster(store: Store, exclude_sha=(), grades: tuple[int, ...] | None = None) -> list[RosterRow]:
-    """Every stored roster row (of some grades), in import order, less the rows of the files with
-    these contents."""
+def load_roster(store: Store, year: int, exclude_sha=(), grades: tuple[int, ...] | None = None) -> list[RosterRow]:
+    """The roster rows (of some grades) of 学年 `year` only (year_window: a store holds several 学年
+    after `kc rollover`), in import order, less the rows of the files with these contents."""
+    window = year_window(store.rollovers(), year)
     excluded = store.file_ids(exclude_sha)
-    return [r for r in store.roster_rows(grades) if r.file_id not in excluded]
+    return [r for r in store.roster_rows(grades) if window.holds_file(r.file_id) and r.file_id not in excluded]
+
+
+def load_year_roster_events(store: Store, year: int, exclude_sha=()) -> SchoolData:
+    """Rosters and events of 学年 `year` (year_window), for the census: what a student's status at a
+    day of that year follows from."""
+    window = year_window(store.rollovers(), year)
+    roster = load_roster(store, year, exclude_sha)
+    on_roster = {r.key for r in roster}
+    return SchoolData(roster=roster, events=[e for e in store.events() if window.keeps_event(e, on_roster)])
 
 
 def store_answers(store: Store, answers: list[tuple[str, str, str]]) -> None:

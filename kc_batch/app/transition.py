@@ -27,7 +27,8 @@ def run_transition(work_dir: Path, year: int | None = None, graduates_file: Path
     with ws.open_store() as store:
         started = dt.datetime.now()
         result, import_errors = import_all(ws, store, None, progress)
-        roster = load_roster(store, exclude, grades=(6, 7))  # 六年级 graduates, 七年级 receiving rosters
+        # 六年级 graduates on last 学年's rosters, 七年级 receiving rosters of this 学年 (§12, §15.2)
+        roster = load_roster(store, year - 1, exclude, grades=(6,)) + load_roster(store, year, exclude, grades=(7,))
         if graduates_file is not None:
             grads = file_grads
         else:
