@@ -5,7 +5,8 @@
     python benchmarks/compare_outputs.py compare /tmp/before.json /tmp/after.json
 
 A snapshot runs, in throw-away folders, with the checkout's own code (`python -m kc_batch.cli`):
-  * sample_data/: kc weekly, kc monthly --month 2026-11, kc send --month 2026-11;
+  * sample_data/: kc weekly, kc monthly --month 2026-11, kc send --month 2026-11, kc forms --week 2026-W47
+    (the blank forms and the class forms pre-filled from the roster);
   * a 10-school county from benchmarks/county.py: kc weekly and kc monthly in every school (one
     command, ten --dir), kc aggregate of the ten 月报 in the county folder, kc send of the 汇总;
   * kc census of a population list made from the county's rosters (some children left out of every
@@ -140,7 +141,8 @@ def snapshot(target: Path) -> None:
         sample = tmp / "sample"
         shutil.copytree(ROOT / "sample_data", sample, ignore=shutil.ignore_patterns("generate.py", "README.md"))
         runs = [kc("weekly", "--dir", str(sample), cwd=tmp), kc("monthly", "--dir", str(sample), "--month", "2026-11", cwd=tmp),
-                kc("send", "--dir", str(sample), "--month", "2026-11", cwd=tmp)]
+                kc("send", "--dir", str(sample), "--month", "2026-11", cwd=tmp),
+                kc("forms", "--dir", str(sample), "--week", "2026-W47", cwd=tmp)]
         result["sample"] = {"exit": [r.returncode for r in runs], "files": dump_outputs(sample)}
 
         cdir = tmp / "county"

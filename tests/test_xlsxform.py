@@ -12,7 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kc_batch.errors import OutputError
-from kc_batch.reports import atomic, xlsxform
+from kc_batch.reports import atomic, form_body, xlsxform
 from kc_batch.reports.xlsxform import (ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook)
 
 UNIT = "杉树完小"
@@ -219,10 +219,10 @@ def test_failed_write_keeps_old_file(tmp_path, monkeypatch):
     target = tmp_path / "r.xlsx"
     target.write_bytes(b"old contents")
 
-    def boom(self):
+    def boom(canvas):
         raise RuntimeError("mid-way failure")
 
-    monkeypatch.setattr(xlsxform._SheetWriter, "_write_body", boom)
+    monkeypatch.setattr(form_body, "write_body", boom)
     with pytest.raises(RuntimeError):
         write_workbook(target, [main_sheet()], META)
     assert target.read_bytes() == b"old contents"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 from kc_batch.reports.cells import _as_number, _as_text, _is_missing, clip_text, display_width
+from kc_batch.reports.form_body import write_cell
 
 CHART_MAX_WIDTH = 40.0
 CHART_FONT = "宋体"
 
 
-def write_chart_block(writer, spec, top: int, first_col: int):
+def write_chart_block(writer, spec, top: int, first_col: int):  # writer: a form_canvas.Canvas
     """Caption, header and one row per category at (top, first_col); returns (chart, last data row)."""
     ws, formats = writer.ws, writer.formats
     ws.write_string(top, first_col, clip_text(spec.title), formats.get(bold=True))
@@ -26,7 +27,7 @@ def write_chart_block(writer, spec, top: int, first_col: int):
         ws.write_string(first_row + index, first_col, clip_text(_as_text(category)), formats.cell("text"))
         for offset, (_, values) in enumerate(spec.series, start=1):
             value = values[index] if index < len(values) else None
-            writer._write_cell(first_row + index, first_col + offset, value, value_kind, False, False)
+            write_cell(writer, first_row + index, first_col + offset, value, value_kind, False, False)
     last_row = first_row + max(len(spec.categories), 1) - 1
     return make_chart(writer.workbook, ws.get_name(), spec, first_row, last_row, first_col), last_row
 
