@@ -18,8 +18,6 @@ from pathlib import Path
 from kc_batch.errors import StoreError
 from kc_batch.store_guard import BACKUP_NAME, BACKUPS_KEPT, FolderLock, refuse_cut_store, restore_hint, store_error
 from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
-
-
 from kc_batch.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version  # noqa: E402,F401
 
 
@@ -94,7 +92,6 @@ class Store:
         newest = folder / BACKUP_NAME.format(n=1)
         os.replace(fresh, newest)
         return newest
-
 
     # ---- transactions
     def begin(self):
@@ -174,15 +171,12 @@ class Store:
         self.db.execute("INSERT OR IGNORE INTO check_claims VALUES (?,?,?,?,?,?)",
                         (file_id, sheet, tbl, grade, class_no, week))
 
-    def claims_of(self, file_ids) -> set[tuple]:
-        """(grade, class_no, week) of every class-week these files' sheets hold."""
+    def class_weeks_of(self, file_ids, held: bool = False) -> set[tuple]:
+        """(grade, class_no, week) of every class-week these files' sheets hold marks of (held=True:
+        whose marks come from these files now)."""
+        table = "class_weeks" if held else "check_claims"
         return {cw for fid in file_ids for cw in self.db.execute(
-            "SELECT grade, class_no, week FROM check_claims WHERE file_id=?", (fid,))}
-
-    def held_by(self, file_ids) -> set[tuple]:
-        """(grade, class_no, week) of the class-weeks whose marks come from these files."""
-        return {cw for fid in file_ids for cw in self.db.execute(
-            "SELECT grade, class_no, week FROM class_weeks WHERE file_id=?", (fid,))}
+            f"SELECT grade, class_no, week FROM {table} WHERE file_id=?", (fid,))}
 
     def class_week_holder(self, grade, class_no, week) -> tuple[int, str] | None:
         """(file_id, sheet) whose marks the class-week holds now."""
@@ -199,6 +193,16 @@ class Store:
             "GROUP BY c.file_id, c.sheet ORDER BY p.arrival DESC, MAX(c.tbl) DESC", (grade, class_no, week))
         return [(fid, sheet, sorted(int(t) for t in tbls.split(",")), arrival)
                 for fid, sheet, tbls, _, arrival in rows]
+
+    def unsettled_class_weeks(self) -> set[tuple]:
+        """(grade, class_no, week) of the class-weeks not held by their newest sheet in the inbox (a file
+        that could not be read again when it should have taken one over)."""
+        return set(self.db.execute(
+            "WITH ranked AS (SELECT c.grade, c.class_no, c.week, c.file_id, c.sheet, ROW_NUMBER() OVER ("
+            "PARTITION BY c.grade, c.class_no, c.week ORDER BY p.arrival DESC, c.tbl DESC) AS n "
+            "FROM check_claims c JOIN inbox_files p ON p.file_id = c.file_id) "
+            "SELECT r.grade, r.class_no, r.week FROM ranked r JOIN class_weeks w ON w.grade IS r.grade "
+            "AND w.class_no IS r.class_no AND w.week = r.week WHERE r.n = 1 AND (w.file_id, w.sheet) != (r.file_id, r.sheet)"))
 
     def replace_class_week(self, grade, class_no, week, file_id, sheet) -> tuple[int, str] | None:
         """THE one place a class-week's marks are (re)built: the marks and 周查表 rows it holds now are

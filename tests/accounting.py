@@ -42,3 +42,24 @@ def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
 def unaccounted(db_path: Path) -> dict[str, int]:
     """Files whose rows read ≠ stored + in 输入错误 → the difference."""
     return {rel: r - s - e for rel, (r, s, e) in accounting(db_path).items() if r != s + e}
+
+
+def superseded(db_path: Path) -> dict[str, int]:
+    """{file rel: rows of its 周查表 sheets that hold none of the class-weeks they have, because a newer
+    file in the inbox holds each (issue 12 item 3: replaced, said in the console and logged in
+    replacements)} — the rows read of such a sheet less its rows in 输入错误. With these,
+    rows read = stored + in 输入错误 + superseded for a file whose sheets lost their class-weeks."""
+    db = sqlite3.connect(db_path)
+    try:
+        out = {}
+        for file_id, rel in db.execute("SELECT id, rel FROM files ORDER BY id"):
+            sheets = [s for (s,) in db.execute(
+                "SELECT DISTINCT sheet FROM check_claims c WHERE file_id=? AND NOT EXISTS (SELECT 1 FROM class_weeks w "
+                "WHERE w.file_id = c.file_id AND w.sheet = c.sheet)", (file_id,))]
+            out[rel] = sum(db.execute("SELECT COALESCE(SUM(rows_read), 0) FROM tables_seen WHERE file_id=? AND sheet=?",
+                                      (file_id, s)).fetchone()[0]
+                           - len(set(db.execute("SELECT row FROM input_errors WHERE file_id=? AND sheet=? AND row IS NOT "
+                                                "NULL", (file_id, s)))) for s in sheets)
+        return out
+    finally:
+        db.close()

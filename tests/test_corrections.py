@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from accounting import accounting
+from accounting import accounting, superseded
 from school import check_sheet, make_id, make_workdir, roster_sheet, write
 
 from kc_batch.cli import main
@@ -130,6 +130,9 @@ def test_removing_the_correction_rebuilds_the_class_week_from_the_file_still_in_
     res = weekly(wd)
     assert res.exit_code == 0, res.output
     assert sick_unexcused(wd) == (0, 1)
+    assert "三年级1班 2026-W47 的周查表已由 周查表_更正.xlsx / 三年级1班 替换（原为 周查表.xlsx / 三年级1班）" in res.output
+    assert accounting(wd / "kc.sqlite")["周查表.xlsx"] == (5, 0, 0)
+    assert superseded(wd / "kc.sqlite") == {"花名册.xlsx": 0, "周查表.xlsx": 5, "周查表_更正.xlsx": 0}
 
     (wd / "inbox" / "周查表_更正.xlsx").unlink()
     res = weekly(wd)
@@ -141,6 +144,29 @@ def test_removing_the_correction_rebuilds_the_class_week_from_the_file_still_in_
     acc = accounting(wd / "kc.sqlite")
     assert acc["周查表.xlsx"] == (5, 5, 0) and acc["花名册.xlsx"] == (5, 5, 0)
     assert_rerun_changes_nothing(wd)
+
+
+def test_a_file_that_cannot_be_read_again_now_leaves_the_marks_and_says_so(tmp_path, monkeypatch):
+    """The correction removed while 周查表.xlsx cannot be read (locked): the class-week keeps v2's marks
+    (0, 1) and the console says why, each run; once it can be read, it is rebuilt (1, 3)."""
+    from kc_batch.app import importer
+    wd = school(tmp_path / "s")
+    check_file(wd / "inbox" / "周查表.xlsx", TITLE, W47, V1)
+    check_file(wd / "inbox" / "周查表_更正.xlsx", TITLE, W47, V2)
+    assert weekly(wd).exit_code == 0
+    (wd / "inbox" / "周查表_更正.xlsx").unlink()
+    monkeypatch.setattr(importer, "_reread", lambda *args: (None, None))
+    said = ("三年级1班 2026-W47 的周查表应按收件箱中的 周查表.xlsx / 三年级1班 重新读取，但该文件现在无法读取"
+            "（可能正被其他程序占用），本次暂用原有考勤；请关闭该文件后重新运行")
+    for _ in range(2):
+        res = weekly(wd)
+        assert res.exit_code == 0, res.output
+        assert said in res.output.splitlines()
+        assert sick_unexcused(wd) == (0, 1)
+    monkeypatch.undo()
+    res = weekly(wd)
+    assert res.exit_code == 0 and "重建" in res.output
+    assert sick_unexcused(wd) == (1, 3)
 
 
 def test_a_copy_of_a_file_already_in_the_inbox_is_no_new_arrival(tmp_path):
@@ -178,6 +204,10 @@ def bad_week_folder(tmp_path: Path) -> Path:
     assert class_row(wd, "2026-W48")["旷课人次"] == "未报"
     assert weekly(wd).exit_code == 0
     assert sick_unexcused(wd) == (1, 5)
+    # the real file's 5 rows are neither stored nor input errors now: they are superseded (and said so)
+    assert accounting(wd / "kc.sqlite")["三年级1班第12周.xlsx"] == (5, 0, 0)
+    assert superseded(wd / "kc.sqlite")["三年级1班第12周.xlsx"] == 5
+    assert accounting(wd / "kc.sqlite")["三年级1班第13周.xlsx"] == (5, 5, 0)
     return wd
 
 

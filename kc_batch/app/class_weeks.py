@@ -38,9 +38,9 @@ class Settling:
 
 
 def settle(store: Store, s: Settling) -> list[str]:
-    """Give every class-week touched by this import (held by an arriving file, or held now by a file
-    that left) to its newest sheet in the inbox; → the Chinese lines saying what replaced what."""
-    touched = store.claims_of(s.arrived) | store.held_by(s.left)
+    """Give every class-week touched by this import (held by an arriving file, held now by a file that
+    left, or left unsettled by a file that could not be read again) to its newest sheet in the inbox; → the Chinese lines saying what replaced what."""
+    touched = store.class_weeks_of(s.arrived) | store.class_weeks_of(s.left, held=True) | store.unsettled_class_weeks()
     plan = []
     for cw in touched:
         claimants = store.class_week_claimants(*cw)
@@ -69,7 +69,9 @@ def rebuild(store: Store, s: Settling, cw: ClassWeek, fid: int, sheet: str, hold
     file come from this run's reading; a known file is read again from the inbox (if it cannot be,
     the class-week keeps what it has)."""
     rows = s.new_rows[(fid, sheet)][cw] if (fid, sheet) in s.new_rows else s.reread(fid, sheet, cw)
-    if rows is None:
+    if rows is None:  # said again each run until it can be read
+        s.lines.append(f"{_label(cw)} 的周查表应按收件箱中的 {s.names.get(fid)} / {sheet} 重新读取，但该文件现在无法读取"
+                       "（可能正被其他程序占用），本次暂用原有考勤；请关闭该文件后重新运行")
         return
     grade, class_no, week = cw
     store.replace_class_week(grade, class_no, week, fid, sheet)

@@ -153,7 +153,8 @@ def apply(store: Store, result: ImportResult, reread=None) -> None:
     12). `reread(path, week)` reads a known file again (→ (hash, ParsedFile); class_weeks.py)."""
     present = set(result.present_file_ids)
     stored = store.inbox_file_ids()
-    if not result.new_files and (present == stored or (not result.complete and present <= stored)):
+    if not result.new_files and (present == stored or (not result.complete and present <= stored)) \
+            and not store.unsettled_class_weeks():
         return
     store.backup()
     store.begin()
