@@ -13,8 +13,8 @@ class-weeks they hold (Store.add_claim). `rebuild` is the one place where a clas
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.store import Store
