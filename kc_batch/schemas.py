@@ -206,7 +206,7 @@ AGGREGATE_GROUPS = {
     "疑似辍学": "辍学情况", "当前辍学": "辍学情况", "累计辍学": "辍学情况",
     "年辍学率": "比率", "可能辍学率": "比率", "巩固率": "比率",
 }
-AGGREGATE_SUMMARY_COLUMNS = ([Column("单位")] + [Column(c, "int", group=AGGREGATE_GROUPS.get(c)) for c in MONTHLY_COUNT_COLUMNS]
+AGGREGATE_SUMMARY_COLUMNS = ([Column("单位"), Column("所属乡镇"), Column("学段")] + [Column(c, "int", group=AGGREGATE_GROUPS.get(c)) for c in MONTHLY_COUNT_COLUMNS]
                              + [Column(c, "percent", group=AGGREGATE_GROUPS.get(c)) for c in MONTHLY_RATE_COLUMNS])
 
 

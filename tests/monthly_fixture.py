@@ -99,7 +99,8 @@ def _list_rows(records: list[dict], headers: list[str]) -> list[list]:
 
 
 def write_monthly_workbook(path: Path, unit: str, month: str, grade_rows: dict[str, list], dropouts=(), suspects=(),
-                           flows=(), indicators=(), period: str | None = None) -> Path:
+                           flows=(), indicators=(), period: str | None = None,
+                           report_date: dt.date = dt.date(2026, 11, 20)) -> Path:
     """The §9.2 workbook as `kc monthly` writes it. grade_rows: label → 23 values, 合计 last."""
     period = period or period_text(month)
     labels = [label for label in grade_rows if label != "合计"]
@@ -124,7 +125,7 @@ def write_monthly_workbook(path: Path, unit: str, month: str, grade_rows: dict[s
               [Column("范围"), Column("指标"), Column("公式"), Column("分子", "num"), Column("分母", "num"),
                Column("数值", "percent"), Column("口径")], [list(r) for r in indicators], period=period),
     ]
-    meta = ReportMeta(unit, "张校长", "李老师", "0775-1234567", dt.date(2026, 11, 20))
+    meta = ReportMeta(unit, "张校长", "李老师", "0775-1234567", report_date)
     return write_workbook(Path(path), sheets, meta)
 
 

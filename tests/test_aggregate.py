@@ -196,7 +196,16 @@ def test_four_workbooks_aggregate_to_hand_figures(county):
     outcome = run_aggregate(county, MONTH)
     assert outcome.outputs == [output_path(county)]
     rows = summary_rows(county)
-    assert list(rows) == ["杉树完小", "松林小学", "红星初中", "青山小学", "合计"]  # [[units]] order, 合计 last
+    # [[units]] order, then the 学段 subtotals, 合计 last (§21.4)
+    assert list(rows) == ["杉树完小", "松林小学", "红星初中", "青山小学", "小学小计", "初中小计", "合计"]
+    assert [rows[u]["学段"] for u in list(rows)[:6]] == ["小学", "小学", "初中", "小学", "小学", "初中"]
+    # 小学小计 = 杉树 + 松林 + 青山: 学年初 78 + 50 + 30 = 158, 当前辍学 1, 疑似 1 + 2 + 1 = 4,
+    # 巩固 (77 + 49 + 30) / (78 + 50 + 30); 初中小计 = 红星初中 alone
+    primary, junior = rows["小学小计"], rows["初中小计"]
+    assert (primary["学年初在校生"], primary["当前辍学"], primary["疑似辍学"]) == (158, 1, 4)
+    assert primary["年辍学率"] == pytest.approx(1 / 158) and primary["可能辍学率"] == pytest.approx(5 / 158)
+    assert primary["巩固率"] == pytest.approx(156 / 158)
+    assert (junior["学年初在校生"], junior["年辍学率"], junior["巩固率"]) == (100, pytest.approx(0.02), pytest.approx(96 / 98))
     total = rows["合计"]
     for column, value in TOTAL.items():
         assert total[column] == value, column
@@ -315,8 +324,16 @@ def test_township_to_county_equals_schools_to_county(tmp_path, county):
         shutil.copy(output_path(town), top / "inbox")
     run_aggregate(top, MONTH)
     rows = summary_rows(top)
-    assert list(rows) == ["城关镇", "河口乡", "合计"]
-    assert rows["城关镇"]["学年初在校生"] == 78 + 50 and rows["河口乡"]["学年初在校生"] == 100 + 30
+    # §21.4: each township's schools, then its 乡镇小计; the 学段 subtotals; 合计 = Σ the school rows
+    assert list(rows) == ["杉树完小", "松林小学", "城关镇小计", "红星初中", "青山小学", "河口乡小计", "小学小计", "初中小计",
+                          "合计"]
+    assert [rows[u]["所属乡镇"] for u in ("杉树完小", "松林小学", "红星初中", "青山小学")] == ["城关镇", "城关镇", "河口乡",
+                                                                                    "河口乡"]
+    assert [rows[u]["学段"] for u in ("杉树完小", "红星初中", "青山小学")] == ["小学", "初中", "小学"]
+    assert rows["城关镇小计"]["学年初在校生"] == 78 + 50 and rows["河口乡小计"]["学年初在校生"] == 100 + 30
+    assert rows["城关镇小计"]["巩固率"] == pytest.approx((77 + 49) / (78 + 50))   # Σ分子 ÷ Σ分母 of the township
+    assert rows["小学小计"]["学年初在校生"] == 158 and rows["初中小计"]["年辍学率"] == pytest.approx(0.02)
+    assert rows["红星初中"]["巩固率"] == pytest.approx(96 / 98)   # from the township's 指标说明 row of the school
     via_towns = rows["合计"]
     for column, value in TOTAL.items():
         assert via_towns[column] == value == direct[column], column
@@ -450,7 +467,7 @@ def test_three_schools_monthly_then_county_aggregate(tmp_path):
     rows = {r["单位"]: r for r in read_sheet(path, "汇总表", "学年初在校生")}
     # 甲: 4 at 学年初, 甲三 转出 (已接收), 甲四 辍学 → 2; 乙: 2 + 甲三 转入 → 3; 丙: 2 + 乙二 转入 − 丙二 转出 → 2
     expect = {"甲小学": (4, 4, 0, 1, 1, 2, 0, 1), "乙小学": (2, 2, 1, 0, 0, 3, 1, 0), "丙小学": (2, 2, 1, 1, 0, 2, 1, 0),
-              "合计": (8, 8, 2, 2, 1, 7, 2, 1)}
+              "小学小计": (8, 8, 2, 2, 1, 7, 2, 1), "合计": (8, 8, 2, 2, 1, 7, 2, 1)}
     fields = ["学年初在校生", "上月末在校生", "本月转入", "本月转出", "本月辍学", "本月末在校生", "疑似辍学", "当前辍学"]
     assert {u: tuple(r[f] for f in fields) for u, r in rows.items()} == expect
     # 巩固基数: 甲 4 − 甲三 (已接收) = 3, 在读 2; 乙 2 + 甲三 = 3, 在读 3; 丙 2 + 乙二 = 3 (丙二 overdue stays), 在读 2

@@ -78,8 +78,11 @@ def test_form_block_does_not_confuse_the_aggregate_reader(school, tmp_path):
     assert res.exit_code == 0, res.output
     out = county / "out" / "2026-11" / "控辍保学月报汇总_示例县教育局_2026-11.xlsx"
     summary = agg.read_sheet(out, "汇总表", "学年初在校生")
-    assert [r["单位"] for r in summary] == [UNIT, "合计"]
-    assert summary[0]["学年初在校生"] == 600          # sample_data/README.md
+    # a 九年一贯制 school: a 小学 and an 初中 row (§21.4), the 学段 subtotals, 合计
+    assert [(r["单位"], r["学段"]) for r in summary] == [(UNIT, "小学"), (UNIT, "初中"), ("小学小计", "小学"),
+                                                       ("初中小计", "初中"), ("合计", None)]
+    assert summary[-1]["学年初在校生"] == 600          # sample_data/README.md
+    assert summary[0]["学年初在校生"] + summary[1]["学年初在校生"] == 600
     problems = agg.read_sheet(out, "报表校验", "单位")
     assert not [p for p in problems if p.get("单位") == UNIT], problems
 

@@ -51,7 +51,8 @@ def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
     period = next((line.split("统计时段：", 1)[1].split()[0] for line in table.context if "统计时段：" in line), "")
     over = []
     for row in table.rows + list(table.subtotals.values()) + [table.total]:
-        over += [text for _, text in rate_breaches(row.label, _stage_of(row.label, cfg), row.values["年辍学率"],
+        label = f"{row.label}（{row.stage}）" if row.stage and row.label not in STAGE_LABELS else row.label
+        over += [text for _, text in rate_breaches(label, row.stage or _stage_of(row.label, cfg), row.values["年辍学率"],
                                                     row.values["巩固率"], cfg.policy)]
     total = table.total.values
     return ReportSummary(
@@ -62,6 +63,7 @@ def summary_from_workbook(path: Path, cfg: Config, month: str) -> ReportSummary:
         clerk=cfg.unit.clerk, phone=cfg.unit.phone)
 
 
+STAGE_LABELS = ("小学小计", "初中小计")
 KEY_FIGURES = ("enrolled_start", "enrolled_now", "dropouts_now", "suspected")
 
 

@@ -39,6 +39,7 @@ from kc_batch.schemas import SUSPECT_DATE
 
 TOTAL = "合计"
 STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
+STAGE_COLUMN, GROUP_COLUMN, GROUP_SUFFIX = "学段", "所属乡镇", "小计"   # 汇总表 columns and 乡镇小计 rows (§21.4)
 STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
 # §15.3 added 本月毕业; a workbook written before it (or re-typed from an older form) has no such
 # column: it is read as 0 there
@@ -82,6 +83,8 @@ class TableRow:
     label: str
     excel_row: int                      # as Excel shows it (1-based)
     values: dict[str, float | None]     # leaf → number; counts are 0 when blank
+    stage: str = ""                     # a 汇总表 row's 学段 (小学 / 初中, §21.4); '' when not given
+    group: str = ""                     # a 汇总表 row's 所属乡镇 (§21.4); '' for a unit reporting directly
 
 
 @dataclass
@@ -93,6 +96,7 @@ class MainTable:
     subtotals: dict[str, TableRow]      # 小学小计 / 初中小计
     total: TableRow | None
     context: list[str]                  # the text lines above the header
+    groups: list[TableRow] = field(default_factory=list)   # a county 汇总表's “<乡镇>小计” rows (§21.4)
 
 
 @dataclass
@@ -222,15 +226,36 @@ def read_main_table(sheet: RawSheet) -> tuple[MainTable | None, list[tuple[str, 
         values = [row[c] if c < len(row) else None for c in columns.values()]
         if not label or all(not cell_text(v) for v in values):
             continue  # blank rows, a 零报告/empty-text line, notes
-        table_row = TableRow(label, r + 1, _row_values(row, columns, r + 1, bad))
+        table_row = TableRow(label, r + 1, _row_values(row, columns, r + 1, bad),
+                             _text_at(row, labels.get(STAGE_COLUMN)), _text_at(row, labels.get(GROUP_COLUMN)))
         if label in (TOTAL, "总计"):
             table.total = table_row
             break
         if label in STAGE_ROWS:
             table.subtotals[label] = table_row
+        elif kind == "aggregate" and label.endswith(GROUP_SUFFIX):
+            table.groups.append(table_row)
         elif kind == "aggregate" or parse_grade(label) is not None:
             table.rows.append(table_row)
     return table, bad
+
+
+def _text_at(row: list, col: int | None) -> str:
+    return norm_header(row[col]) if col is not None and col < len(row) else ""
+
+
+def row_indicator(indicators: dict, row: TableRow, name: str) -> "Indicator | None":
+    """The 指标说明 row of a 汇总表 row: its 学段 scope “<单位>（<学段>）” (a unit split by 学段, §21.4),
+    else the unit's own scope."""
+    if row.stage:
+        found = indicators.get((unit_key(stage_scope(row.label, row.stage)), name))
+        if found is not None:
+            return found
+    return indicators.get((unit_key(row.label), name))
+
+
+def stage_scope(unit: str, stage: str) -> str:
+    return f"{unit}（{stage}）"
 
 
 def _row_values(row: list, columns: dict[str, int], excel_row: int, bad: list) -> dict[str, float | None]:

@@ -11,13 +11,15 @@ for every count column; the balance 上月末 + 新生入学 + 转入 + 复学 +
 口径, against 分子 ÷ 分母 of its 指标说明 row. A count cell that is not a number counts as 0 and is named.
 A blank count cell is 0; a rate cell left blank where a rate can be computed is named.
 
-Figures (§13.16). A unit's 汇总表 row is its 合计 row. Its rates are 分子 ÷ 分母 of its 指标说明 合计
+Figures (§13.16, §21.4). A unit's line is its 合计 row; its rates are 分子 ÷ 分母 of its 指标说明 合计
 rows; without them 年辍学率 and 可能辍学率 come from the counts (default 口径) and 巩固率 is copied
 from the workbook. The 合计 row's rates are Σ分子 ÷ Σ分母 over the units, never averages; when a unit
-gives no 巩固率 分子/分母 the 合计 巩固率 is left empty and a note names the units. The same sums are
-made per 学段 (小学小计 / 初中小计 of the units' 指标说明, else of their 月报表, else the 合计 of a unit
-whose grades all lie in one 学段) for the rate limits of §8 and written into our own 指标说明 (范围 =
-each unit, 小学小计, 初中小计, 合计) so that one level up can read it.
+gives no 巩固率 分子/分母 the 合计 巩固率 is left empty and a note names the units. The 汇总表 rows
+(one per unit and 学段, a township's units under its 乡镇小计) are made by reconcile/aggregate_rows.py;
+小学小计 / 初中小计 are Σ over the unit rows of that 学段, checked against the 学段's limit (§8) and
+written into our own 指标说明 (范围 = each row, 乡镇小计, 小学小计, 初中小计, 合计) so that one level
+up can read it. A received 汇总表 is checked the same way at every level: 合计 = Σ unit rows, 小学小计 /
+初中小计 = Σ the unit rows of their 学段, each 乡镇小计 = Σ the rows naming that township in 所属乡镇.
 
 跨校核对 is in kc_batch/reconcile/cross_check.py.
 """
@@ -31,31 +33,22 @@ from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
-                                 Indicator, MainTable, Problem, TableRow, _cn_date, cell_name, unit_key)
+                                 GROUP_SUFFIX, Indicator, MainTable, Problem, TableRow, _cn_date, cell_name,
+                                 row_indicator, unit_key)
 from kc_batch.rules.timeliness import LATE, ON_TIME, STATE_COLUMN, monthly_due, report_states
 from kc_batch.rules.rates import (DEFAULT_FORMULAS, Rate, basis_of, count_rates, dropout_over_limit,  # noqa: F401
                                   rate_breaches, ratio, retention_under_target, sum_rates)
 from kc_batch.read.values import cell_text, parse_grade
+from kc_batch.reconcile.aggregate_rows import (STAGE_OF_GRADE, TOWNSHIP, UNIT, SummaryRow, UnitLine,  # noqa: F401
+                                               book_rows, unit_line)
 from kc_batch.reconcile.ledger_counts import ledger_lines
 from kc_batch.reconcile.cross_check import CrossRow, cross_check
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 
-STAGE_OF_GRADE = {g: ("小学" if g <= 6 else "初中") for g in range(1, 10)}
 # §5.3, from the one event-type table, in the 月报表's column order
 INCREASES = [c for c in COUNT_COLUMNS if c in MONTHLY_INCREASES]
 DECREASES = [c for c in COUNT_COLUMNS if c in MONTHLY_DECREASES]
 RATE_TOLERANCE = 0.00005
-
-
-@dataclass
-class UnitLine:
-    """One row of 汇总表."""
-    unit: str
-    book: Book
-    counts: dict[str, float]
-    rates: dict[str, Rate | None]
-    reported_rates: dict[str, float | None]
-    stages: dict[str, dict[str, Rate | None]]
 
 
 @dataclass
@@ -93,6 +86,8 @@ class AggregateResult:
     skipped: list[str] = field(default_factory=list)
     ledger: list = field(default_factory=list)   # LedgerLine per unit (§20 台账 counts), then 合计
     states: list = field(default_factory=list)          # rules.timeliness.ReportState: 按时/逾期/未报 (§21.2)
+    rows: list[SummaryRow] = field(default_factory=list)   # 汇总表 rows: each unit's 学段, 乡镇小计 (§21.4)
+    stage_counts: dict[str, dict[str, float]] = field(default_factory=dict)   # 小学小计 / 初中小计 counts
 
     @property
     def period_text(self) -> str:
@@ -141,8 +136,16 @@ def check_book(book: Book) -> list[Problem]:
     else:
         _check_sum(t.total, t.rows, f"合计行“{{leaf}}”不等于{what}之和", add)
     for label, sub in t.subtotals.items():
-        members = [r for r in t.rows if STAGE_OF_GRADE.get(parse_grade(r.label)) == STAGE_ROWS[label]]
-        _check_sum(sub, members, f"{label}“{{leaf}}”不等于本学段各年级之和", add)
+        if t.kind == "monthly":
+            members = [r for r in t.rows if STAGE_OF_GRADE.get(parse_grade(r.label)) == STAGE_ROWS[label]]
+            _check_sum(sub, members, f"{label}“{{leaf}}”不等于本学段各年级之和", add)
+        elif all(r.stage for r in t.rows):   # a 汇总表 with its 学段 column (§21.4)
+            members = [r for r in t.rows if r.stage == STAGE_ROWS[label]]
+            _check_sum(sub, members, f"{label}“{{leaf}}”不等于本学段各单位之和", add)
+    for group in t.groups:                    # a county 汇总表's 乡镇小计 rows (§21.4)
+        town = group.label.removesuffix(GROUP_SUFFIX)
+        members = [r for r in t.rows if unit_key(r.group) == unit_key(town)]
+        _check_sum(group, members, f"{group.label}“{{leaf}}”不等于本乡镇各单位之和", add)
     for row in _all_rows(t):
         _check_balance(row, add)
         _check_rates(row, book.indicators, add)
@@ -150,7 +153,7 @@ def check_book(book: Book) -> list[Problem]:
 
 
 def _all_rows(t: MainTable) -> list[TableRow]:
-    return t.rows + list(t.subtotals.values()) + ([t.total] if t.total else [])
+    return t.rows + t.groups + list(t.subtotals.values()) + ([t.total] if t.total else [])
 
 
 def _check_sum(target: TableRow, members: list[TableRow], issue: str, add) -> None:
@@ -175,7 +178,7 @@ def _short(columns: list[str]) -> str:
 
 def _check_rates(row: TableRow, indicators: dict, add) -> None:
     for name in RATE_COLUMNS:
-        indicator = indicators.get((unit_key(row.label), name))
+        indicator = row_indicator(indicators, row, name)
         expected, source = _expected_rate(row, name, indicator)
         if expected is None:
             continue
@@ -194,51 +197,6 @@ def _expected_rate(row: TableRow, name: str, indicator: Indicator | None) -> tup
     if indicator is not None and indicator.numerator is not None and indicator.denominator is not None:
         return ratio(indicator.numerator, indicator.denominator), "指标说明中的分子÷分母"
     return None, ""
-
-
-# ---------------------------------------------------------------- figures
-
-
-def unit_line(book: Book) -> UnitLine:
-    t = book.table
-    total = t.total or TableRow(TOTAL, 0, {**{leaf: sum(r.values[leaf] for r in t.rows) for leaf in COUNT_COLUMNS},
-                                           **{name: None for name in RATE_COLUMNS}})
-    counts = {leaf: total.values[leaf] for leaf in COUNT_COLUMNS}
-    rates = _rate_parts(counts, book.indicators, TOTAL)
-    return UnitLine(book.unit, book, counts, rates, {n: total.values[n] for n in RATE_COLUMNS}, _stage_parts(book))
-
-
-def _rate_parts(counts: dict, indicators: dict, scope: str) -> dict[str, Rate | None]:
-    """Σ-able numerator/denominator of each rate: from 指标说明, else from the counts (§13.16)."""
-    from_counts = count_rates(counts) if counts is not None else {}
-    parts: dict[str, Rate | None] = {}
-    for name in RATE_COLUMNS:
-        ind = indicators.get((unit_key(scope), name))
-        if ind is not None and ind.numerator is not None and ind.denominator is not None:
-            parts[name] = Rate(ind.numerator, ind.denominator, ind.formula, ind.basis, ind.code)
-        else:
-            parts[name] = from_counts.get(name)
-    return parts
-
-
-def _stage_parts(book: Book) -> dict[str, dict[str, Rate | None]]:
-    """Rate parts per 学段: 指标说明 小计 rows, else 月报表 小计 rows, else a one-学段 unit's 合计."""
-    t = book.table
-    out: dict[str, dict[str, Rate | None]] = {}
-    grade_stages = {STAGE_OF_GRADE.get(parse_grade(r.label)) for r in t.rows} if t.kind == "monthly" else set()
-    for label, stage in STAGE_ROWS.items():
-        subtotal = t.subtotals.get(label)
-        if any((label, name) in book.indicators for name in RATE_COLUMNS):
-            out[stage] = _rate_parts(_counts_of(subtotal), book.indicators, label)
-        elif subtotal is not None:
-            out[stage] = _rate_parts(_counts_of(subtotal), {}, label)
-        elif grade_stages == {stage} and t.total is not None:
-            out[stage] = _rate_parts(_counts_of(t.total), book.indicators, TOTAL)
-    return out
-
-
-def _counts_of(row: TableRow | None) -> dict[str, float] | None:
-    return {leaf: row.values[leaf] for leaf in COUNT_COLUMNS} if row is not None else None
 
 
 sum_parts = sum_rates
@@ -260,11 +218,9 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
     lines = [unit_line(b) for b in counted]
     total_counts = {leaf: sum(l.counts[leaf] for l in lines) for leaf in COUNT_COLUMNS}
     total_rates = {n: sum_parts([l.rates[n] for l in lines]) for n in RATE_COLUMNS}
-    stage_rates = {}
-    for stage in ("小学", "初中"):
-        having = [l.stages[stage] for l in lines if stage in l.stages]
-        if having:
-            stage_rates[stage] = {n: sum_parts([h[n] for h in having]) for n in RATE_COLUMNS}
+    stages_of = {unit_key(u.name): list(u.stages) for u in cfg.units}
+    rows = [row for l in lines for row in book_rows(l, stages_of.get(unit_key(l.unit), []))]
+    stage_counts, stage_rates = stage_sums(rows)
     missing = missing_units(cfg, counted)
     notes = _notes(lines)
     file_order = {b.rel: i for i, b in enumerate(sorted(books, key=lambda b: b.rel))}
@@ -274,7 +230,19 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
                            _merged(counted, "flows"), missing,
                            cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes,
                            ledger=ledger_lines(lines),
-                           states=report_states(cfg, counted, monthly_due(month, cfg.policy.monthly_due_day)))
+                           states=report_states(cfg, counted, monthly_due(month, cfg.policy.monthly_due_day)),
+                           rows=rows, stage_counts=stage_counts)
+
+
+def stage_sums(rows: list[SummaryRow]) -> tuple[dict, dict]:
+    """小学小计 / 初中小计 of the unit rows: Σ counts and Σ分子 ÷ Σ分母 (§13.16, §21.4)."""
+    counts, rates = {}, {}
+    for stage in ("小学", "初中"):
+        having = [r for r in rows if r.kind == UNIT and r.stage == stage]
+        if having:
+            counts[stage] = {leaf: sum(r.counts[leaf] for r in having) for leaf in COUNT_COLUMNS}
+            rates[stage] = {n: sum_parts([r.rates[n] for r in having]) for n in RATE_COLUMNS}
+    return counts, rates
 
 
 def missing_units(cfg: Config, counted: list[Book]) -> list[MissingUnit]:
@@ -367,7 +335,7 @@ def limit_breaches(res: AggregateResult, cfg: Config) -> list[str]:
         out += [text for name, text in rate_breaches(stage, stage, _value(parts["年辍学率"]), None, cfg.policy)]
     out += [text for name, text in rate_breaches("", None, None, _value(res.total_rates["巩固率"]), cfg.policy)]
     target = cfg.policy.retention_rate_target
-    over = [f"{l.unit}（{v:.2%}）" for l, v in unit_dropout_breaches(res, cfg)]
+    over = [f"{r.unit}（{r.stage} {v:.2%}）" for r, v in unit_dropout_breaches(res, cfg)]
     if over:
         out.append("年辍学率超过控制线的单位：" + "、".join(over))
     under = [f"{l.unit}（{l.rates['巩固率'].value:.2%}）" for l in res.lines
@@ -377,17 +345,13 @@ def limit_breaches(res: AggregateResult, cfg: Config) -> list[str]:
     return out
 
 
-def unit_dropout_breaches(res: AggregateResult, cfg: Config) -> list[tuple[UnitLine, float]]:
-    """Units over the 年辍学率 limit of a 学段 they have (each 学段 judged on its own figures)."""
+def unit_dropout_breaches(res: AggregateResult, cfg: Config) -> list[tuple[SummaryRow, float]]:
+    """Unit rows over the 年辍学率 limit of their 学段 (each 学段 of a unit judged on its own figures, §21.4)."""
     out = []
-    for line in res.lines:
-        worst = None
-        for stage, parts in line.stages.items():
-            value = _value(parts["年辍学率"])
-            if dropout_over_limit(stage, value, cfg.policy) is not None:
-                worst = max(worst or 0.0, value)
-        if worst is not None:
-            out.append((line, worst))
+    for row in res.rows:
+        value = row.rate("年辍学率")
+        if row.kind == UNIT and dropout_over_limit(row.stage, value, cfg.policy) is not None:
+            out.append((row, value))
     return out
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kc_batch.reconcile.aggregate import AggregateResult, UnitLine, unit_dropout_breaches
+from kc_batch.reconcile.aggregate import TOWNSHIP, UNIT, AggregateResult, SummaryRow, unit_dropout_breaches
 from kc_batch.rules.timeliness import ReportState
-from kc_batch.rules.rates import DEFAULT_FORMULAS, Rate, common_code, retention_under_target
+from kc_batch.rules.rates import DEFAULT_FORMULAS, Rate, common_code, dropout_over_limit, retention_under_target
 from kc_batch.config import Config
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
-from kc_batch.read.books import LEDGER_SUMMARY_SHEET
+from kc_batch.read.books import GROUP_SUFFIX, LEDGER_SUMMARY_SHEET, stage_scope
 from kc_batch.reconcile.ledger_counts import LEDGER_COLUMNS, units_without_classes
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
 from kc_batch.schemas import (AGGREGATE_DROPOUT_FIELDS, AGGREGATE_FLOW_FIELDS, AGGREGATE_GROUPS, AGGREGATE_INDICATOR_COLUMNS,
@@ -25,6 +25,7 @@ GROUPS = AGGREGATE_GROUPS
 SUMMARY_COLUMNS = AGGREGATE_SUMMARY_COLUMNS
 LIST_FIELDS, SUSPECT_FIELDS, FLOW_FIELDS = AGGREGATE_DROPOUT_FIELDS, AGGREGATE_SUSPECT_FIELDS, AGGREGATE_FLOW_FIELDS
 INDICATOR_COLUMNS = AGGREGATE_INDICATOR_COLUMNS
+LEAD = 3   # 单位, 所属乡镇, 学段 before the counts (§21.4)
 TOTAL_FORMULA = "Σ各单位分子 ÷ Σ各单位分母（{}）"
 
 
@@ -36,32 +37,51 @@ def _value(part: Rate | None):
     return part.value if part is not None else None
 
 
-def _line_rate(line: UnitLine, name: str):
-    part = line.rates[name]
-    return part.value if part is not None else line.reported_rates[name]
+def _unit_label(row: SummaryRow) -> str:
+    return f"{row.unit}{GROUP_SUFFIX}" if row.kind == TOWNSHIP else row.unit
+
+
+def _values(label: str, township: str, stage: str, counts: dict, rate) -> list:
+    return [label, township or None, stage or None, *[counts[c] for c in COUNT_COLUMNS], *[rate(n) for n in RATE_COLUMNS]]
 
 
 def summary_sheet(res: AggregateResult, cfg: Config) -> Sheet:
-    rows, highlight = [], set()
-    over = {id(line) for line, _ in unit_dropout_breaches(res, cfg)}
-    dropout_col = 1 + len(COUNT_COLUMNS) + RATE_COLUMNS.index("年辍学率")
-    retention_col = 1 + len(COUNT_COLUMNS) + RATE_COLUMNS.index("巩固率")
-    for index, line in enumerate(res.lines):
-        retention = _line_rate(line, "巩固率")
-        rows.append([line.unit, *[line.counts[c] for c in COUNT_COLUMNS], *[_line_rate(line, n) for n in RATE_COLUMNS]])
-        if id(line) in over:
+    """汇总表 (§9.3, §21.4): a row per unit and 学段 (a 九年一贯制 school gives a 小学 and an 初中 row), a
+    township's units under its 乡镇小计 row, then 小学小计 / 初中小计 and 合计; every rate Σ分子 ÷ Σ分母 and
+    highlighted against its own 学段's limit."""
+    rows, highlight, subtotals = [], set(), set()
+    over = {id(row) for row, _ in unit_dropout_breaches(res, cfg)}
+    dropout_col = LEAD + len(COUNT_COLUMNS) + RATE_COLUMNS.index("年辍学率")
+    retention_col = LEAD + len(COUNT_COLUMNS) + RATE_COLUMNS.index("巩固率")
+    for row in res.rows:
+        index = len(rows)
+        township = row.township if row.kind == UNIT else ""
+        rows.append(_values(_unit_label(row), township, row.stage, row.counts, row.rate))
+        if row.kind == TOWNSHIP:
+            subtotals.add(index)
+        if id(row) in over:
             highlight.add((index, dropout_col))
-        if retention_under_target(retention, cfg.policy):
+        if retention_under_target(row.rate("巩固率"), cfg.policy):
             highlight.add((index, retention_col))
-    total_retention = _value(res.total_rates["巩固率"])
-    if retention_under_target(total_retention, cfg.policy):
+    for stage, counts in res.stage_counts.items():
+        parts = res.stage_rates[stage]
+        index = len(rows)
+        subtotals.add(index)
+        rows.append(_values(f"{stage}小计", "", stage, counts, lambda n: _value(parts[n])))
+        if dropout_over_limit(stage, _value(parts["年辍学率"]), cfg.policy) is not None:
+            highlight.add((index, dropout_col))
+        if retention_under_target(_value(parts["巩固率"]), cfg.policy):
+            highlight.add((index, retention_col))
+    if retention_under_target(_value(res.total_rates["巩固率"]), cfg.policy):
         highlight.add((-1, retention_col))
-    total = ["合计", *[res.total_counts[c] for c in COUNT_COLUMNS], *[_value(res.total_rates[n]) for n in RATE_COLUMNS]]
-    notes = [f"已报单位 {len(res.lines)} 个，未报单位 {len(res.missing)} 个（见“未报单位”）。各单位一行取其月报表的合计行；"
-             "合计行的比率由各单位的分子、分母分别相加后重新计算（Σ分子 ÷ Σ分母），不是各单位比率的平均，"
-             "分子、分母见“指标说明”。"] + res.notes
+    total = _values("合计", "", "", res.total_counts, lambda n: _value(res.total_rates[n]))
+    notes = [f"已报单位 {len(res.lines)} 个，未报单位 {len(res.missing)} 个（见“未报单位”）。各单位按学段一行（九年一贯制学校分小学、"
+             "初中两行，各自对照本学段的控制线），取其月报表的学段小计（只有一个学段的取合计行）；乡镇报来的汇总按学校逐行列出，"
+             "其下为该乡镇小计；小学小计、初中小计为本学段各单位之和，合计为各单位之和。所有比率由分子、分母分别相加后重新计算"
+             "（Σ分子 ÷ Σ分母），不是比率的平均，分子、分母见“指标说明”。"] + res.notes
     return Sheet("汇总表", f"{res.unit_name}控辍保学月报汇总表", SUMMARY_COLUMNS, rows, total_row=total,
-                 highlight=highlight, period=res.period_text, notes=notes, empty_text="本月没有收到任何单位的月报")
+                 subtotal_rows=subtotals, highlight=highlight, period=res.period_text, notes=notes,
+                 empty_text="本月没有收到任何单位的月报")
 
 
 def _list_rows(records: list[dict], fields: list[tuple[str, str]]) -> list[list]:
@@ -160,8 +180,11 @@ def _common_basis(res: AggregateResult, name: str) -> str:
 
 def indicator_sheet(res: AggregateResult) -> Sheet:
     rows = []
-    for line in res.lines:
-        rows += _indicator_rows(line.unit, line.rates, total=False)
+    split = {(r.unit, r.township) for r in res.rows if r.kind == UNIT and r.stage
+             and sum(1 for o in res.rows if o.kind == UNIT and (o.unit, o.township) == (r.unit, r.township)) > 1}
+    for row in res.rows:
+        scope = stage_scope(row.unit, row.stage) if (row.unit, row.township) in split else _unit_label(row)
+        rows += _indicator_rows(scope, row.rates, total=False)
     for stage, parts in res.stage_rates.items():
         rows += _indicator_rows(f"{stage}小计", _with_basis(res, parts), total=True)
     rows += _indicator_rows("合计", _with_basis(res, res.total_rates), total=True)
