@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import email
 import hashlib
+import io
 import json
 import os
 import re
@@ -59,6 +60,16 @@ def package_digests(path: Path) -> dict:
         return {n: hashlib.sha1(z.read(n)).hexdigest() for n in sorted(z.namelist()) if not n.startswith("docProps/")}
 
 
+def _attachment_digest(payload: bytes):
+    """An attached workbook as the digests of its package parts (its zip bytes vary with the creation
+    time in docProps/); any other attachment by its length."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as z:
+            return {n: hashlib.sha1(z.read(n)).hexdigest() for n in sorted(z.namelist()) if not n.startswith("docProps/")}
+    except zipfile.BadZipFile:
+        return len(payload)
+
+
 def dump_outputs(folder: Path) -> dict:
     found = {}
     for path in sorted(folder.rglob("*.xlsx")):
@@ -79,7 +90,8 @@ def dump_outputs(folder: Path) -> dict:
             payload = part.get_payload(decode=True) or b""
             name = part.get_filename()
             parts.append([part.get_content_type(), name,
-                          payload.decode("utf-8", "replace") if part.get_content_maintype() == "text" else len(payload)])
+                          payload.decode("utf-8", "replace") if part.get_content_maintype() == "text" else
+                          _attachment_digest(payload)])
         found[str(path.relative_to(folder))] = {"headers": headers, "parts": parts}
     return found
 
