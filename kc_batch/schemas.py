@@ -176,6 +176,8 @@ FLOW_COLUMNS = [Column("学籍号"), Column("姓名"), Column("年级"), Column(
 INDICATOR_COLUMNS = [Column("范围"), Column("指标"), Column("公式", width=36), Column("分子", "num"),
                      Column("分母", "num"), Column("数值", "percent"), Column("口径", width=30),
                      Column("口径代码")]  # §13.16 + the structured 口径 that kc aggregate reads (rules.rates.Basis)
+# §22.1 the cohort block of 指标说明: one 指标 per 口径 (rules.rates_cohort), read back by kc aggregate
+COHORT_INDICATORS = ("届巩固率（逐生追踪）", "届巩固率（UIS估计）", "届巩固率（届别统计）")
 CHART_DATA_COLUMNS = [Column("周次"), Column("应出勤人次", "num"), Column("实出勤人次", "num"),
                       Column("出勤率", "percent")]
 
