@@ -296,6 +296,24 @@ def _as_strs(v, key):
     return list(v) if isinstance(v, list) and all(isinstance(x, str) for x in v) else _BAD
 
 
+def _as_monthdays(v, key):
+    """["03-15", "09-25"] → [(3, 15), (9, 25)] (a day of the year without the year, §16 term_report_due)."""
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        return _BAD
+    out = []
+    for x in v:
+        m = re.fullmatch(r"\s*(\d{1,2})-(\d{1,2})\s*", x)
+        if not m:
+            return _BAD
+        month, day = int(m.group(1)), int(m.group(2))
+        try:
+            dt.date(2028, month, day)   # a leap year: 02-29 is a day of some years
+        except ValueError:
+            return _BAD
+        out.append((month, day))
+    return out
+
+
 def _as_stage_rates(v, key):
     if not isinstance(v, dict) or any(k not in STAGES or _as_float(x, key) is _BAD for k, x in v.items()):
         return _BAD
@@ -314,7 +332,7 @@ def _as_names(v, key):
 
 
 _CONVERT = {"str": _as_str, "code": _as_code, "int": _as_int, "float": _as_float, "bool": _as_bool,
-            "date": _as_date, "dates": _as_dates, "cutoff": _as_cutoff, "terms": _as_terms, "strs": _as_strs, "stage_rates": _as_stage_rates,
+            "date": _as_date, "dates": _as_dates, "cutoff": _as_cutoff, "terms": _as_terms, "strs": _as_strs, "monthdays": _as_monthdays, "stage_rates": _as_stage_rates,
             "names": _as_names}
 _EXPECTED = {"str": "文字（加英文双引号）", "code": "文字", "int": "整数", "float": "数字", "bool": "true 或 false",
              "date": "日期，如 2026-09-01",
@@ -322,7 +340,7 @@ _EXPECTED = {"str": "文字（加英文双引号）", "code": "文字", "int": "
              "cutoff": "1 到 28 之间的整数，或 \"月末\"",
              "terms": "学期列表，如 [{ name = \"秋季学期\", start = 2026-09-01, end = 2027-01-22 }, …]，"
                       "各学期名称不同、日期不重叠",
-             "strs": "文字列表，如 [\"小学\", \"初中\"]", "stage_rates": "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }",
+             "strs": "文字列表，如 [\"小学\", \"初中\"]", "monthdays": "“月-日”列表，如 [\"03-15\", \"09-25\"]", "stage_rates": "表，如 { \"小学\" = 0.006, \"初中\" = 0.018 }",
              "names": "表，键为学段或年级、值为姓名，如 { \"小学\" = \"王副校长\", \"七年级\" = \"李主任\" }"}
 
 

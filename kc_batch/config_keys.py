@@ -2,7 +2,7 @@
 
 To add a setting, add one `Key` to its section here — the loader (config.py) checks it, the dataclass
 gets the attribute, and `kc init` writes it with its comment. Kinds: str, code (text or number, kept as
-text), int, float, bool, date, dates, strs, stage_rates (a {学段: rate} table merged over the default),
+text), int, float, bool, date, dates, strs, monthdays (["03-15", "09-25"], kept as (month, day)), stage_rates (a {学段: rate} table merged over the default),
 names (a {学段 or 年级: name} table).
 """
 from __future__ import annotations
@@ -120,6 +120,8 @@ SECTIONS: list[Section] = [
         Key("age_tolerance_years", "int", 2, "年龄与年级正常年龄相差超过几岁列为“年龄异常”", low=0,
             expected="不小于 0 的整数"),
         Key("return_notice_days", "int", 3, "返校通知书限期几个教学日内返校（§18）", **_POSITIVE),
+        Key("term_report_due", "monthdays", [], "开学辍学报告（kc term --kind start）的报送日期，如 [\"03-15\", \"09-25\"]；"
+            "空则为开学第5个教学日（§16）", expected="“月-日”列表，如 [\"03-15\", \"09-25\"]"),
     )),
     Section("policy.rates", (
         Key("count_xiuxue_as_dropout", "bool", False, "年辍学率是否把休学计为辍学（两基口径）"),

@@ -263,3 +263,19 @@ PROMOTED_COLUMNS = [Column("序号", "int"), Column("毕业小学"), Column("学
 GRADUATE_LIST_COLUMNS = [Column("序号", "int"), Column("毕业小学"), Column("原班级"), Column("学籍号"), Column("身份证号"),
                          Column("姓名"), Column("性别"), Column("出生日期", "date"), Column("监护人"), Column("联系电话"),
                          Column("家庭住址", width=30), Column(DESTINATION_COLUMN, width=18), Column("说明", width=40)]
+
+# §16 term reports (kc term): 学期末全面报告 and 春秋两季辍学报告 (开学)
+TERM_INCREASES = ["新生入学", "转入", "复学", "劝返复学"]
+TERM_DECREASES = ["转出", "休学", "死亡", "辍学", "毕业"]
+TERM_RATES = ["学期辍学率", "巩固率", "劝返成功率"]
+TERM_END_COLUMNS = ([Column("年级"), Column("学期初在校生", "int", "在校生")]
+                    + [Column(c, "int", "本学期增加") for c in TERM_INCREASES]
+                    + [Column(c, "int", "本学期减少") for c in TERM_DECREASES]
+                    + [Column("学期末在校生", "int", "在校生")] + [Column(c, "percent", "指标") for c in TERM_RATES])
+TERM_START_COLUMNS = [Column("年级"), Column("上学期末在校生", "int"), Column("学期间新增", "int"),
+                      Column("学期间减少", "int"), Column("应返校", "int"), Column("本学期返校", "int"),
+                      Column("未返校", "int"), Column("其中疑似辍学", "int")]
+TERM_DROPOUT_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"),
+                        Column("班级"), Column("辍学日期", "date"), Column("辍学原因"), Column("学籍状态"), Column("类别"),
+                        Column("监护人"), Column("联系电话"), Column("家庭住址", width=24), Column("劝返责任人"),
+                        Column("劝返次数", "int"), Column("劝返情况", width=30)]

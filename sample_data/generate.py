@@ -1298,7 +1298,7 @@ def visit_readme_lines(plan: Plan) -> list[str]:
         "11-04…11-06 视频家访 3 名学生；",
         f"- {student_ref(r['P1_疑似辍学'])}：11-13 电话（不计入定额）、11-19 入户（班主任、包保教师）；"
         f"{student_ref(r['P2_连续3天'])}：11-20 入户；{student_ref(r['P3_连续2天'])}：11-20 电话（不计入）。",
-        "- 2026-W47 家访统计（截至 11-20；入户、视频计入定额；本学年尚未分学期，学期按整个学年计）：",
+        "- 2026-W47 家访统计（截至 11-20；入户、视频计入定额；学期按秋季学期计，自 2026-09-01 起，与学年同起）：",
     ]
     for key, done in rows:
         lines.append(f"  - {class_label(*key)} 班主任 {head(key)}：学年普访 应访 {size(key)}、已访 {done}、"
@@ -1393,6 +1393,11 @@ def readme_text(plan: Plan, files: list[Path], outdir: Path, counts: dict) -> st
         "本月转入 1、本月复学 1、本月辍学 1、本月劝返复学 1、本月休学 0，本月末在校生 {n1}；疑似辍学 2，当前辍学 0，"
         "累计辍学 1；巩固基数 {n}（学年初 + 转入 1 − 已接收转出 1；逾期未回执的转出留在基数中），巩固率 "
         "{n1}/{n}。".format(n=counts['roster_students'], n1=counts['roster_students'] - 1),
+        "- 秋季学期期末报告（`kc term --term 秋季学期 --kind end`，截至学期最后一个教学日 2027-01-22；示例数据只到 11-20，"
+        "在 1 月 22 日之前生成要加 `--force`）：学期初在校生 {n}（即学年初），本学期转入 1、复学 1、劝返复学 1、转出 2、"
+        "休学 1、辍学 1、毕业 0，学期末在校生 {n1}；学期辍学率 1/{n}，巩固率 {n1}/{n}；本学期立案 3 件（疑似辍学者、"
+        "辍学后劝返复学者（观察中）、逾期未回执的转出者），返校销号 0 件，劝返成功率 0/3。".format(
+            n=counts['roster_students'], n1=counts['roster_students'] - 1),
         "",
         *[line.format(reading=counts['roster_students'] - 1, not_visited=counts['roster_students'] - 1 - 12)
           for line in visit_readme_lines(plan)],

@@ -57,10 +57,12 @@ def build_workbooks(root: Path) -> list[Path]:
     shutil.copytree(ROOT / "sample_data", sample)
     for args in (["weekly", "--dir", str(sample), "--week", "2026-W47"],
                  ["monthly", "--dir", str(sample), "--month", "2026-11"],
-                 ["forms", "--dir", str(sample), "--week", "2026-W48"]):
+                 ["forms", "--dir", str(sample), "--week", "2026-W48"],
+                 ["term", "--dir", str(sample), "--term", "秋季学期", "--kind", "end", "--force"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
     _build_aggregate(root / "county", runner)
+    _build_term(root / "term")
     _build_matching(root)
     return sorted(p for p in root.rglob("out/**/*.xlsx") if not p.name.startswith(".") and not _not_yet(p))
 
@@ -84,6 +86,19 @@ def _build_aggregate(folder: Path, runner) -> None:
         write(d / "inbox")
     result = runner.invoke(cli, ["aggregate", "--dir", str(d), "--month", agg.MONTH])
     assert result.exit_code == 0, result.output
+
+
+def _build_term(folder: Path) -> None:
+    """The two-year school of tests/test_term.py: its 学期末 report (spring) and 开学 report (autumn)."""
+    import kc_batch.calendar
+    import test_term
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    saved = kc_batch.calendar.today
+    try:
+        test_term.week_by_week(folder, lambda day: setattr(kc_batch.calendar, "today", lambda: day))
+    finally:
+        kc_batch.calendar.today = saved
 
 
 def _build_matching(root: Path) -> None:

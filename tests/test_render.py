@@ -1,7 +1,7 @@
 """Every workbook kind printed through LibreOffice (SPEC §9, issue 13): legible, complete, not cut, and
 read back unchanged.
 
-One soffice call converts all workbooks (weekly, monthly, aggregate, census, transition, blank forms)
+One soffice call converts all workbooks (weekly, monthly, aggregate, census, transition, term, blank forms)
 to PDF and one more back to .xlsx; about 40 s on the 2-core project machine. PNGs of every sheet's first
 page are kept under pytest's temp folder of the run, …/pytest-N/kc_render_test0/png (tests/render_pages.py
 makes them on demand).
@@ -21,7 +21,8 @@ MISSING = rp.tools_missing()
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"LibreOffice 渲染检查跳过：{MISSING}")
 
 KINDS = ("周查汇总_", "控辍保学月报_", "控辍保学月报汇总_", "人籍比对_", "小升初对接_", "空白_学生花名册", "空白_周查表",
-         "空白_学籍变动登记表")
+         "空白_学籍变动登记表", "2026-2027学年_秋季学期_期末报告_", "2026-2027学年_春季学期_期末报告_",
+         "2027-2028学年_秋季学期_开学报告_")
 
 
 @pytest.fixture(scope="module")

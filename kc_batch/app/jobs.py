@@ -59,7 +59,7 @@ def open_workspace(work_dir: Path, command: str | None = None) -> Workspace:
 # The commands not listed here (init, forms, send, census, transition) apply at every level.
 SCHOOL, TOWNSHIP, COUNTY = "school", "township", "county"
 LEVEL_NAMES = {SCHOOL: "学校", TOWNSHIP: "乡镇", COUNTY: "县"}
-COMMAND_LEVELS = {"weekly": {SCHOOL}, "monthly": {SCHOOL}, "check": {SCHOOL}, "review": {SCHOOL}, "rollover": {SCHOOL}, "daily": {SCHOOL}, "aggregate": {TOWNSHIP, COUNTY}}
+COMMAND_LEVELS = {"weekly": {SCHOOL}, "monthly": {SCHOOL}, "check": {SCHOOL}, "review": {SCHOOL}, "rollover": {SCHOOL}, "daily": {SCHOOL}, "term": {SCHOOL}, "aggregate": {TOWNSHIP, COUNTY}}
 RIGHT_COMMAND = {SCHOOL: "kc weekly（每周）和 kc monthly（每月）", TOWNSHIP: "kc aggregate", COUNTY: "kc aggregate"}
 
 

@@ -12,7 +12,8 @@ Counting (README 口径与取舍):
   已访 = those students visited (each once); a 科任教师's 应访 is `subject_teacher_per_term` 人次 and
   已访 the visits (人次) naming them with 教师身份 科任教师;
 - 未完成 = max(应访 − 已访, 0); 完成率 = min(已访 ÷ 应访, 1);
-- until kc.toml has terms (§15.1) the 学期 is the whole 学年 up to the as-of date.
+- the 学期 quotas count the visits from the start of the term holding the as-of date (the latest term
+  begun by then, §15.1); until kc.toml has terms the 学期 is the whole 学年 up to the as-of date.
 """
 from __future__ import annotations
 
@@ -57,10 +58,12 @@ class VisitStats:
 
 
 def compute_visit_stats(state: SchoolState, visits: dict[str, list[Visit]], quotas: HomeVisitQuotas,
-                        teachers: dict[tuple, str], as_of: dt.date) -> VisitStats:
+                        teachers: dict[tuple, str], as_of: dt.date, term_start: dt.date | None = None) -> VisitStats:
     year_start = state.cal.year_start
     in_year = {k: [v for v in vs if year_start <= v.date <= as_of] for k, vs in visits.items()}
     counting = {k: [v for v in vs if v.counts(quotas.counting_ways)] for k, vs in in_year.items()}
+    term_start = term_start or current_term_start(state.cal, as_of) or year_start
+    in_term = {k: [v for v in vs if v.date >= term_start] for k, vs in counting.items()}
     by_class: dict[tuple, list[Student]] = {}
     for s in state.students.values():
         if s.reading_at(as_of):
@@ -71,9 +74,9 @@ def compute_visit_stats(state: SchoolState, visits: dict[str, list[Visit]], quot
     for cls in classes:
         students = sorted(by_class[cls], key=lambda s: (s.xjh or s.sfz or "", s.name))
         head = teachers.get(cls, "")
-        rows += _head_teacher_rows(cls, head, students, counting, quotas)
+        rows += _head_teacher_rows(cls, head, students, counting, in_term, quotas)
         not_visited += [(s, head) for s in students if not counting.get(s.key)]
-    rows += _subject_teacher_rows(state, counting, quotas)
+    rows += _subject_teacher_rows(state, in_term, quotas)
     listed = []
     for key, vs in in_year.items():
         s = state.students.get(key)
@@ -81,6 +84,12 @@ def compute_visit_stats(state: SchoolState, visits: dict[str, list[Visit]], quot
             listed.append((s, v, v.counts(quotas.counting_ways)))
     listed.sort(key=lambda t: (t[1].date, _source_order(t[1])))
     return VisitStats(as_of, rows, not_visited, listed)
+
+
+def current_term_start(cal, as_of: dt.date) -> dt.date | None:
+    """The first day of the latest term begun by `as_of` (kc.toml [calendar] terms); None without terms."""
+    begun = [t.start for t in cal.terms if t.start <= as_of]
+    return max(begun) if begun else None
 
 
 def class_visit_rates(stats: VisitStats) -> dict[tuple, float | None]:
@@ -106,9 +115,13 @@ def _by_head_teacher(v: Visit, head: str) -> bool:
     return (head and head in v.teachers) or v.role == HEAD_TEACHER
 
 
-def _head_teacher_rows(cls, head, students, counting, quotas: HomeVisitQuotas) -> list[QuotaRow]:
-    visited = sum(1 for s in students
-                  if any(_by_head_teacher(v, head) and s.class_at(v.date) == cls for v in counting.get(s.key, [])))
+def _visited(cls, head, students, counting) -> int:
+    return sum(1 for s in students
+               if any(_by_head_teacher(v, head) and s.class_at(v.date) == cls for v in counting.get(s.key, [])))
+
+
+def _head_teacher_rows(cls, head, students, counting, in_term, quotas: HomeVisitQuotas) -> list[QuotaRow]:
+    visited = _visited(cls, head, students, counting)
     name, label = head or UNKNOWN_TEACHER, class_name(*cls)
     out = []
     if quotas.head_teacher_all_per_year:
@@ -116,7 +129,8 @@ def _head_teacher_rows(cls, head, students, counting, quotas: HomeVisitQuotas) -
     if quotas.head_teacher_share_per_term > 0:
         due = math.ceil(quotas.head_teacher_share_per_term * len(students))
         out.append(QuotaRow(name, HEAD_TEACHER, label,
-                            f"一学期内至少家访{quotas.head_teacher_share_per_term:.0%}的学生", due, visited, cls))
+                            f"一学期内至少家访{quotas.head_teacher_share_per_term:.0%}的学生", due,
+                            _visited(cls, head, students, in_term), cls))
     return out
 
 

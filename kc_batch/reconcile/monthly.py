@@ -76,7 +76,14 @@ class MonthlyResult:
 def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:
     """A month's figures from the unit's data loaded as of the month's cutoff
     (app.loading.load_school(store, cutoff))."""
-    start, cutoff = cal.month_period(month)
+    return compute_period(data, cfg, cal, month, *cal.month_period(month))
+
+
+def compute_period(data: SchoolData, cfg: Config, cal: SchoolCalendar, label: str, start: dt.date,
+                   cutoff: dt.date) -> MonthlyResult:
+    """The figures of any period start…cutoff of the 学年 (a month, or a term for §16) by the month's
+    rules: the opening stock is taken the day before `start` (at 学年初 when the period opens the 学年),
+    the period's events are those after it up to the cutoff."""
     first_day = cal.first_school_day
     # the stock of 上月末 is taken at the previous cutoff; for September at 学年初 (§1)
     prev = max(start - dt.timedelta(days=1), first_day)
@@ -87,7 +94,7 @@ def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str
     by_grade: dict[int, Figures] = {}
     per_student: dict[str, Figures] = {}
     for s in state.students.values():
-        grade = _grade_of(s, cutoff)
+        grade = grade_of(s, cutoff)
         if grade is None:
             continue
         f = _student_figures(s, cal, cfg, first_day, prev, cutoff, s.key in suspect_keys)
@@ -102,12 +109,13 @@ def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str
     flows = [(s, e, transfer_status(e, cal, cfg.policy, cutoff)) for s in state.students.values()
              for e in s.applied_events(cutoff) if e.type in FLOW_LIST_TYPES and start <= e.date <= cutoff]
     flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
-    return MonthlyResult(month, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
+    return MonthlyResult(label, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
                          _weekly_rates(atts, first_day, cutoff), state, options_text(cfg), atts, per_student,
                          review_warnings(state, atts, cfg.policy, first_day, cutoff))
 
 
-def _grade_of(s: Student, cutoff: dt.date) -> int | None:
+def grade_of(s: Student, cutoff: dt.date) -> int | None:
+    """The grade row a student is counted in: their grade at the cutoff."""
     return s.class_at(cutoff)[0] or s.grade
 
 
@@ -161,7 +169,7 @@ def _left_legitimately(now, in_year, cal, cfg: Config, cutoff) -> bool:
 def _rows(by_grade: dict[int, Figures], cfg: Config) -> list[MonthRow]:
     rows = []
     total = Figures()
-    stages = [s for s in ("小学", "初中") if s in cfg.unit.stages or any(g in STAGE_GRADES[s] for g in by_grade)]
+    stages = report_stages(by_grade, cfg)
     for stage in stages:
         sub = Figures()
         for g in STAGE_GRADES[stage]:
@@ -172,6 +180,11 @@ def _rows(by_grade: dict[int, Figures], cfg: Config) -> list[MonthRow]:
         total.add(sub)
     rows.append(MonthRow("合计", "total", stages[0] if len(stages) == 1 else None, total))
     return rows
+
+
+def report_stages(grades, cfg: Config) -> list[str]:
+    """The 学段 a unit's grade table shows: its own (kc.toml stages) and any its students' grades fall in."""
+    return [s for s in ("小学", "初中") if s in cfg.unit.stages or any(g in STAGE_GRADES[s] for g in grades)]
 
 
 def options_text(cfg: Config) -> str:

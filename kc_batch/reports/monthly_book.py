@@ -64,7 +64,8 @@ def _student_cells(i, s, date, reason, responsible, case) -> list:
 PAST_YEAR_DROPOUT = "往年辍学"
 
 
-def dropout_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+def dropout_sheet(res: MonthlyResult, cfg: Config, word: str = "本月") -> Sheet:
+    """word: the period as the empty list says it (本月, 本学期末)."""
     rows = []
     for i, (s, e, case) in enumerate(res.dropouts, start=1):
         responsible = e.responsible or (case.responsible if case else "") or s.attrs.get("teacher", "")
@@ -73,7 +74,7 @@ def dropout_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
             cells[11] = "、".join(filter(None, [PAST_YEAR_DROPOUT, cells[11]]))
         rows.append(cells)
     return Sheet("辍学学生名单", f"{cfg.unit.name}辍学学生名单", LIST_COLUMNS, rows, period=period_text(res),
-                 empty_text=ZERO_REPORT)
+                 empty_text=ZERO_REPORT.replace("本月", word))
 
 
 def suspect_sheet(res: MonthlyResult, cfg: Config, cases_by_key: dict) -> Sheet:
@@ -86,7 +87,7 @@ def suspect_sheet(res: MonthlyResult, cfg: Config, cases_by_key: dict) -> Sheet:
                  empty_text="本月无疑似辍学学生")
 
 
-def ledger_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
+def ledger_sheet(res: MonthlyResult, cfg: Config, word: str = "本月") -> Sheet:
     rows = []
     for s, c in res.cases:
         state = c.state_at(res.cutoff)
@@ -95,9 +96,9 @@ def ledger_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
                      c.back_since, closed, c.close_reason if closed else "", len(c.log), case_log_text(c),
                      s.attrs.get("guardian", ""), s.attrs.get("phone", "")])
     n = res.case_counts
-    notes = [f"本月新增 {n['新增']} 件，销号 {n['销号']} 件，仍在办（含观察中）{n['仍在办']} 件。"]
+    notes = [f"{word}新增 {n['新增']} 件，销号 {n['销号']} 件，仍在办（含观察中）{n['仍在办']} 件。"]
     return Sheet("劝返台账", f"{cfg.unit.name}辍学学生劝返复学台账", CASE_COLUMNS, rows, period=period_text(res),
-                 notes=notes, empty_text="本月没有劝返台账")
+                 notes=notes, empty_text=f"{word}没有劝返台账")
 
 
 def flow_sheet(res: MonthlyResult, cfg: Config) -> Sheet:

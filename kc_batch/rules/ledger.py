@@ -53,9 +53,14 @@ class Case:
     state: str = OPEN        # 在办 | 观察中 | 已销号 (as shown)
     closed: dt.date | None = None
     close_reason: str = ""
+    closed_by: str = ""      # the signal that closed it: served (the student came back) or left
     back_since: dt.date | None = None
     log: list = field(default_factory=list)       # (date, responsible, result)
     history: list = field(default_factory=list)   # (date, state)
+
+    def returned_by(self, day: dt.date) -> bool:
+        """已销号 by `day` because the student came back and stayed (§21.3 劝返成功), not by leaving."""
+        return self.closed is not None and self.closed <= day and self.closed_by == "served"
 
     def state_at(self, day: dt.date) -> str | None:
         state = None
@@ -135,4 +140,5 @@ class Ledger:
     def _close(self, day, signal, reason="", **_):
         c = self.case
         c.state, c.closed, c.close_reason = CLOSED, day, reason or self.served_text
+        c.closed_by = signal
         c.history.append((day, CLOSED))

@@ -139,6 +139,21 @@ def retention_rate(retained: float, base: float, basis: Basis, basis_text: str =
     return Rate(retained, base, RETENTION_FORMULA, basis_text or basis.text(), basis.code)
 
 
+TERM_DROPOUT_FORMULA = "本学期辍学人数 ÷ 学期初在校生"
+RETURN_SUCCESS_FORMULA = "本期立案并因学生返校（返校后连续到校满规定天数）而销号的件数 ÷ 本期立案件数"
+
+
+def term_dropout_rate(dropped: float, start: float, basis_text: str = "") -> Rate:
+    """§16 学期辍学率 = the term's 辍学 ÷ 学期初在校生."""
+    return Rate(dropped, start, TERM_DROPOUT_FORMULA, basis_text)
+
+
+def return_success_rate(returned: float, opened: float, basis_text: str = "") -> Rate:
+    """§21.3 劝返成功率 = ledger cases opened in the period and closed 已销号 by the student's return
+    (not by 转出 or 死亡) by its end ÷ cases opened in the period."""
+    return Rate(returned, opened, RETURN_SUCCESS_FORMULA, basis_text)
+
+
 def count_rates(counts: dict) -> dict[str, Rate]:
     """年辍学率 and 可能辍学率 from a 月报表 row's counts alone, under the default 口径 (a workbook
     without 指标说明, §13.16)."""
