@@ -59,6 +59,7 @@ FIELDS: dict[str, FieldSpec] = {
     "note": _f("备注", "缺勤原因"),
     "head_teacher": _f("班主任"),
     "status": _f("现状"),
+    "seq": _f("序号", "编号"),   # the row's number on the sheet: understood, not stored
     # §17.1 家访登记表
     "visit_date": _f("家访日期", "日期", "家访时间"),
     "visit_teacher": _f("家访教师", "教师", "家访人", "家访老师", "家访人员"),

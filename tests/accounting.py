@@ -1,6 +1,7 @@
 """Row accounting from a work folder's store (SPEC §10.1): per file, the rows read (sum of the tables'
-non-blank data rows), the rows stored (distinct rows in roster_rows, check_rows and events) and the rows
-only in 输入错误 (distinct rows with an input error and nothing stored). Computed straight from SQL,
+non-blank data rows), the rows stored (distinct rows in roster_rows, check_rows and events — a sheet row
+holding two tables side by side is two rows, one per student) and the rows only in 输入错误 (distinct rows
+with an input error and nothing stored). Computed straight from SQL,
 independently of the importer's own counts."""
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def accounting(db_path: Path) -> dict[str, tuple[int, int, int]]:
             stored = set()
             present = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             for table in (t for t in STORED_TABLES if t in present):
-                stored |= set(db.execute(f"SELECT sheet, row FROM {table} WHERE file_id=?", (file_id,)))
+                stored |= set(db.execute(f"SELECT sheet, row, key FROM {table} WHERE file_id=?", (file_id,)))
             errored = set(db.execute("SELECT sheet, row FROM input_errors WHERE file_id=? AND row IS NOT NULL",
-                                     (file_id,))) - stored
+                                     (file_id,))) - {(sheet, row) for sheet, row, _ in stored}
             # a sheet or table not read at all (hidden, no header, week unknown) is one 输入错误 row saying how
             # many rows it has; a sheet without a table adds them to the rows read too
             tabled = {sheet for (sheet,) in db.execute("SELECT sheet FROM tables_seen WHERE file_id=?", (file_id,))}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.read import visits
-from kc_batch.read.values import is_blank, norm_header, parse_date
+from kc_batch.read.values import column_letter, is_blank, norm_header, parse_date
 from kc_batch.schemas import ALIASES, CHANGE, CHECK, HOME_VISIT, ROSTER, WEEKDAY_NAMES
 
 HEADER_SEARCH_ROWS = 15
@@ -22,10 +22,16 @@ WEEKDAY_HEADERS = {n: i for i, names in enumerate(WEEKDAY_NAMES) for n in names}
 class Header:
     form: str
     row: int          # 0-based index of the last header row
-    height: int       # 1 or 2
+    height: int       # 1, 2 or 3 (a 上午/下午 line under the days)
     fields: dict      # field → column index
     day_cols: dict    # column index → ('weekday', 0..6) | ('date', date) | ('day', 16)
     extra: dict       # column index → header text (unmapped)
+    halves: dict = field(default_factory=dict)   # day column index → 上午 | 下午 (a day over two columns)
+    col0: int = 0     # the sheet column of column 0 (a table beside another one is read as its own grid)
+
+    def letter(self, j: int) -> str:
+        """The column as Excel shows it: C, AA."""
+        return column_letter(j + self.col0)
 
 
 def _labels(rows: list[list], r: int, two_rows: bool) -> list[str]:
@@ -85,7 +91,7 @@ def day_header(label: str, raw, cal: SchoolCalendar | None):
             return ("date", cal.date_for_month_day(int(m.group(1)), int(m.group(2))))
         except ValueError:
             return None
-    m = re.fullmatch(r"(\d{1,2})日", label)
+    m = re.fullmatch(r"(\d{1,2})[日号]", label)
     if m:
         return ("day", int(m.group(1)))
     for word, idx in WEEKDAY_HEADERS.items():
@@ -131,8 +137,45 @@ def match_header(rows, r, cal) -> Header | None:
             first_alone = form_of(*_fields_only(_labels(rows, r, False), rows[r], cal))
             if first_alone == form and not _second_row_adds(rows, r, cal):
                 continue
-        return Header(form, r + height - 1, height, fields, day_cols, extra)
+        header = Header(form, r + height - 1, height, fields, day_cols, extra)
+        if form == CHECK:
+            _read_half_days(rows, header)
+        return header
     return None
+
+
+HALF_DAY_WORDS = {"上午": "上午", "下午": "下午", "上": "上午", "下": "下午", "am": "上午", "pm": "下午",
+                  "a.m.": "上午", "p.m.": "下午"}
+
+
+def _half_day_label(cell) -> str | None:
+    return HALF_DAY_WORDS.get(norm_header(cell).lower()) if isinstance(cell, str) else None
+
+
+def _read_half_days(rows: list[list], h: Header) -> None:
+    """A line of 上午/下午 under the day headers (a date merged over two columns, SPEC §3.5): both columns
+    belong to that day, and the line is part of the header."""
+    below = h.row + 1
+    if below >= len(rows) or not any(_half_day_label(c) for c in rows[below]):
+        return
+    if any(not is_blank(c) and not _half_day_label(c) for c in rows[below]):
+        return  # a data row, not a line of half-day labels
+    top = rows[h.row]
+    day, halves, days = None, {}, {}
+    for j, cell in enumerate(rows[below]):
+        if j in h.day_cols:
+            day = h.day_cols[j]
+        elif j < len(top) and not is_blank(top[j]):
+            day = None   # another header (备注 …) ends the day group
+        half = _half_day_label(cell)
+        if half and day is not None:
+            halves[j], days[j] = half, day
+    if not halves:
+        return
+    for j in days:
+        h.extra.pop(j, None)
+    h.day_cols.update(days)
+    h.halves, h.row, h.height = halves, below, h.height + 1
 
 
 def _fields_only(labels, raw_row, cal):

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import re
 
-from kc_batch.calendar import week_days
 from kc_batch.event_types import JOIN_TYPES
 from kc_batch.model import InputError, Notice, Source
 from kc_batch.read import identity, visits
+from kc_batch.read.day_marks import UNCALCULATED, read_days
 from kc_batch.read.headers import Header
 from kc_batch.read.records import ChangeRecord, CheckRecord, ParsedFile, Person, RosterRecord, Table
 from kc_batch.read.tables import is_footer
-from kc_batch.read.values import (cell_text, column_letter, disability_kind, is_blank, nfkc, parse_class, parse_date,
-                                  parse_flag, parse_grade, parse_mark, parse_study_mode)
+from kc_batch.read.values import (cell_text, disability_kind, is_blank, nfkc, parse_class, parse_date, parse_flag,
+                                  parse_grade, parse_study_mode)
 from kc_batch.schemas import (CHANGE_TYPE_ALIASES, CHANGE_TYPES, CHECK, FIELD_CN, HOME_VISIT, POPULATION,
                               REFUSED_CHANGE_TYPES, ROSTER)
 
 
 def column_name(h: Header, j: int, field_name: str) -> str:
-    return f"{column_letter(j)}列（{field_name}）"
+    return f"{h.letter(j)}列（{field_name}）"
 
-
-UNCALCULATED = "公式没有计算结果，请在 Excel/WPS 中打开并保存后再放入"
 
 
 def parse_rows(rel, sheet_name, rows, h: Header, table: Table, end: int, cal, out: ParsedFile,
@@ -170,40 +168,7 @@ def _check_record(row, h, table: Table, person: Person, src: Source, cal, out, u
     rec.note = cell_text(_get(row, h, "note"))
     if not table.head_teacher:
         table.head_teacher = identity.normalise_name(cell_text(_get(row, h, "head_teacher")))
-    week_dates = None
-    if table.week:
-        week_dates = week_days(table.week)
-    for j, (kind, v) in sorted(h.day_cols.items()):
-        if kind == "date":
-            day = v
-        elif week_dates is None:
-            continue
-        elif kind == "weekday":
-            day = week_dates[v]
-        else:  # 'day' header such as 16日: the date of the week with that day of month
-            matches = [d for d in week_dates if d.day == v]
-            if not matches:
-                continue
-            day = matches[0]
-        if cal is not None and not cal.is_school_day(day):
-            continue  # §3.2: a column for a day that is not a school day is ignored
-        value = row[j] if j < len(row) else None
-        if j in uncalculated:  # no data that day, not 'present'
-            out.errors.append(InputError(src.file, src.sheet, src.row, f"{column_letter(j)}列（{day.month}月{day.day}日）",
-                                         "", UNCALCULATED + "，该日按无数据处理"))
-            continue
-        mark = parse_mark(value, cal.cfg.periods_per_day if cal is not None else 6)
-        if mark == "error":
-            out.errors.append(InputError(src.file, src.sheet, src.row, f"{column_letter(j)}列（{day.month}月{day.day}日）",
-                                         cell_text(value),
-                                         "无法识别的考勤符号（可用：空白/√ 到校，迟，病/病假，事/事假，假，旷/×；半天写“旷半”“病半”），该日按无数据处理"))
-            continue
-        if mark is None:
-            continue
-        if is_blank(value):
-            rec.marks[day] = ("", mark)
-        else:
-            rec.marks[day] = (cell_text(value), mark)
+    rec.marks = read_days(row, h, table.week, src, cal, out, uncalculated)
     return rec
 
 
