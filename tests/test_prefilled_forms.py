@@ -70,17 +70,20 @@ def test_the_week_sheet_lists_exactly_the_students_in_the_class_that_week(tmp_pa
     assert book.sheetnames == ["三年级1班", "三年级2班"]
     ws = book["三年级1班"]
     assert ws["A1"].value == "示例小学三年级(1)班周查表（第7周，2026-10-12 起）"
-    assert ws["A2"].value == "班主任：王老师"
-    assert [c.value for c in ws[3]] == ["学籍号", "姓名", "10月12日\n周一", "10月13日\n周二", "10月14日\n周三",
+    # the form writer's layout (issue 13): title, 填报单位 line, 班主任 line, legend, header
+    assert ws["A2"].value == "填报单位：示例小学" and ws["A3"].value == "班主任：王老师"
+    assert [c.value for c in ws[5]] == ["学籍号", "姓名", "10月12日\n周一", "10月13日\n周二", "10月14日\n周三",
                                         "10月15日\n周四", "10月16日\n周五", "备注"]
-    listed = [(r[0].value, r[1].value) for r in ws.iter_rows(min_row=4) if r[1].value]
+    listed = [(r[0].value, r[1].value) for r in ws.iter_rows(min_row=6) if r[1].value]
     assert listed == [("G" + k["id"], k["name"]) for k in CLASS1[:3]] + [("G" + WU["id"], "戊")]
-    wu_row = ws[7]
+    wu_row = ws[9]
     assert [c.value for c in wu_row[2:7]] == ["—", "—", None, None, None]
     assert wu_row[2].protection.locked and not wu_row[4].protection.locked
     assert ws.protection.sheet and ws.data_validations.dataValidation  # locked cells, drop-down marks
-    assert ws.page_setup.paperSize == 9 and ws.print_title_rows == "$3:$3"
-    assert [(r[0].value, r[1].value) for r in book["三年级2班"].iter_rows(min_row=4) if r[1].value] == \
+    assert ws.page_setup.paperSize == 9 and ws.print_title_rows == "$1:$5"
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("班主任签字") for t in texts) and any(t.startswith("单位负责人") for t in texts)
+    assert [(r[0].value, r[1].value) for r in book["三年级2班"].iter_rows(min_row=6) if r[1].value] == \
         [("G" + JI["id"], "己")]
 
 
@@ -88,14 +91,14 @@ def test_holidays_are_greyed_and_a_weekend_school_day_shown(tmp_path):
     wd = build(tmp_path / "s")
     forms(wd, "--week", "2026-W41")
     ws = openpyxl.load_workbook(wd / "out" / "forms" / "周查表_示例小学_2026-W41.xlsx")["三年级1班"]
-    heads = [c.value for c in ws[3]][2:-1]
+    heads = [c.value for c in ws[5]][2:-1]
     assert heads == ["10月5日\n周一\n（不上课）", "10月6日\n周二\n（不上课）", "10月7日\n周三\n（不上课）",
                      "10月8日\n周四", "10月9日\n周五", "10月10日\n周六"]
-    jia = ws[4]
+    jia = ws[6]
     assert jia[2].fill.fgColor.rgb.endswith("BFBFBF") and jia[2].protection.locked
     assert not jia[5].protection.locked
     # W41: 丁 leaves on Thu 10-08 (转出): 在读 on no school day of W41 → not listed; 戊 joins in W42
-    assert [r[1].value for r in ws.iter_rows(min_row=4) if r[1].value] == ["甲", "乙", "丙"]
+    assert [r[1].value for r in ws.iter_rows(min_row=6) if r[1].value] == ["甲", "乙", "丙"]
 
 
 def test_filled_in_it_gives_the_same_weekly_figures_as_a_hand_typed_sheet(tmp_path):
@@ -103,8 +106,8 @@ def test_filled_in_it_gives_the_same_weekly_figures_as_a_hand_typed_sheet(tmp_pa
     forms(wd, "--week", "2026-W42")
     book = openpyxl.load_workbook(wd / "out" / "forms" / "周查表_示例小学_2026-W42.xlsx")
     ws = book["三年级1班"]
-    cols = {c.value.split("\n")[0]: c.column for c in ws[3] if c.value and "月" in c.value}
-    for row in ws.iter_rows(min_row=4):
+    cols = {c.value.split("\n")[0]: c.column for c in ws[5] if c.value and "月" in c.value}
+    for row in ws.iter_rows(min_row=6):
         for day, mark in FILLED.get(row[1].value, {}).items():
             cell = ws.cell(row=row[0].row, column=cols[f"{day.month}月{day.day}日"])
             assert cell.value in (None, mark)
@@ -136,14 +139,14 @@ def test_per_class_workbooks_and_the_visit_and_change_forms(tmp_path):
     visits = openpyxl.load_workbook(folder / "三年级1班_家访登记表_示例小学.xlsx")
     ws = visits["三年级1班"]
     assert ws["A1"].value == "示例小学三年级(1)班家访登记表"
-    assert [c.value for c in ws[3]] == ["家访日期", "学籍号", "姓名", "年级", "班级", "家访教师", "教师身份", "方式",
+    assert [c.value for c in ws[4]] == ["家访日期", "学籍号", "姓名", "年级", "班级", "家访教师", "教师身份", "方式",
                                         "事由", "结果"]
     lists = {str(v.sqref).split(":")[0][:1]: v.formula1 for v in ws.data_validations.dataValidation}
     assert lists["C"] == '"甲,乙,丙,戊"' and lists["H"] == '"入户,电话,视频,到校约谈"' and lists["E"] == '"1班,2班"'
     change = openpyxl.load_workbook(wd / "out" / "forms" / "学籍变动登记表_示例小学.xlsx")["学籍变动"]
     assert any(v.formula1 == '"三年级"' for v in change.data_validations.dataValidation)
     # a filled 家访登记表 (姓名 from the drop-down, class from the title) is read back
-    ws["A4"], ws["C4"], ws["F4"], ws["H4"] = D(2026, 10, 14), "乙", "王老师", "入户"
+    ws["A5"], ws["C5"], ws["F5"], ws["H5"] = D(2026, 10, 14), "乙", "王老师", "入户"
     visits.save(wd / "inbox" / "家访_预填.xlsx")
     res = CliRunner().invoke(main, ["weekly", "--dir", str(wd), "--week", "2026-W42"])
     assert res.exit_code == 0, res.output

@@ -1,8 +1,9 @@
 """Every workbook kind printed through LibreOffice (SPEC §9, issue 13): legible, complete, not cut, and
 read back unchanged.
 
-One soffice call converts all workbooks (weekly, monthly, aggregate, census, transition, term, blank forms)
-to PDF and one more back to .xlsx; about 40 s on the 2-core project machine. PNGs of every sheet's first
+One soffice call converts all workbooks (weekly, monthly, aggregate, census, transition, term, blank forms,
+the class forms pre-filled from the roster) to PDF and one more back to .xlsx; about 40 s on the 2-core
+project machine. PNGs of every sheet's first
 page are kept under pytest's temp folder of the run, …/pytest-N/kc_render_test0/png (tests/render_pages.py
 makes them on demand).
 What is expected is read from the workbooks themselves (openpyxl), what is printed from the PDF.
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"LibreOffice 渲染
 
 KINDS = ("周查汇总_", "控辍保学月报_", "控辍保学月报汇总_", "人籍比对_", "小升初对接_", "空白_学生花名册", "空白_周查表",
          "空白_学籍变动登记表", "2026-2027学年_秋季学期_期末报告_", "2026-2027学年_春季学期_期末报告_",
-         "2027-2028学年_秋季学期_开学报告_")
+         "2027-2028学年_秋季学期_开学报告_",
+         "周查表_", "家访登记表_", "学籍变动登记表_")   # the last three: pre-filled from the roster
 
 
 @pytest.fixture(scope="module")

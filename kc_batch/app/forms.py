@@ -4,6 +4,7 @@ with the school's classes as drop-downs."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
@@ -13,6 +14,7 @@ from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.class_lists import class_lists, week_columns
 from kc_batch.reports.blank_forms import write_blank_forms
 from kc_batch.reports.prefilled_forms import write_prefilled
+from kc_batch.reports.xlsxform import report_meta
 
 
 def run_forms(work_dir: Path, week: str | None = None, per_class: bool = False,
@@ -29,7 +31,8 @@ def run_forms(work_dir: Path, week: str | None = None, per_class: bool = False,
         out.lines.append("尚未导入花名册，只生成了空白表格；把花名册放入 inbox 后再运行，可得到已填好学生名单的周查表。")
         return out
     grades = sorted({cl.grade for cl in lists})
-    out.outputs += write_prefilled(ws.dir / "out" / "forms", ws.cfg.unit.name, week, teaching_week(ws.cal, week),
+    meta = replace(report_meta(ws.cfg, None), clerk="")  # signed by whoever fills the form in
+    out.outputs += write_prefilled(ws.dir / "out" / "forms", meta, week, teaching_week(ws.cal, week),
                                    week_columns(ws.cal, week), lists, [GRADE_NAMES[g] for g in grades], per_class)
     students = sum(len(cl.students) for cl in lists)
     out.lines.append(f"已为 {len(lists)} 个班（{students} 名学生）预填 {week} 的周查表和家访登记表。")

@@ -24,11 +24,13 @@ ROWS = 60            # ruled rows with drop-down lists
 CHECK_ROWS = 55      # a class
 # room to write in by hand, in character widths
 WRITING_WIDTHS = {"学籍号": 21, "身份证号": 21, "家庭住址": 20, "户籍所在地": 14, "联系电话": 13, "对方学校": 18,
-                  "备注": 14, "原因": 14, "出生日期": 11, "变动日期": 11, "回执日期": 11, "姓名": 8}
-DATE_HEADERS = ("出生日期", "变动日期", "回执日期")
+                  "备注": 14, "原因": 14, "出生日期": 11, "变动日期": 11, "回执日期": 11, "姓名": 8,
+                  "家访日期": 11, "结果": 24, "家访教师": 10}
+DATE_HEADERS = ("出生日期", "变动日期", "回执日期", "家访日期")
 
 
-def _column(header: str) -> Column:
+def form_column(header: str) -> Column:
+    """A column to write in by hand: a date column for a date, room to write in (WRITING_WIDTHS)."""
     return Column(header, "date" if header in DATE_HEADERS else "text", min_width=WRITING_WIDTHS.get(header, 7))
 
 
@@ -40,24 +42,26 @@ def roster_form(unit: str, grades: list[str]) -> Sheet:
     yes_no = ["是", "否"]
     choices = {"性别": ["男", "女"], "年级": grades, "建档立卡": yes_no, "随迁子女": yes_no, "孤儿": yes_no,
                "就读方式": ["普通", "随班就读", "送教上门"], "留守儿童": ["否", "单亲留守", "双亲留守"]}
-    return Sheet("花名册", f"{unit}学生花名册", [_column(h) for h in ROSTER_HEADERS], [], count_unit=None,
+    return Sheet("花名册", f"{unit}学生花名册", [form_column(h) for h in ROSTER_HEADERS], [], count_unit=None,
                  blank_rows=ROWS, choices=choices)
 
 
 def check_form(unit: str, cal: SchoolCalendar, week: str) -> Sheet:
     days = [d for d in week_days(week) if cal.is_school_day(d)]
     day_headers = [f"{d.month}月{d.day}日\n周{WEEKDAYS_CN[d.weekday()]}" for d in days]
-    columns = ([_column(h) for h in form_headers(CHECK_FORM_LEADING)]
+    columns = ([form_column(h) for h in form_headers(CHECK_FORM_LEADING)]
                + [Column(h, min_width=7) for h in day_headers]
-               + [_column(h) for h in form_headers(CHECK_FORM_TRAILING)])
+               + [form_column(h) for h in form_headers(CHECK_FORM_TRAILING)])
     period = f"{days[0].year}年{days[0].month}月{days[0].day}日至{days[-1].month}月{days[-1].day}日" if days else None
     return Sheet("周查表", f"{unit}   年级（  ）班 周查表（{week_text(cal, week)}）", columns, [], period=period,
                  count_unit=None, intro=[MARKS_HELP], blank_rows=CHECK_ROWS, choices={h: MARKS for h in day_headers})
 
 
-def change_form(unit: str, grades: list[str]) -> Sheet:
-    return Sheet("学籍变动", f"{unit}学籍变动登记表", [_column(h) for h in CHANGE_HEADERS], [], count_unit=None,
-                 blank_rows=ROWS, choices={"年级": grades, "变动类型": CHANGE_TYPES})
+def change_form(unit: str, grades: list[str], classes: list[str] | None = None) -> Sheet:
+    """classes: the school's 班级 as a drop-down too (kc forms with a roster, reports/prefilled_forms.py)."""
+    choices = {"年级": grades, **({"班级": classes} if classes else {}), "变动类型": CHANGE_TYPES}
+    return Sheet("学籍变动", f"{unit}学籍变动登记表", [form_column(h) for h in CHANGE_HEADERS], [], count_unit=None,
+                 blank_rows=ROWS, choices=choices)
 
 
 def write_blank_forms(work_dir: Path, week: str | None = None) -> list[Path]:

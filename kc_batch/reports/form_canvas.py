@@ -14,7 +14,7 @@ LINE_HEIGHT = 15.0          # points per text line at 11 pt
 
 class Canvas:
     def __init__(self, workbook, worksheet, sheet: Sheet, meta: ReportMeta, formats: Formats,
-                 widths: list[float]) -> None:
+                 widths: list[float], lists=None) -> None:
         self.workbook = workbook
         self.ws = worksheet
         self.sheet = sheet
@@ -27,6 +27,8 @@ class Canvas:
         self.two_level = any(column.group is not None for column in sheet.columns)
         self.row = 0
         self.header_top = 0
+        self.body_top = 0
+        self.lists = lists          # form_body.ChoiceLists of the workbook (drop-down lists)
 
     def span_px(self, first: int, last: int) -> float:
         return sum(layout.px_of_width(w) for w in self.widths[first:last + 1])

@@ -8,6 +8,8 @@ FONT_NAME = "宋体"
 HEADER_FILL = "#D9D9D9"
 HIGHLIGHT_FILL = "#FFC7CE"
 HIGHLIGHT_FONT = "#C00000"
+CLOSED_FILL = "#BFBFBF"     # a cell not to fill in (a day without school, a day not in the class)
+CLOSED_FONT = "#595959"
 
 
 class Formats:
@@ -35,6 +37,16 @@ class Formats:
 
     def header(self):
         return self.get(bold=True, border=1, text_wrap=True, align="center", bg_color=HEADER_FILL)
+
+    def closed(self):
+        return self.get(border=1, align="center", bg_color=CLOSED_FILL, font_color=CLOSED_FONT)
+
+    def fill_in(self, kind: str, align: str | None, unlocked: bool):
+        """A ruled cell to write in by hand: text as text (a 学籍号 stays text), a date as a date."""
+        props = {"border": 1, "num_format": "yyyy-mm-dd" if kind == "date" else "@", "align": align or "left"}
+        if unlocked:
+            props["locked"] = False
+        return self.get(**props)
 
     def cell(self, kind: str, bold: bool = False, highlight: bool = False, number_format: str | None = None,
              align: str | None = None):

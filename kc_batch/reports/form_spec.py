@@ -41,6 +41,11 @@ class Sheet:
     choices: dict[str, list[str]] = field(default_factory=dict)   # header → drop-down list on the blank rows
     print_charts: bool = False               # charts under the table, inside the printed form
     say_once: tuple[str, ...] = ()           # columns said once below the table when all their rows agree
+    # forms filled in by hand around pre-filled rows (kc forms with a roster; issue 14):
+    fill_in: tuple[str, ...] = ()            # columns written in by hand on the data rows too (ruled rows)
+    closed: set[tuple[int, int]] = field(default_factory=set)   # (row, column) greyed and locked: not to fill in
+    closed_columns: tuple[str, ...] = ()     # columns greyed and locked on every row (a day without school)
+    protect: bool = False                    # protected without a password: only the cells to fill in take typing
 
 
 @dataclass

@@ -89,20 +89,22 @@ def _build_workbook(filename: str, sheets: list[Sheet], meta: ReportMeta) -> Non
         "remove_timezone": True,
     })
     try:
-        formats = Formats(workbook)
+        formats, lists = Formats(workbook), body.ChoiceLists(workbook)
         used_names: set[str] = set()
         for sheet in sheets:
             sheet = said_once(sheet)
             name = unique_sheet_name(sheet.name, used_names)
-            write_sheet(workbook, workbook.add_worksheet(name), sheet, meta, formats)
+            write_sheet(workbook, workbook.add_worksheet(name), sheet, meta, formats, lists)
     finally:
         workbook.close()
 
 
-def write_sheet(workbook, worksheet, sheet: Sheet, meta: ReportMeta, formats: Formats) -> None:
+def write_sheet(workbook, worksheet, sheet: Sheet, meta: ReportMeta, formats: Formats,
+                lists: body.ChoiceLists | None = None) -> None:
     """One sheet of a form, top to bottom: page widths, head (form_head), table body (form_body),
     notes, charts and footer (form_tail), print setup (form_page)."""
-    c = Canvas(workbook, worksheet, sheet, meta, formats, page.column_widths(sheet, meta))
+    c = Canvas(workbook, worksheet, sheet, meta, formats, page.column_widths(sheet, meta),
+               lists or body.ChoiceLists(workbook))
     page.set_widths(c)
     head.write_head(c)
     first_data_row = c.row
