@@ -212,6 +212,8 @@ def test_spring_term_end_by_hand(both):
     won = {g: r["劝返成功率"] for g, r in rows.items()}
     assert won["合计"] == pytest.approx(0.5) and won["七年级"] == 1 and won["五年级"] == 0
     assert won["小学小计"] == 0 and won["初中小计"] == 1 and won["一年级"] is None
+    said = [c for r in grid(book, "指标说明") for c in r if isinstance(c, str) and c.startswith("口径：")]
+    assert said == ["口径：分母：学年初在校生；休学不计入辍学；截至学期最后一个教学日 2027-07-02"]   # said once below
     notes = " ".join(str(c) for r in grid(book, "学期末报告") for c in r if isinstance(c, str))
     assert "按学年升级的计划计入" in notes  # the step-by-step run is before kc rollover
 
@@ -239,6 +241,16 @@ def test_spring_term_end_lists_visits_duties_and_warnings(both):
     flags = [r for r in grid(book, "预警回顾名单") if r[1] == "张七乙"]
     assert [(r[4], r[5].date(), r[6]) for r in flags] == [("第3级", D(2027, 3, 10), "返校"),
                                                           ("疑似辍学", D(2027, 3, 12), "返校")]
+
+
+def test_weekly_home_visit_quota_counts_the_current_term(both):
+    """2027-W13 (spring term): 一年级1班's only visit is of 2026-11-10 (autumn) → 学年普访 已访 1, the 学期 quota
+    已访 0; 七年级1班's visit of 2027-03-11 counts for both."""
+    (wd, _, _), _ = both
+    book = wd / "out" / "2027-W13" / "周查汇总_示例学校_2027-W13.xlsx"
+    quotas = {(r[2], r[3][:3]): (r[4], r[5]) for r in grid(book, "家访统计") if r[1] == "班主任"}
+    assert quotas[("一年级1班", "一学年")] == (2, 1) and quotas[("一年级1班", "一学期")] == (1, 0)
+    assert quotas[("七年级1班", "一学年")] == (2, 1) and quotas[("七年级1班", "一学期")] == (1, 1)
 
 
 def test_autumn_term_start_by_hand(both):

@@ -24,7 +24,7 @@ from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.daily import compute_daily
 from kc_batch.reconcile.monthly import STAGE_GRADES, MonthlyResult, compute_period, grade_of, report_stages
 from kc_batch.rules import attendance
-from kc_batch.rules.rates import Rate, return_success_rate, term_dropout_rate
+from kc_batch.rules.rates import Basis, Rate, return_success_rate, term_dropout_rate
 from kc_batch.rules.status import READING, Student, build_state
 
 START, END = "start", "end"
@@ -75,7 +75,7 @@ def term_period(cal: SchoolCalendar, name: str, kind: str, due_days=()) -> TermP
     first = cal.first_school_day_on_or_after(start)
     last = cal.last_school_day_on_or_before(end)
     if kind == START:
-        days = cal.school_days_between(first, last)
+        days = cal.school_days_between(first, last) or [first]   # a term without a school day: its first day after
         as_of = days[min(REPORT_DAY, len(days)) - 1]
         due = _fixed_due(cal, start, end, due_days) or as_of
     else:
@@ -134,15 +134,18 @@ def compute_term_end(data: SchoolData, cfg: Config, cal: SchoolCalendar, period:
     res = compute_period(data, cfg, cal, period.name, period.start, period.last_day)
     cases = case_counts_by_grade(res, period.start, period.last_day)
     grades = sorted(cases)
+    basis = f"{Basis.of(cfg.policy.rates).text()}；截至学期最后一个教学日 {period.last_day.isoformat()}"
     rows = []
     for r in res.rows:
         c = r.figures.counts
         in_row = _row_grades(r.label, r.kind, r.stage, grades)
         opened = sum(cases[g][0] for g in in_row if g in cases)
         returned = sum(cases[g][1] for g in in_row if g in cases)
+        kept = r.rates["巩固率"]
+        retention = Rate(kept.numerator, kept.denominator, kept.formula, basis, kept.code)
         rows.append(TermRow(r.label, r.kind, r.stage, c["上月末在校生"], {k: c[k] for k in TERM_COUNTS},
-                            c["本月末在校生"], term_dropout_rate(c["本月辍学"], c["上月末在校生"]),
-                            r.rates["巩固率"], return_success_rate(returned, opened)))
+                            c["本月末在校生"], term_dropout_rate(c["本月辍学"], c["上月末在校生"], basis),
+                            retention, return_success_rate(returned, opened, basis)))
     total = [cases[g] for g in cases]
     return TermEnd(period, res, rows, sum(o for o, _ in total), sum(n for _, n in total))
 
