@@ -1,6 +1,6 @@
 """Nothing is lost (SPEC §10.1, issue 12): every file of sample_data/ and of the tests' writers (a roster, a
 周查表 and a change register as Excel, WPS, LibreOffice, .xls and CSV write them, plus the hostile
-files of tests/test_memory_bombs.py and a hidden sheet) through `kc check` and `kc weekly`, printing per
+files of tests/test_memory_bombs.py, a hidden sheet and the layouts of tests/test_tables.py) through `kc check` and `kc weekly`, printing per
 file the rows read, stored and in 输入错误; exit 1 when any row is unaccounted for.
 
     python benchmarks/conservation.py            # prints the table; exit 0 when 0 unaccounted
@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]   # test_tables imports kc_batch
 
 from accounting import accounting  # noqa: E402
 from school import change_sheet, check_sheet, make_id, make_workdir, roster_sheet  # noqa: E402
@@ -76,6 +76,27 @@ def writer_folder(root: Path) -> Path:
     return wd
 
 
+def tables_folders(root: Path) -> dict[str, Path]:
+    """The sheet layouts of tests/test_tables.py, one school each (a later 周查表 of the same class-week would
+    replace an earlier one): tables side by side, stacked with no blank row, days over 上午/下午, 周查表
+    columns not understood, a 花名册 with mark-like columns."""
+    import test_tables as t
+    one, two = kids(3, 4, 1), kids(3, 3, 20)
+    layouts = {"并排": lambda p: t.write_side_by_side(p, xlsx_styles.write_wps_style, one, two),
+               "上下无空行": lambda p: t.write_stacked(p, xlsx_styles.write_excel_style, one, two),
+               "上午下午": lambda p: t.write_half_days(p, xlsx_styles.write_libreoffice_style, one),
+               "看不懂的列": lambda p: t.write_unknown_columns(p, one),
+               "像周查表的花名册": lambda p: t.write_mark_like_roster(p, kids(4, 3, 40))}
+    out = {}
+    for n, (name, write) in enumerate(layouts.items()):
+        wd = make_workdir(root / str(n))
+        xlsx_styles.write_excel_style(wd / "inbox" / "花名册.xlsx", {
+            "三年级1班": roster_sheet("三年级(1)班学生花名册", one), "三年级2班": roster_sheet("三年级(2)班学生花名册", two)})
+        write(wd / "inbox" / f"{name}.xlsx")
+        out[f"tests-tables/{name}"] = wd
+    return out
+
+
 def bomb_folder(root: Path) -> Path:
     from test_memory_bombs import far_cell_book, many_sheets_book
     wd = make_workdir(root)
@@ -90,7 +111,8 @@ def bomb_folder(root: Path) -> Path:
 def folders(work: Path) -> dict[str, Path]:
     sample = work / "sample_data"
     shutil.copytree(ROOT / "sample_data", sample, ignore=shutil.ignore_patterns("generate.py", "README.md"))
-    return {"sample_data": sample, "tests-writers": writer_folder(work / "writers"), "tests-bombs": bomb_folder(work / "bombs")}
+    return {"sample_data": sample, "tests-writers": writer_folder(work / "writers"), **tables_folders(work / "tables"),
+            "tests-bombs": bomb_folder(work / "bombs")}
 
 
 def refused_files(check: subprocess.CompletedProcess) -> list[str]:
