@@ -313,7 +313,8 @@ def aggregate(*dirs: Path) -> list[str]:
     return KC + ["aggregate", *[a for d in dirs for a in ("--dir", str(d))], "--week", WEEK]
 
 
-def run_benchmark(towns: list[Path], county: Path, flat: Path | None, repeat: int, counts: dict) -> list[Figures]:
+def run_benchmark(towns: list[Path], county: Path, flat: Path | None, repeat: int,
+                  counts: dict) -> tuple[list[Figures], dict[Path, Figures]]:
     per_town = {t: Figures(t.name) for t in towns}
     tier = Figures(f"乡镇层：一条命令 {len(towns)} 个 --dir", f"{sum(counts['towns'].values())} 份学校周查汇总")
     county_fig = Figures("县汇总（乡镇周报汇总 + 直属学校）",
