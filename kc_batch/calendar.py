@@ -247,6 +247,17 @@ def normalise_week(text: str | None) -> str | None:
     return week_label(*parse_iso_week(text))
 
 
+QUARTER_RE = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)
+
+
+def normalise_quarter(text: str) -> str:
+    """'2026-Q4' (or '2026q4') → '2026-Q4'; UsageError otherwise (§21.3: calendar quarters)."""
+    m = QUARTER_RE.match((text or "").strip())
+    if not m:
+        raise UsageError(f"季度“{text}”格式不对，应写成 2026-Q4 这样的 年-Q季度（Q1 为1—3月，Q4 为10—12月）。")
+    return f"{int(m.group(1))}-Q{m.group(2)}"
+
+
 def normalise_month(text: str | None) -> str | None:
     """'2026-11' (or '2026-1') → '2026-11'; None stays None; UsageError otherwise (§13.19)."""
     if text is None:

@@ -65,9 +65,11 @@ Unit = _make_class("Unit", _section("unit"))
 CalendarConfig = _make_class("CalendarConfig", _section("calendar"))
 RateOptions = _make_class("RateOptions", _section("policy.rates"))
 HomeVisitQuotas = _make_class("HomeVisitQuotas", _section("policy.home_visits"))
+QuarterRules = _make_class("QuarterRules", _section("policy.quarter"))
 Policy = _make_class("Policy", _section("policy"), [
     ("rates", Any, field(default_factory=RateOptions)),
     ("home_visits", Any, field(default_factory=HomeVisitQuotas)),
+    ("quarter", Any, field(default_factory=QuarterRules)),
     ("escalation", Any, field(default_factory=lambda: list(DEFAULT_LADDER))),
 ])
 Responsibility = _make_class("Responsibility", _section("responsibility"))
@@ -76,6 +78,7 @@ Report = _make_class("Report", _section("report"))
 Limits = _make_class("Limits", _section("limits"))
 _CLASSES = {"unit": Unit, "calendar": CalendarConfig, "policy": Policy, "policy.rates": RateOptions, "mail": Mail,
             "limits": Limits, "responsibility": Responsibility, "policy.home_visits": HomeVisitQuotas,
+            "policy.quarter": QuarterRules,
             "report": Report}
 
 

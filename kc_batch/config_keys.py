@@ -128,6 +128,13 @@ SECTIONS: list[Section] = [
         Key("denominator", "str", "学年初在校生", "辍学率分母：\"学年初在校生\" 或 \"调整基数\"", choices=DENOMINATORS,
             expected="“学年初在校生”或“调整基数”"),
     ), comment="指标口径（SPEC §8）"),
+    Section("policy.quarter", (
+        Key("excellent_max_late", "int", 0, "先进单位本季度最多可有几次逾期报送（§21.3 默认不可有）", low=0,
+            expected="不小于 0 的整数"),
+        Key("excellent_min_return_rate", "float", 0.0, "先进单位的劝返成功率至少为多少（默认不设要求；本季度无新开台账不受此限）",
+            **_SHARE),
+        Key("interview_missing_last_month", "bool", True, "季末月份未报月报的单位列入约谈（其巩固率、年辍学率无法评定）"),
+    ), comment="月报季评（SPEC §21.3，kc aggregate --quarter）：先进＝各项达标且无逾期，约谈＝任一指标未达标或有去向不明学生"),
     Section("responsibility", (
         Key("principal", "str", "", "校长（包全校；空则用 [unit] principal）"),
         Key("leaders", "names", {}, "分管领导，按学段 { \"小学\" = \"王副校长\" } 或按年级 { \"一年级\" = \"…\" }"),

@@ -30,6 +30,8 @@ GROUP.update({c: "比率（%）" for c in RATES})
 LIST_HEADERS = ["序号", "学籍号", "姓名", "性别", "年级", "班级", "辍学日期", "辍学原因", "监护人", "联系电话",
                 "家庭住址", "类别", "劝返责任人", "劝返次数", "劝返情况"]
 SUSPECT_HEADERS = LIST_HEADERS + ["连续旷课天数", "疑似原因"]
+CASE_HEADERS = ["学籍号", "姓名", "年级", "班级", "开立日期", "类别", "原因", "责任人", "状态", "返校日期", "销号日期", "销号原因",
+                "劝返次数", "劝返记录", "监护人", "联系电话"]
 FLOW_HEADERS = ["学籍号", "姓名", "年级", "班级", "变动类型", "变动日期", "对方学校", "回执日期", "状态"]
 INDICATOR_HEADERS = ["范围", "指标", "公式", "分子", "分母", "数值", "口径"]
 DEFAULT_BASIS = "分母：学年初在校生；休学不计入辍学；统计截止日：每月20日"
@@ -100,7 +102,7 @@ def _list_rows(records: list[dict], headers: list[str]) -> list[list]:
 
 def write_monthly_workbook(path: Path, unit: str, month: str, grade_rows: dict[str, list], dropouts=(), suspects=(),
                            flows=(), indicators=(), period: str | None = None,
-                           report_date: dt.date = dt.date(2026, 11, 20)) -> Path:
+                           report_date: dt.date = dt.date(2026, 11, 20), cases=()) -> Path:
     """The §9.2 workbook as `kc monthly` writes it. grade_rows: label → 23 values, 合计 last."""
     period = period or period_text(month)
     labels = [label for label in grade_rows if label != "合计"]
@@ -121,6 +123,9 @@ def write_monthly_workbook(path: Path, unit: str, month: str, grade_rows: dict[s
         Sheet("学生流动", f"{unit}学生流动情况",
               [Column(h, "date" if h.endswith("日期") else "text") for h in FLOW_HEADERS],
               [[f.get(h) for h in FLOW_HEADERS] for f in flows], period=period, empty_text="本月无转入转出"),
+        Sheet("劝返台账", f"{unit}辍学学生劝返复学台账",
+              [Column(h, "date" if h.endswith("日期") else "int" if h == "劝返次数" else "text") for h in CASE_HEADERS],
+              [[c.get(h) for h in CASE_HEADERS] for c in cases], period=period, empty_text="本月没有劝返台账"),
         Sheet("指标说明", f"{unit}指标说明",
               [Column("范围"), Column("指标"), Column("公式"), Column("分子", "num"), Column("分母", "num"),
                Column("数值", "percent"), Column("口径")], [list(r) for r in indicators], period=period),

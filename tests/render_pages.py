@@ -63,6 +63,7 @@ def build_workbooks(root: Path) -> list[Path]:
         assert result.exit_code == 0, result.output
     _build_aggregate(root / "county", runner)
     _build_term(root / "term")
+    _build_quarter(root / "quarter", runner)
     _build_matching(root)
     return sorted(p for p in root.rglob("out/**/*.xlsx") if not p.name.startswith("."))
 
@@ -89,6 +90,16 @@ def _build_term(folder: Path) -> None:
         test_term.week_by_week(folder, lambda day: setattr(kc_batch.calendar, "today", lambda: day))
     finally:
         kc_batch.calendar.today = saved
+
+
+def _build_quarter(folder: Path, runner) -> None:
+    """The 城关镇 季评 of tests/test_upward.py (§21.3)."""
+    import test_upward as up
+    from kc_batch.cli import main as cli
+    shutil.rmtree(folder, ignore_errors=True)
+    town, _ = up.quarter_folders(folder)
+    result = runner.invoke(cli, ["aggregate", "--dir", str(town), "--quarter", up.Q])
+    assert result.exit_code == 0, result.output
 
 
 def _build_matching(root: Path) -> None:

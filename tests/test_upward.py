@@ -87,7 +87,7 @@ def sheet_rows(path: Path, sheet: str, first: str) -> list[dict]:
     names = [grid[header][j] if grid[header][j] is not None else grid[header - 1][j] for j in range(len(grid[header]))]
     out = []
     for row in grid[header + 1:]:
-        if row[0] is None or str(row[0]).startswith(("单位负责人", "注", "已报单位", "应报单位", "汇总比率")):
+        if row[0] is None or str(row[0]).startswith(("单位负责人", "注", "已报单位", "应报单位", "汇总比率", "先进：", "评定月：")):
             continue
         out.append(dict(zip(names, row)))
     return out
@@ -170,3 +170,193 @@ def test_county_checks_the_townships_stage_subtotal_and_names_the_cell(tmp_path)
     found = {(p.unit, p.cell, p.issue, p.expected, p.actual) for p in res.problems}
     assert ("城关镇", cell, "初中小计“学年初在校生”不等于本学段各单位之和", "50", "51") in found
     assert res.total_counts["学年初在校生"] == 280
+
+
+# ---------------------------------------------------------------- 月报季评 (§21.3)
+
+Q = "2026-Q4"   # 10月 (9月21日–10月20日), 11月, 12月; due the 25th of each month; quarter 2026-09-21 … 12-20
+QUARTER_SCHOOLS = {
+    **SCHOOLS,
+    "杉树小学": ({"二年级": counts(学年初在校生=46, 上月末在校生=46, 本月转出=1, 本月末在校生=45)}, {"二年级": (45, 46)}),
+}
+CASE_A = {"学籍号": "G1001", "姓名": "王一", "年级": "七年级", "开立日期": D(2026, 10, 12), "类别": "疑似辍学", "状态": "在办"}
+CASE_B = {"学籍号": "G1002", "姓名": "李二", "年级": "一年级", "开立日期": D(2026, 11, 2), "类别": "疑似辍学", "状态": "观察中",
+          "返校日期": D(2026, 11, 10)}
+CASE_B_CLOSED = {**CASE_B, "状态": "已销号", "销号日期": D(2026, 11, 24), "销号原因": "返校后到校10个教学日未再连续旷课"}
+CASE_C = {"学籍号": "G1003", "姓名": "赵三", "年级": "一年级", "开立日期": D(2026, 9, 15), "类别": "疑似辍学", "状态": "已销号",
+          "返校日期": D(2026, 9, 25), "销号日期": D(2026, 10, 9), "销号原因": "返校后到校10个教学日未再连续旷课"}
+CASE_D = {"学籍号": "G1004", "姓名": "钱四", "年级": "三年级", "开立日期": D(2026, 12, 1), "类别": "疑似辍学", "状态": "已销号",
+          "销号日期": D(2026, 12, 10), "销号原因": "转出已回执（外县小学）"}
+CASES = {("2026-10", NINE): [CASE_A, CASE_C], ("2026-11", NINE): [CASE_A, CASE_B],
+         ("2026-12", NINE): [CASE_A, CASE_B_CLOSED], ("2026-12", "松林小学"): [CASE_D]}
+LOST = {"学籍号": "G1005", "姓名": "孙五", "年级": "二年级", "班级": "1班", "变动类型": "转出", "变动日期": D(2026, 11, 25),
+        "对方学校": "外省某小学", "状态": "逾期未回执"}
+
+
+def quarter_school(inbox: Path, unit: str, month: str) -> Path:
+    grades, retention = QUARTER_SCHOOLS[unit]
+    rows = school_rows(grades, retention)
+    year, mon = map(int, month.split("-"))
+    day = D(2026, 11, 27) if (unit, month) == ("松林小学", "2026-11") else D(year, mon, 20)
+    flows = [LOST] if (unit, month) == ("杉树小学", "2026-12") else ()
+    return write_monthly_workbook(inbox / f"控辍保学月报_{unit}_{month}.xlsx", unit, month, rows, flows=flows,
+                                  indicators=indicators_for(rows, retention), report_date=day,
+                                  cases=CASES.get((month, unit), ()))
+
+
+def quarter_folders(root: Path) -> tuple[Path, Path]:
+    town = aggregator(root, "城关镇", "township", {NINE: ("小学", "初中"), "杉树小学": ("小学",), "松林小学": ("小学",)})
+    county = aggregator(root, "示例县", "county", {"城关镇": (), "红星初中": ("初中",), "白云小学": ("小学",)})
+    for month in ("2026-10", "2026-11", "2026-12"):
+        for unit in (NINE, "杉树小学", "松林小学"):
+            if (unit, month) != ("杉树小学", "2026-11"):     # 杉树小学 does not report November
+                quarter_school(town / "inbox", unit, month)
+        for unit in ("红星初中", "白云小学"):
+            quarter_school(county / "inbox", unit, month)
+    return town, county
+
+
+def quarter_path(d: Path) -> Path:
+    return d / "out" / Q / f"控辍保学季评_{load_config(d).unit.name}_{Q}.xlsx"
+
+
+def test_township_quarter_evaluation_worked_by_hand(tmp_path):
+    """城关镇's 2026-Q4 季评, 评定月 12月 (every figure from the tables above):
+
+    单位            年辍学率            巩固率               疑似  台账 开/返  及时        去向不明  评定
+    城关九年制学校   1/90 = 1.11% (初中 1/50 = 2.00% > 1.80%: 未达标)  89/90 = 98.89% 达标  0  2/1 = 50%  3/3  0  约谈
+    杉树小学         0/46 达标           45/46 = 97.83% 未达标  0   0 → —     2/3 (11月未报)  1  约谈
+    松林小学         0/30 达标           30/30 达标             1   1/0 = 0%  2/3 (11月 27日 逾期)  0  —
+    Cases: A (开立 10-12, 在办) and B (11-02, 销号 11-24 返校) count for the 九年制 school; C (开立 9-15) was opened before
+    the quarter (9-21); D (12-01) of 松林 was closed by a 转出 回执, not by a return: 0 of 1.
+    Ranks (1 best, ties share): 年辍学率 3, 1, 1; 巩固率 2, 3, 1; 疑似 1, 1, 3; 劝返成功率 1, —, 2; 及时率 1, 2, 2.
+    No unit is 先进: the two that meet both limits have a 逾期 or a 去向不明/未报."""
+    from kc_batch.app.quarter import compute_quarter, run_quarter
+    town, _ = quarter_folders(tmp_path)
+    outcome = run_quarter(town, Q)
+    assert outcome.outputs == [quarter_path(town)]
+    rows = {r["单位"]: r for r in sheet_rows(quarter_path(town), "季评表", "单位")}
+    assert list(rows) == [NINE, "杉树小学", "松林小学", "合计"]
+    nine, shanshu, songlin = rows[NINE], rows["杉树小学"], rows["松林小学"]
+    assert nine["年辍学率"] == pytest.approx(1 / 90) and nine["辍学率达标"] == "未达标"
+    assert nine["巩固率"] == pytest.approx(89 / 90) and nine["巩固率达标"] == "达标"
+    assert shanshu["巩固率"] == pytest.approx(45 / 46) and shanshu["巩固率达标"] == "未达标"
+    assert (shanshu["辍学率达标"], songlin["辍学率达标"], songlin["巩固率达标"]) == ("达标", "达标", "达标")
+    assert [rows[u]["疑似辍学"] for u in (NINE, "杉树小学", "松林小学")] == [0, 0, 1]
+    assert [(rows[u]["新开台账"], rows[u]["返校销号"]) for u in (NINE, "杉树小学", "松林小学")] == [(2, 1), (0, 0), (1, 0)]
+    assert (nine["劝返成功率"], shanshu["劝返成功率"], songlin["劝返成功率"]) == (0.5, None, 0)
+    assert [(rows[u]["应报"], rows[u]["按时"], rows[u]["逾期"], rows[u]["未报"]) for u in (NINE, "杉树小学", "松林小学")] == [
+        (3, 3, 0, 0), (3, 2, 0, 1), (3, 2, 1, 0)]
+    assert (nine["报送及时率"], shanshu["报送及时率"], songlin["报送及时率"]) == (1, pytest.approx(2 / 3), pytest.approx(2 / 3))
+    ranks = {u: tuple(rows[u][c] for c in ("辍学率排名", "巩固率排名", "疑似排名", "成功率排名", "及时率排名"))
+             for u in (NINE, "杉树小学", "松林小学")}
+    assert ranks == {NINE: (3, 2, 1, 1, 1), "杉树小学": (1, 3, 1, None, 2), "松林小学": (1, 1, 3, 2, 2)}
+    assert [rows[u]["去向不明"] for u in (NINE, "杉树小学", "松林小学")] == [0, 1, 0]
+    assert [rows[u]["评定"] for u in (NINE, "杉树小学", "松林小学")] == ["约谈", "约谈", None]
+    assert "初中年辍学率 2.00%，超过控制线 1.80%" in nine["说明"]
+    for reason in ("巩固率 97.83%，低于目标 98.00%", "未报 1 次", "去向不明学生 1 人未落实"):
+        assert reason in shanshu["说明"], reason
+    assert songlin["说明"] == "逾期报送 1 次"
+    total = rows["合计"]   # Σ分子 ÷ Σ分母: 劝返 1 / 3, 及时 7 / 9
+    assert (total["新开台账"], total["返校销号"], total["劝返成功率"]) == (3, 1, pytest.approx(1 / 3))
+    assert (total["应报"], total["按时"], total["报送及时率"]) == (9, 7, pytest.approx(7 / 9))
+    verdicts = sheet_rows(quarter_path(town), "季评汇总", "类别")
+    assert [(r["类别"], r["单位"]) for r in verdicts] == [("先进", "（无）"), ("约谈", NINE), ("约谈", "杉树小学")]
+    assert compute_quarter(town, Q).months == ["2026-10", "2026-11", "2026-12"]
+    assert any("先进 0 个，约谈 2 个" in line for line in outcome.lines)
+
+
+def test_county_quarter_from_township_workbooks_worked_by_hand(tmp_path):
+    """示例县's 2026-Q4 季评 from 城关镇's three 汇总 workbooks and the two direct schools' 月报:
+
+    城关镇: 12月 合计 学年初 90 + 46 + 30 = 166, 当前辍学 1 → 1/166 = 0.60%; its 初中 rows (the 九年制 school's) give
+      1/50 = 2.00%: 未达标; 巩固 (89 + 45 + 30)/(90 + 46 + 30) = 164/166; 疑似 1; cases A, B, D through its merged
+      劝返台账: 1 of 3 back; its own 汇总 reports are dated the cutoff: 3/3 按时; 杉树小学's 孙五 去向不明 → 约谈.
+    红星初中: 1/100 = 1.00% (≤ 1.80%), 巩固 98/99 = 98.99%, 疑似 2, no case, 3/3 → 先进.
+    白云小学: 1/60 = 1.67% > 0.60% → 约谈; 巩固 59/60 = 98.33%, 疑似 0, 3/3.
+    Ranks: 年辍学率 1, 2, 3; 巩固率 (0.98795, 0.98990, 0.98333) 2, 1, 3; 疑似 2, 3, 1; 劝返 1, —, —; 及时 1, 1, 1."""
+    from click.testing import CliRunner
+    from kc_batch.cli import main
+    town, county = quarter_folders(tmp_path)
+    for month in ("2026-10", "2026-11", "2026-12"):
+        run_aggregate(town, month)
+        shutil.copy(out_path(town, month), county / "inbox")
+    result = CliRunner().invoke(main, ["aggregate", "--dir", str(county), "--quarter", Q])
+    assert result.exit_code == 0, result.output
+    rows = {r["单位"]: r for r in sheet_rows(quarter_path(county), "季评表", "单位")}
+    assert list(rows) == ["城关镇", "红星初中", "白云小学", "合计"]
+    town_row, red, white = rows["城关镇"], rows["红星初中"], rows["白云小学"]
+    assert town_row["年辍学率"] == pytest.approx(1 / 166) and town_row["辍学率达标"] == "未达标"
+    assert town_row["巩固率"] == pytest.approx(164 / 166) and red["巩固率"] == pytest.approx(98 / 99)
+    assert white["年辍学率"] == pytest.approx(1 / 60) and white["辍学率达标"] == "未达标"
+    assert (town_row["新开台账"], town_row["返校销号"], town_row["劝返成功率"]) == (3, 1, pytest.approx(1 / 3))
+    assert [rows[u]["报送及时率"] for u in ("城关镇", "红星初中", "白云小学")] == [1, 1, 1]
+    assert town_row["去向不明"] == 1
+    ranks = {u: tuple(rows[u][c] for c in ("辍学率排名", "巩固率排名", "疑似排名", "成功率排名", "及时率排名"))
+             for u in ("城关镇", "红星初中", "白云小学")}
+    assert ranks == {"城关镇": (1, 2, 2, 1, 1), "红星初中": (2, 1, 3, None, 1), "白云小学": (3, 3, 1, None, 1)}
+    assert [rows[u]["评定"] for u in ("城关镇", "红星初中", "白云小学")] == ["约谈", "先进", "约谈"]
+    assert "小学年辍学率 1.67%，超过控制线 0.60%" in white["说明"]
+    verdicts = [(r["类别"], r["单位"]) for r in sheet_rows(quarter_path(county), "季评汇总", "类别")]
+    assert verdicts == [("先进", "红星初中"), ("约谈", "城关镇"), ("约谈", "白云小学")]
+    assert "约谈：城关镇" in result.output and "先进：红星初中" in result.output
+
+
+def test_quarter_email_parsed_back_and_delivered_over_smtp(tmp_path, monkeypatch):
+    """城关镇's 季评 email: subject “【控辍保学季评】城关镇 2026年第4季度”; the body names no 先进 and the two 约谈 units
+    with their reasons, 劝返成功率 1/3 = 33.33% and 报送及时率 7/9 = 77.78% (the hand figures of the township test);
+    the attachment's Chinese name in RFC 2231 and RFC 2047 form; sent to a local aiosmtpd over STARTTLS, parsed back
+    by the email package; a second send is refused without --resend; a 月报 received after the run refuses the mail."""
+    import email
+    import ssl
+    from email import policy
+    import trustme
+    from aiosmtpd.controller import Controller
+    from kc_batch.app.quarter import run_quarter
+    from kc_batch.app.send_quarter import run_send_quarter
+    from kc_batch.errors import KcError
+    from test_mail import GOOD_PASSWORD, Inbox, authenticator, free_port
+    from test_weekly_rollup import mail_config
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
+                            auth_require_tls=True, authenticator=authenticator)
+    town, _ = quarter_folders(tmp_path)
+    run_quarter(town, Q)
+    mail_config(town, port)
+    [line] = run_send_quarter(town, Q)
+    assert "outbox/" in line
+    eml = town / "outbox" / f"控辍保学季评_城关镇_{Q}.eml"
+    monkeypatch.setenv("KC_SMTP_PASSWORD", GOOD_PASSWORD)
+    controller.start()
+    try:
+        [sent] = run_send_quarter(town, Q, smtp=True, ssl_context=client_ctx)
+        [again] = run_send_quarter(town, Q, smtp=True, ssl_context=client_ctx)
+    finally:
+        controller.stop()
+    assert "已发送" in sent and "已于" in again and "--resend" in again
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == ["jyj@example.cn"]
+    name = f"控辍保学季评_城关镇_{Q}.xlsx"
+    for raw in (eml.read_bytes(), envelope.original_content):
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert str(msg["Subject"]) == "【控辍保学季评】城关镇 2026年第4季度"
+        body = msg.get_body(preferencelist=("plain",)).get_content()
+        for text in ("评定月：2026年12月", "评定单位：3 个", "劝返成功率：33.33%", "报送及时率：77.78%", "先进单位：无",
+                     "约谈单位（共 2 个）", f"1. {NINE}（初中年辍学率 2.00%，超过控制线 1.80%）",
+                     "2. 杉树小学（巩固率 97.83%，低于目标 98.00%"):
+            assert text in body, text
+        [attachment] = list(msg.iter_attachments())
+        assert attachment.get_filename() == name
+        assert attachment.get_content() == quarter_path(town).read_bytes()
+        legacy = email.message_from_bytes(raw).get_payload()[1]["Content-Disposition"]
+        assert "filename*=UTF-8''" in legacy and "=?UTF-8?B?" in legacy
+    # 杉树小学's November 月报 arrives late: the 季评 on file is stale (杉树 is no longer 未报 in November)
+    quarter_school(town / "inbox", "杉树小学", "2026-11")
+    (town / "inbox" / "控辍保学月报_杉树小学_2026-12.xlsx").unlink()
+    with pytest.raises(KcError, match="请先重新运行 kc aggregate --quarter 2026-Q4"):
+        run_send_quarter(town, Q)

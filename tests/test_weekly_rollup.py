@@ -238,7 +238,7 @@ def test_cli_week_and_usage_errors(township):
     assert ok.exit_code == 0, ok.output
     assert rollup_file(township, "城关镇").is_file()
     both = runner.invoke(main, ["aggregate", "--dir", str(township), "--week", WEEK, "--month", "2026-11"])
-    assert both.exit_code == 2 and "--month 与 --week 只能给出其一" in both.output
+    assert both.exit_code == 2 and "--month、--week 与 --quarter 只能给出其一" in both.output
     bad = runner.invoke(main, ["aggregate", "--dir", str(township), "--week", "2026-W60"])
     assert bad.exit_code == 2 and "2026-W60" in bad.output
 

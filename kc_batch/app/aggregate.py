@@ -20,19 +20,15 @@ from kc_batch.app.weekly_rollup import wrong_kind
 from kc_batch.reports.aggregate_book import write_aggregate
 
 
-def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResult:
-    """Read the inbox and build the aggregate, without writing anything. Without a month (§11): the
-    latest month of the received workbooks."""
-    ws = open_workspace(work_dir, "aggregate")
-    cfg = ws.cfg
-    month = normalise_month(month)  # §13.29: usage errors before the inbox is read
+def read_monthly_inbox(ws) -> tuple[list, list, list[str], list[str]]:
+    """(books, wrong-kind 报表校验 rows, unreadable lines, skipped files) of the inbox's monthly workbooks."""
     inbox = ws.dir / "inbox"
     paths = list_inbox(inbox) if inbox.is_dir() else []
-    expected = [u.name for u in cfg.units]
+    expected = [u.name for u in ws.cfg.units]
     books, unreadable, skipped, wrong = [], [], [], []
     for path in paths:
         try:
-            raw = read_file(path, inbox, cfg.limits)
+            raw = read_file(path, inbox, ws.cfg.limits)
         except UnreadableFile as exc:
             unreadable.append(str(exc))
             continue
@@ -45,13 +41,20 @@ def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResu
     if not books:  # §10.1, §13.22: a file without a recognisable form is not input that could be read
         hint = ("无法读取的文件：" + "；".join(unreadable)) if unreadable else ""
         raise NoInputError(f"收件箱 {inbox} 中没有找到任何月报工作簿（含“月报表”或“汇总表”的工作簿），未生成汇总表。" + hint)
+    return books, wrong, unreadable, skipped
+
+
+def compute_aggregate(work_dir: Path, month: str | None = None) -> AggregateResult:
+    """Read the inbox and build the aggregate, without writing anything. Without a month (§11): the
+    latest month of the received workbooks."""
+    ws = open_workspace(work_dir, "aggregate")
+    month = normalise_month(month)  # §13.29: usage errors before the inbox is read
+    books, wrong, unreadable, skipped = read_monthly_inbox(ws)
     month = month or latest_book_month(books)
     start, cutoff = ws.cal.month_period(month)
-    result = combine(cfg, month, start, cutoff, books, wrong)
+    result = combine(ws.cfg, month, start, cutoff, books, wrong)
     result.unreadable, result.skipped = unreadable, skipped
     return result
-
-
 
 
 def latest_book_month(books) -> str:

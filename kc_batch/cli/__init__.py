@@ -114,12 +114,18 @@ def monthly_cmd(dirs, month, strict, force):
 @click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
 @click.option("--resend", is_flag=True, help="同一月份（周）已发送过时仍再次发送")
 @click.option("--week", default=None, help="发送周报（ISO 周，如 2026-W47）：学校的周查汇总，乡镇、县的周报汇总（不能与 --month 同用）")
-def send_cmd(dirs, month, smtp, resend, week):
+@click.option("--quarter", default=None, help="发送季评（如 2026-Q4）：乡镇、县的季评表（kc aggregate --quarter 生成）")
+def send_cmd(dirs, month, smtp, resend, week, quarter):
     from kc_batch.app.jobs import RunOutcome
-    from kc_batch.calendar import normalise_month, normalise_week
+    from kc_batch.calendar import normalise_month, normalise_quarter, normalise_week
     from kc_batch.app.send import run_send
-    if month and week:
-        fail(UsageError("kc send 的 --month 与 --week 只能给出其一。"))
+    if sum(1 for v in (month, week, quarter) if v) > 1:
+        fail(UsageError("kc send 的 --month、--week 与 --quarter 只能给出其一。"))
+    if quarter:
+        from kc_batch.app.send_quarter import run_send_quarter
+        check_option(normalise_quarter, quarter)
+        for_each_dir(dirs_of(dirs), lambda d: RunOutcome(lines=run_send_quarter(d, quarter, smtp, resend)))
+        return
     if week:
         from kc_batch.app.send_week import run_send_week
         check_option(normalise_week, week)

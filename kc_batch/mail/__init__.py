@@ -21,14 +21,16 @@ from kc_batch.mail.mime import (MAX_ENCODED_WORD, PLACEHOLDER_FROM, WIRE_POLICY,
 from kc_batch.mail.send import send_report
 from kc_batch.mail.smtp import send_smtp, use_implicit_tls
 from kc_batch.mail.summary import ReportSummary
-from kc_batch.mail.templates import (BODY_AGGREGATE_TEMPLATE, BODY_TEMPLATE, BODY_WEEK_TEMPLATE, ID_MASK, ID_NUMBER_RE,
-                                     LONG_DIGITS_RE, SUBJECT_TEMPLATE, SUBJECT_WEEK_TEMPLATE, copy_default_templates,
+from kc_batch.mail.templates import (BODY_AGGREGATE_TEMPLATE, BODY_QUARTER_TEMPLATE, BODY_TEMPLATE, BODY_WEEK_TEMPLATE,
+                                     ID_MASK, ID_NUMBER_RE, LONG_DIGITS_RE, SUBJECT_QUARTER_TEMPLATE, SUBJECT_TEMPLATE,
+                                     SUBJECT_WEEK_TEMPLATE, copy_default_templates,
                                      format_rate, mask_id_numbers, month_text, package_templates, render_body,
                                      render_subject, render_template, template_context, template_env)
 
 __all__ = [
-    "BODY_AGGREGATE_TEMPLATE", "BODY_TEMPLATE", "BODY_WEEK_TEMPLATE", "ID_MASK", "ID_NUMBER_RE", "LONG_DIGITS_RE",
-    "MAX_ENCODED_WORD", "PLACEHOLDER_FROM", "SEND_LOG_NAME", "SUBJECT_TEMPLATE", "SUBJECT_WEEK_TEMPLATE",
+    "BODY_AGGREGATE_TEMPLATE", "BODY_QUARTER_TEMPLATE", "BODY_TEMPLATE", "BODY_WEEK_TEMPLATE", "ID_MASK", "ID_NUMBER_RE",
+    "LONG_DIGITS_RE", "MAX_ENCODED_WORD", "PLACEHOLDER_FROM", "SEND_LOG_NAME", "SUBJECT_QUARTER_TEMPLATE", "SUBJECT_TEMPLATE",
+    "SUBJECT_WEEK_TEMPLATE",
     "WIRE_POLICY", "XLSX_MAIN", "XLSX_SUB", "ReportSummary", "address_header", "append_send_log", "attachment_part",
     "build_message", "copy_default_templates", "encoded_header", "encoded_words", "format_rate", "from_address",
     "log_sent", "mask_id_numbers", "message_bytes", "message_id_domain", "month_text", "package_templates",

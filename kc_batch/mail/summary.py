@@ -25,8 +25,9 @@ class ReportSummary:
     clerk: str = ""
     phone: str = ""
     report_date: dt.date | None = None  # the workbook's 报出日期 (calendar.report_date, §13.18)
-    kind: str = "monthly"      # 'monthly' | 'weekly' (then `month` holds the week, e.g. '2026-W47')
+    kind: str = "monthly"      # 'monthly' | 'weekly' | 'quarter' (then `month` holds '2026-W47' or '2026-Q4')
     week: dict = field(default_factory=dict)   # a 周报's figures for its templates (app/send_week.py)
+    quarter: dict = field(default_factory=dict)   # a 季评's figures for its templates (app/send_quarter.py)
 
     @property
     def is_aggregate(self) -> bool:

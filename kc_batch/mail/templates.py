@@ -19,6 +19,8 @@ BODY_TEMPLATE = "email_body.txt.j2"
 BODY_AGGREGATE_TEMPLATE = "email_body_aggregate.txt.j2"
 SUBJECT_WEEK_TEMPLATE = "email_subject_week.txt.j2"   # §21.1: the 周报 has its own subject and body
 BODY_WEEK_TEMPLATE = "email_body_week.txt.j2"
+SUBJECT_QUARTER_TEMPLATE = "email_subject_quarter.txt.j2"   # §21.3: the 季评 has its own subject and body
+BODY_QUARTER_TEMPLATE = "email_body_quarter.txt.j2"
 
 # 18-digit 身份证号 (also inside a G-prefixed 学籍号) and the old 15-digit form. Applied to every
 # text field before rendering; after rendering any run of 15 or more digits is masked too (the
@@ -83,10 +85,14 @@ def format_rate(rate: float | None) -> str:
 
 
 def month_text(month: str) -> str:
-    """'2026-11' → '2026年11月'; '2026-03' → '2026年3月' (§13.28); a week '2026-W47' → '2026年第47周' (§21.1)."""
+    """'2026-11' → '2026年11月'; '2026-03' → '2026年3月' (§13.28); a week '2026-W47' → '2026年第47周' (§21.1);
+    a quarter '2026-Q4' → '2026年第4季度' (§21.3)."""
     w = re.fullmatch(r"(\d{4})-W(\d{1,2})", month.strip())
     if w:
         return f"{int(w.group(1))}年第{int(w.group(2))}周"
+    q = re.fullmatch(r"(\d{4})-Q([1-4])", month.strip())
+    if q:
+        return f"{int(q.group(1))}年第{int(q.group(2))}季度"
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", month.strip())
     if not m:
         raise KcError(f"月份 {month!r} 格式不对，应为 YYYY-MM，例如 2026-11。")
@@ -123,7 +129,7 @@ def _masked(value):
 
 
 def render_subject(env: jinja2.Environment, context: dict) -> str:
-    name = SUBJECT_WEEK_TEMPLATE if context["kind"] == "weekly" else SUBJECT_TEMPLATE
+    name = {"weekly": SUBJECT_WEEK_TEMPLATE, "quarter": SUBJECT_QUARTER_TEMPLATE}.get(context["kind"], SUBJECT_TEMPLATE)
     subject = render_template(env, name, context)
     return mask_id_numbers(" ".join(subject.split()))
 
@@ -131,6 +137,8 @@ def render_subject(env: jinja2.Environment, context: dict) -> str:
 def render_body(env: jinja2.Environment, context: dict) -> str:
     if context["kind"] == "weekly":
         name = BODY_WEEK_TEMPLATE
+    elif context["kind"] == "quarter":
+        name = BODY_QUARTER_TEMPLATE
     else:
         name = BODY_AGGREGATE_TEMPLATE if context["is_aggregate"] else BODY_TEMPLATE
     body = render_template(env, name, context)

@@ -53,6 +53,7 @@ MONTHLY_SHEET, AGGREGATE_SHEET = "月报表", "汇总表"
 DROPOUT_SHEET, SUSPECT_SHEET, FLOW_SHEET, INDICATOR_SHEET = "辍学学生名单", "疑似辍学名单", "学生流动", "指标说明"
 MISSING_SHEET = "未报单位"
 DUTY_SHEET = "责任落实"               # §19, in a school's monthly workbook
+CASE_SHEET = "劝返台账"               # §9.2 (a 汇总's merged one keeps 学校), read for the 季评 (§21.3)
 LEDGER_SUMMARY_SHEET = "台账汇总"      # §20 counts, in a township's 汇总 workbook
 MISSING_UNIT, MISSING_CODE, MISSING_STAGES, MISSING_VIA = "单位名称", "单位代码", "学段", "所属乡镇"
 
@@ -125,6 +126,7 @@ class Book:
     missing: list[dict] = field(default_factory=list)    # a 汇总's 未报单位 rows (§21.4)
     duties: list[dict] = field(default_factory=list)     # a school's 责任落实 rows (§19)
     ledger_rows: list[dict] = field(default_factory=list)  # a 汇总's 台账汇总 rows (§20)
+    cases: list[dict] = field(default_factory=list)      # 劝返台账 rows, plus 学校 (§9.2, §21.3)
     problems: list[Problem] = field(default_factory=list)
     report_date: dt.date | None = None                   # 报出日期 of the footer (§21.2)
 
@@ -336,6 +338,8 @@ def _with_sheet_basis(found: dict, rows: list) -> dict:
 
 def _sheet_role(name: str) -> str | None:
     n = norm_header(name)
+    if CASE_SHEET in n:
+        return "cases"
     if "疑似" in n:
         return "suspects"
     if "辍学" in n and "名单" in n:
@@ -389,6 +393,8 @@ def read_book(raw: RawFile, mtime: float, expected: list[str]) -> Book | None:
             book.suspects = [_suspect_date(r) for r in _with_school(read_records(sheet, ["学籍号", "姓名"]), unit)]
         elif role == "flows":
             book.flows = _with_school(read_records(sheet, ["学籍号", "姓名", "变动类型"]), unit)
+        elif role == "cases":
+            book.cases = _with_school(read_records(sheet, ["学籍号", "姓名", "开立日期"]), unit)
         elif role == "duties":
             book.duties = read_records(sheet, ["层级", "责任范围"], key="层级")
         elif role == "ledger_rows" and table.kind == "aggregate":

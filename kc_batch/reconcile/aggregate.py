@@ -86,6 +86,7 @@ class AggregateResult:
     skipped: list[str] = field(default_factory=list)
     ledger: list = field(default_factory=list)   # LedgerLine per unit (§20 台账 counts), then 合计
     states: list = field(default_factory=list)          # rules.timeliness.ReportState: 按时/逾期/未报 (§21.2)
+    cases: list[dict] = field(default_factory=list)        # the units' 劝返台账 rows, with 学校 (§21.3)
     rows: list[SummaryRow] = field(default_factory=list)   # 汇总表 rows: each unit's 学段, 乡镇小计 (§21.4)
     stage_counts: dict[str, dict[str, float]] = field(default_factory=dict)   # 小学小计 / 初中小计 counts
 
@@ -231,7 +232,7 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
                            cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes,
                            ledger=ledger_lines(lines),
                            states=report_states(cfg, counted, monthly_due(month, cfg.policy.monthly_due_day)),
-                           rows=rows, stage_counts=stage_counts)
+                           rows=rows, stage_counts=stage_counts, cases=_merged(counted, "cases"))
 
 
 def stage_sums(rows: list[SummaryRow]) -> tuple[dict, dict]:

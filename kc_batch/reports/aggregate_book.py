@@ -17,8 +17,8 @@ from kc_batch.read.books import GROUP_SUFFIX, LEDGER_SUMMARY_SHEET, stage_scope
 from kc_batch.reconcile.ledger_counts import LEDGER_COLUMNS, units_without_classes
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
 from kc_batch.schemas import (AGGREGATE_DROPOUT_FIELDS, AGGREGATE_FLOW_FIELDS, AGGREGATE_GROUPS, AGGREGATE_INDICATOR_COLUMNS,
-                              AGGREGATE_SUMMARY_COLUMNS, AGGREGATE_SUSPECT_FIELDS, CROSS_COLUMNS, PROBLEM_COLUMNS,
-                              STATE_COLUMNS)
+                              AGGREGATE_SUMMARY_COLUMNS, AGGREGATE_SUSPECT_FIELDS, CASE_COLUMNS, CROSS_COLUMNS,
+                              PROBLEM_COLUMNS, STATE_COLUMNS)
 
 # the names this module had before the columns moved to schemas (callers import them from here)
 GROUPS = AGGREGATE_GROUPS
@@ -143,6 +143,15 @@ def missing_sheet(res: AggregateResult) -> Sheet:
     return state_sheet(res.unit_name, res.states, res.period_text, "月报")
 
 
+CASE_FIELDS = [(c.header, c.kind) for c in CASE_COLUMNS]
+
+
+def case_sheet(res: AggregateResult) -> Sheet:
+    """劝返台账 merged with a 学校 column, so that one level up can make its 季评 (§21.3)."""
+    return Sheet("劝返台账", f"{res.unit_name}辍学学生劝返复学台账（汇总）", _list_columns(CASE_FIELDS),
+                 _list_rows(res.cases, CASE_FIELDS), period=res.period_text, empty_text="本月没有劝返台账")
+
+
 def cross_sheet(res: AggregateResult) -> Sheet:
     rows = [[i, *_blank_none([r.result, r.xjh, r.name, r.grade, r.unit1, r.record1, r.unit2, r.record2, r.remark])]
             for i, r in enumerate(res.cross, start=1)]
@@ -224,6 +233,6 @@ def ledger_sheet(res: AggregateResult) -> Sheet:
 
 def write_aggregate(work_dir: Path, cfg: Config, res: AggregateResult) -> Path:
     sheets = [summary_sheet(res, cfg), dropout_sheet(res), suspect_sheet(res), missing_sheet(res), cross_sheet(res),
-              problem_sheet(res), flow_sheet(res), indicator_sheet(res), ledger_sheet(res)]
+              problem_sheet(res), flow_sheet(res), case_sheet(res), indicator_sheet(res), ledger_sheet(res)]
     meta = report_meta(cfg, res.month)
     return write_workbook(aggregate_path(work_dir, cfg.unit.name, res.month), sheets, meta)
