@@ -342,7 +342,7 @@ def test_package_ships_the_templates():
     names = {p.name for p in package_templates().iterdir()}
     assert not Path(__file__).resolve().parents[1].joinpath("kc_batch", "templates").is_symlink()
     assert {"email_subject.txt.j2", "email_body.txt.j2", "email_body_aggregate.txt.j2", "email_subject_week.txt.j2",
-            "email_body_week.txt.j2"} <= names
+            "email_body_week.txt.j2", "email_subject_quarter.txt.j2", "email_body_quarter.txt.j2"} <= names
 
 
 def test_users_edited_template_wins(tmp_path):
@@ -371,6 +371,7 @@ def test_copy_default_templates_keeps_users_copy(tmp_path):
     assert mine.read_text(encoding="utf-8") == "我的主题\n"
     assert {p.name for p in written} == {"email_body.txt.j2", "email_body_aggregate.txt.j2",
                                          "email_subject_week.txt.j2", "email_body_week.txt.j2",  # §21.1
+                                         "email_subject_quarter.txt.j2", "email_body_quarter.txt.j2",  # §21.3
                                          "家长通知书.docx", "辍学报告单.docx", "辍学生返校通知书.docx"}  # §18
 
 
