@@ -93,13 +93,16 @@ def _build_term(folder: Path) -> None:
 
 
 def _build_quarter(folder: Path, runner) -> None:
-    """The 城关镇 季评 of tests/test_upward.py (§21.3)."""
+    """The 城关镇 季评 of tests/test_upward.py (§21.3), and 示例县's November 汇总 with 城关镇's schools under
+    its 乡镇小计 and the 九年一贯制 school's 学段 rows (§21.4)."""
     import test_upward as up
     from kc_batch.cli import main as cli
     shutil.rmtree(folder, ignore_errors=True)
     town, _ = up.quarter_folders(folder)
     result = runner.invoke(cli, ["aggregate", "--dir", str(town), "--quarter", up.Q])
     assert result.exit_code == 0, result.output
+    town, county = up.township_and_county(folder / "upward")
+    up.run_both(town, county)
 
 
 def _build_matching(root: Path) -> None:

@@ -9,7 +9,7 @@ from kc_batch.errors import UsageError
 
 
 @click.command("aggregate", cls=ChineseCommand, context_settings=CONTEXT,
-               short_help="乡镇、县：汇总各单位周报、月报，跨校核对，列出未报单位。",
+               short_help="乡镇、县：汇总各单位周报、月报，跨校核对，列出未报单位；月报季评。",
                help="乡镇、县使用：读取 inbox 中收到的各单位报表（kc weekly / kc monthly 生成的，或按同样格式手工填写的），"
                     "逐份校验合计、账实和比率。--month：生成月报汇总工作簿（汇总表、辍学学生名单、疑似辍学名单、未报单位、"
                     "跨校核对、报表校验）；--week：生成周报汇总工作簿（周报汇总、缺勤预警、疑似辍学名单、未报单位、报表校验）；"

@@ -32,7 +32,7 @@ from kc_batch.read.books import Problem, _cn_date, unit_key
 from kc_batch.read.values import cell_text, norm_header, parse_date
 from kc_batch.reconcile.aggregate import UNIT, AggregateResult
 from kc_batch.reconcile.aggregate_rows import STAGES
-from kc_batch.rules.rates import Rate, dropout_over_limit, ratio, retention_under_target, sum_rates
+from kc_batch.rules.rates import Rate, rate_breaches, ratio, retention_under_target, sum_rates
 from kc_batch.rules.timeliness import LATE, MISSING, ON_TIME
 
 EXCELLENT, INTERVIEW = "先进", "约谈"
@@ -138,17 +138,10 @@ def _rates(unit: QuarterUnit, res: AggregateResult, key: str, cfg) -> None:
         summed = sum_rates([r.rates["年辍学率"] for r in having])
         value = summed.value if summed is not None else (having[0].rate("年辍学率") if len(having) == 1 else None)
         unit.stage_dropouts[stage] = value
-        limit = dropout_over_limit(stage, value, cfg.policy)
-        if limit is not None:
-            over.append(f"{stage}年辍学率 {value:.2%}，超过控制线 {limit:.2%}")
-    if not unit.stage_dropouts and unit.dropout is not None:
-        unit.dropout_ok = True   # no 学段 known: nothing to judge it against
-    else:
-        unit.dropout_ok = not over
+        over += [text for _, text in rate_breaches(stage, stage, value, None, cfg.policy)]   # §8, one wording
+    unit.dropout_ok = not over
     unit.retention_ok = not retention_under_target(unit.retention, cfg.policy) if unit.retention is not None else None
-    unit.reasons += over
-    if unit.retention_ok is False:
-        unit.reasons.append(f"巩固率 {unit.retention:.2%}，低于目标 {cfg.policy.retention_rate_target:.2%}")
+    unit.reasons += over + [text for _, text in rate_breaches("", None, None, unit.retention, cfg.policy)]
 
 
 def _cases(unit: QuarterUnit, months: list[AggregateResult], key: str, start: dt.date, cutoff: dt.date) -> None:
