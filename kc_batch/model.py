@@ -152,3 +152,6 @@ class SchoolData:
     check_rows: list[CheckRow] = field(default_factory=list)   # the week's 周查表 rows (weekly only)
     reported_classes: set = field(default_factory=set)         # (grade, class) with a 周查表 this week
     visits: list[Visit] = field(default_factory=list)          # 家访登记表 rows up to as-of, date order
+    # key → rules.walk_state.WalkState to go on from (app.resume, issue 18); the marks of those students
+    # are then only the marks after the state's day
+    walk_states: dict = field(default_factory=dict)

@@ -412,17 +412,54 @@ class Store:
                 for eid, key, typ, date, name, g, c, other, receipt, reason, resp, note, rel, sheet, row, sfz, xjh
                 in rows]
 
-    def marks(self, until: dt.date) -> dict[str, list[DayMark]]:
-        """Every stored mark up to a day, by student key, in day order."""
+    def marks(self, until: dt.date, since: dt.date | None = None, keys=None) -> dict[str, list[DayMark]]:
+        """Every stored mark up to a day (and after `since`; of these students only), by student key,
+        in day order."""
         files = dict(self.db.execute("SELECT id, rel FROM files"))
         out: dict[str, list[DayMark]] = {}
-        for (key, day, g, c, week, raw, present, late, sick, personal, unexcused, fid, sheet, row) in self.db.execute(
-                "SELECT key, day, grade, class_no, week, raw, present, late, sick, personal, unexcused, "
-                "file_id, sheet, row FROM marks WHERE day <= ? ORDER BY key, day", (until.isoformat(),)):
-            out.setdefault(key, []).append(DayMark(dt.date.fromisoformat(day), present, late, sick, personal,
-                                                   unexcused, raw or "", g, c, week,
-                                                   Source(files.get(fid, ""), sheet, row)))
+        select = ("SELECT key, day, grade, class_no, week, raw, present, late, sick, personal, unexcused, "
+                  "file_id, sheet, row FROM marks WHERE day <= ?")
+        if keys is not None:
+            keys = sorted(keys)
+            queries = [(select + " AND key IN (%s)" % ",".join("?" * len(chunk)), [until.isoformat(), *chunk])
+                       for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500))]
+        elif since is not None:
+            queries = [(select + " AND day > ?", [until.isoformat(), since.isoformat()])]
+        else:
+            queries = [(select, [until.isoformat()])]
+        for q, params in queries:
+            for (key, day, g, c, week, raw, present, late, sick, personal, unexcused, fid, sheet, row) in \
+                    self.db.execute(q + " ORDER BY key, day", params):
+                out.setdefault(key, []).append(DayMark(dt.date.fromisoformat(day), present, late, sick, personal,
+                                                       unexcused, raw or "", g, c, week,
+                                                       Source(files.get(fid, ""), sheet, row)))
         return out
+
+    # ---- walk states (issue 18; store_schema step 7, rules/walk_state.py)
+    def walk_state_day(self, until: dt.date, after: dt.date | None) -> dt.date | None:
+        """The latest day up to `until` (and after `after`) with saved walk states."""
+        row = self.db.execute("SELECT MAX(day) FROM walk_states WHERE day <= ? AND day > ?",
+                              (until.isoformat(), after.isoformat() if after else "")).fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+    def walk_states(self, day: dt.date) -> list[tuple[str, str, str]]:
+        """(key, print, state text) of every student saved at `day`."""
+        return self.db.execute("SELECT key, print, state FROM walk_states WHERE day = ?", (day.isoformat(),)).fetchall()
+
+    def save_walk_states(self, day: dt.date, rows, keep_days: int) -> None:
+        """Save (key, print, state) rows at `day` in one transaction, and keep the states of the
+        `keep_days` latest days only (each state stands alone; an older one only saves time after a
+        correction of an older week)."""
+        self.begin()
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO walk_states VALUES (?,?,?,?)",
+                                [(day.isoformat(), *r) for r in rows])
+            self.db.execute("DELETE FROM walk_states WHERE day < (SELECT MIN(day) FROM (SELECT DISTINCT day FROM "
+                            "walk_states ORDER BY day DESC LIMIT ?))", (keep_days,))
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
 
     def file_ids(self, sha256s) -> set[int]:
         """Ids of the stored files with these contents."""

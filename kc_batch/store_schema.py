@@ -118,6 +118,23 @@ INSERT OR IGNORE INTO check_claims
 ALTER TABLE replacements ADD COLUMN note TEXT;
 """
 
+# step 7: each student's attendance walk at the end of a run (issue 18, SPEC §23; rules/walk_state.py),
+# so that the next run goes on from it and reads only the later marks. `print` hashes what else the
+# walk read (status timeline, events, calendar, policy). A mark written, changed or removed (a
+# re-imported or corrected 周查表) drops every state from its day on: the triggers below, whatever
+# code writes the marks.
+WALK_STATES_V7 = """
+CREATE TABLE walk_states(
+    day TEXT NOT NULL, key TEXT NOT NULL, print TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY(day, key));
+CREATE INDEX marks_day ON marks(day);
+CREATE TRIGGER marks_insert_walk AFTER INSERT ON marks BEGIN
+    DELETE FROM walk_states WHERE day >= NEW.day; END;
+CREATE TRIGGER marks_update_walk AFTER UPDATE ON marks BEGIN
+    DELETE FROM walk_states WHERE day >= MIN(OLD.day, NEW.day); END;
+CREATE TRIGGER marks_delete_walk AFTER DELETE ON marks BEGIN
+    DELETE FROM walk_states WHERE day >= OLD.day; END;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SENT_MAIL_V2),
@@ -125,6 +142,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, CENSUS_CHILDREN_V4),
     (5, ROLLOVERS_V5),
     (6, CORRECTIONS_V6),
+    (7, WALK_STATES_V7),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -159,4 +177,14 @@ def migrate(db: sqlite3.Connection, path: Path) -> list[int]:
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The statements of a step, split at the semicolons that end one (a trigger's body holds some)."""
+    out, part = [], ""
+    for piece in script.split(";"):
+        part += piece + ";"
+        if sqlite3.complete_statement(part):
+            if part.strip(" \n;"):
+                out.append(part.strip().rstrip(";").strip())
+            part = ""
+    if part.strip(" \n;"):
+        out.append(part.strip().rstrip(";").strip())
+    return out

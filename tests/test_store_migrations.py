@@ -167,3 +167,38 @@ def test_a_store_from_a_newer_kc_is_refused(tmp_path):
     db.close()
     with pytest.raises(StoreError, match="由更新版本的 kc 写入"):
         Store(path)
+
+
+def test_step_7_walk_states_are_dropped_from_a_changed_marks_day_on(tmp_path):
+    """The old store upgraded through step 7 has the walk_states table and its triggers: a mark
+    written, changed or removed drops the states of its day and later, and keeps the earlier ones
+    (issue 18: a corrected older 周查表 invalidates the states from its week on)."""
+    path = tmp_path / "kc.sqlite"
+    path.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    with Store(path) as store:
+        assert 7 in store.migrated
+        db = store.db
+        days = ["2026-11-13", "2026-11-20", "2026-11-27"]
+
+        def states() -> list[str]:
+            return [d for d, in db.execute("SELECT DISTINCT day FROM walk_states ORDER BY day")]
+
+        def save_all():
+            db.executemany("INSERT OR REPLACE INTO walk_states VALUES (?, 'k', 'p', '[1]')", [(d,) for d in days])
+
+        save_all()
+        assert states() == days
+        mark = ("k", "2026-11-18", 3, "1", "2026-W47", "旷", 0, 0, 0, 0, 1, 1, "s", 3)
+        db.execute("INSERT INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", mark)    # a mark of 11-18
+        assert states() == ["2026-11-13"]
+        save_all()
+        db.execute("UPDATE marks SET unexcused = 0.5 WHERE key = 'k' AND day = '2026-11-18'")
+        assert states() == ["2026-11-13"]
+        save_all()
+        db.execute("DELETE FROM marks WHERE key = 'k' AND day = '2026-11-18'")
+        assert states() == ["2026-11-13"]
+        save_all()
+        db.execute("INSERT INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (*mark[:1], "2026-11-30", *mark[2:]))
+        assert states() == days                                                        # a later mark: none dropped
+        # the old store's own marks (sample_data, 2026-W47) are indexed by day for the marks after a state
+        assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND name='marks_day'").fetchone()[0] == 1

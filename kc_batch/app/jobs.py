@@ -9,8 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kc_batch.app import importer
-from kc_batch.app.loading import load_school
+from kc_batch.app import importer, resume
 from kc_batch.calendar import SchoolCalendar, normalise_month, normalise_week, week_days  # noqa: F401  (used by the commands)
 from kc_batch import calendar as school_calendar
 from kc_batch.config import Config, load_config, load_config_file
@@ -142,8 +141,11 @@ def run_weekly(work_dir: Path, week: str | None = None, progress=None, force: bo
             if week is None:
                 raise _no_week(errors)
             check_period(ws, week, force)  # a date typed wrong in a 周查表 can make the latest week a future one
-        res = weekly.compute_week(load_school(store, ws.cal.week_end(week), week), ws.cfg, ws.cal, week)
+        as_of = ws.cal.week_end(week)
+        data, resumed = resume.load_resumed(store, ws.cfg, ws.cal, as_of, week)
+        res = weekly.compute_week(data, ws.cfg, ws.cal, week)
         path = write_weekly(ws.dir, ws.cfg, res, errors)
+        resume.save_states(store, ws.cfg, ws.cal, res.state, res.atts, as_of, resumed)
         out.lines += filter(None, [store.log_run(f"weekly {week}", started, out.new_files, len(errors))])
     out.outputs.append(path)
     out.lines += weekly_summary_lines(ws.cfg.unit.name, res)
@@ -247,10 +249,12 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
     with ws.open_store() as store:
         started = dt.datetime.now()
         out, errors = _import_for_report(store_ws, store, None, progress)
-        res = compute_month(load_school(store, cutoff), ws.cfg, ws.cal, month)
+        data, resumed = resume.load_resumed(store, ws.cfg, ws.cal, cutoff, follow_flags=True)
+        res = compute_month(data, ws.cfg, ws.cal, month)
         _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
         ledger_book = write_ledger_book(ws.dir, ws.cfg, res, store.census_children())
+        resume.save_states(store, ws.cfg, ws.cal, res.state, res.atts, cutoff, resumed)
         out.lines += filter(None, [store.log_run(f"monthly {month}", started, out.new_files, len(errors))])
     out.outputs += [path, ledger_book]
     total = res.rows[-1]

@@ -11,17 +11,17 @@ from kc_batch.model import RosterRow, SchoolData
 from kc_batch.store import Store
 
 
-def load_school(store: Store, as_of: dt.date, week: str | None = None) -> SchoolData:
-    """Rosters, events, marks up to `as_of`, 班主任 of the 周查表 up to as_of's week, identity
-    notices, 家访登记表 rows up to as_of; with a week, that week's 周查表 rows and the classes that reported it.
-    All of the 学年 holding `as_of` only (year_window)."""
+def load_school(store: Store, as_of: dt.date, week: str | None = None, marks: bool = True) -> SchoolData:
+    """Rosters, events, marks up to `as_of` (unless not `marks`: app.resume loads them), 班主任 of the
+    周查表 up to as_of's week, identity notices, 家访登记表 rows up to as_of; with a week, that week's
+    周查表 rows and the classes that reported it. All of the 学年 holding `as_of` only (year_window)."""
     window = year_window(store.rollovers(), school_year_of(as_of))
     roster = [r for r in store.roster_rows() if window.holds_file(r.file_id)]
     on_roster = {r.key for r in roster}
     return SchoolData(
         roster=roster,
         events=[e for e in store.events() if window.keeps_event(e, on_roster)],
-        marks={k: kept for k, ms in store.marks(as_of).items() if (kept := [m for m in ms if window.after_start(m.day)])},
+        marks=window.marks(store.marks(as_of)) if marks else {},
         head_teachers=store.head_teachers(week_of(as_of)),
         notices=store.notices(),
         check_rows=store.check_rows(week) if week else [],
@@ -51,6 +51,9 @@ class YearWindow:
 
     def after_start(self, day: dt.date) -> bool:
         return self.old_last_day is None or day > self.old_last_day
+
+    def marks(self, by_key: dict) -> dict:
+        return {k: kept for k, ms in by_key.items() if (kept := [m for m in ms if self.after_start(m.day)])}
 
     def keeps_event(self, e, on_roster: set) -> bool:
         if self.after_start(e.date):

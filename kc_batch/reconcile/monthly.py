@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from kc_batch.rules import attendance
 from kc_batch.rules.attendance import Attendance, transfer_status
 from kc_batch.reconcile.warning_review import WarningReview, review_warnings
-from kc_batch.calendar import SchoolCalendar, week_of
+from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.event_types import EVENT_TYPES, FLOW_LIST_TYPES, JOIN_TYPES, LEAVING_TYPES, monthly_column
 from kc_batch.model import SchoolData
@@ -88,7 +88,7 @@ def compute_period(data: SchoolData, cfg: Config, cal: SchoolCalendar, label: st
     # the stock of 上月末 is taken at the previous cutoff; for September at 学年初 (§1)
     prev = max(start - dt.timedelta(days=1), first_day)
     state = build_state(data, cal)
-    atts = attendance.analyse(state, data.marks, cfg.policy, cutoff)
+    atts = attendance.analyse(state, data.marks, cfg.policy, cutoff, data.walk_states)
     suspects = _suspect_list(state, atts, cfg, cutoff)
     suspect_keys = {s.key for s, *_ in suspects}
     by_grade: dict[int, Figures] = {}
@@ -241,13 +241,14 @@ def _cases_in_period(state, atts, start, cutoff):
 
 
 def _weekly_rates(atts, first_day, cutoff) -> list[tuple[str, float, float]]:
+    """Each ISO week's marked days and present days while 在读, from 学年初 (first_day) to the cutoff
+    (Attendance.weeks, which a walk resumed from a saved state carries over, issue 18)."""
     weeks: dict[str, list[float]] = {}
     for a in atts.values():
-        for m in a.marks:
-            if first_day <= m.day <= cutoff:
-                w = weeks.setdefault(week_of(m.day), [0.0, 0.0])
-                w[0] += 1
-                w[1] += m.present
+        for week, (n, present) in a.weeks.items():
+            w = weeks.setdefault(week, [0.0, 0.0])
+            w[0] += n
+            w[1] += present
     return [(w, v[0], v[1]) for w, v in sorted(weeks.items())]
 
 

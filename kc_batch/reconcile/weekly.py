@@ -76,7 +76,7 @@ def compute_week(data: SchoolData, cfg: Config, cal: SchoolCalendar, week: str) 
     as_of = cal.week_end(week)
     days = [d for d in week_days(week) if d <= as_of]
     state = build_state(data, cal)
-    atts = attendance.analyse(state, data.marks, cfg.policy, as_of)
+    atts = attendance.analyse(state, data.marks, cfg.policy, as_of, data.walk_states)
     suspects = attendance.suspects(state, atts, cfg.policy, as_of)
     classes = _class_weeks(data, state, atts, suspects, days, as_of)
     balance = _class_balance(data, state, days, as_of, classes)

@@ -13,6 +13,7 @@ from kc_batch.config import Policy
 from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, R05_STATUSES, READING, SchoolState, Student
 from kc_batch.model import DayMark  # noqa: F401  (re-exported)
 from kc_batch.rules.ledger import Case, Ledger  # noqa: F401  (Case re-exported)
+from kc_batch.rules.walk_state import WalkState, copy_case
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Attendance:
     cases: list[Case] = field(default_factory=list)
     suspect_spells: list = field(default_factory=list)  # (first day 疑似辍学, day it ended | None), §6.3
     flags: list[StepReached] = field(default_factory=list)  # every ladder step reached, never reset (§22.2)
+    weeks: dict = field(default_factory=dict)   # ISO week → [days with a mark while 在读, present] since 学年初
+    checkpoint: object = None   # rules.walk_state.WalkState at the as-of date, to go on from next time
 
     @property
     def absence_rate(self) -> float | None:
@@ -50,20 +53,26 @@ class Attendance:
 
 
 def analyse(state: SchoolState, marks: dict[str, list[DayMark]], policy: Policy,
-            as_of: dt.date) -> dict[str, Attendance]:
-    """Attendance of every student of the unit (R02 students are not students: left out, §13.12)."""
+            as_of: dt.date, resume: dict | None = None) -> dict[str, Attendance]:
+    """Attendance of every student of the unit (R02 students are not students: left out, §13.12).
+
+    `resume`: key → rules.walk_state.WalkState of a day before as_of, to go on from (issue 18); that
+    student's `marks` are then only the marks after that day, and their Attendance.marks and
+    after_leaving hold only those (the totals, streak, steps, cases and weeks are of the whole 学年).
+    Without a state, a student is walked from 学年初 over all their marks."""
     out = {}
+    resume = resume or {}
     for key, s in state.students.items():
-        out[key] = _analyse_student(s, marks.get(key, []), state, policy, as_of)
+        out[key] = _analyse_student(s, marks.get(key, []), state, policy, as_of, resume.get(key))
     return out
 
 
-def _split_marks(s: Student, marks: list[DayMark], as_of: dt.date):
+def _split_marks(s: Student, marks: list[DayMark], as_of: dt.date, since: dt.date | None = None):
     """Marks while 在读 count; explicit marks after 转出/辍学/死亡 are R05 and left out (§13.5).
     A blank cell on a day the student is not 在读 is no data, not a mark (README)."""
     kept, leaving = [], []
     for m in marks:
-        if m.day > as_of:
+        if m.day > as_of or (since is not None and m.day <= since):
             continue
         status = s.status_at(m.day)
         if status == READING:
@@ -73,19 +82,47 @@ def _split_marks(s: Student, marks: list[DayMark], as_of: dt.date):
     return kept, leaving
 
 
-def _analyse_student(s: Student, marks, state: SchoolState, policy: Policy, as_of: dt.date) -> Attendance:
+def _analyse_student(s: Student, marks, state: SchoolState, policy: Policy, as_of: dt.date,
+                     resumed: WalkState | None = None) -> Attendance:
     att = Attendance(s.key)
-    att.marks, att.after_leaving = _split_marks(s, marks, as_of)
+    since = resumed.day if resumed is not None else None
+    if resumed is not None:
+        _restore(att, resumed)
+    att.marks, att.after_leaving = _split_marks(s, marks, as_of, since)
+    first_day = state.cal.first_school_day
     for m in att.marks:
         att.days_with_data += 1
         att.unexcused_total += m.unexcused
         att.absent_total += m.sick + m.personal + m.unexcused
-    _walk(s, att, state, policy, as_of)
+        if m.day >= first_day:
+            w = att.weeks.setdefault(week_of(m.day), [0, 0.0])
+            w[0] += 1
+            w[1] += m.present
+    _walk(s, att, state, policy, as_of, resumed)
     return att
 
 
-def _happenings(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of: dt.date):
-    """Marks, events and 回执 deadlines of one student in time order."""
+def _restore(att: Attendance, ws: WalkState) -> None:
+    att.streak, att.streak_start, att.suspect_since = ws.streak, ws.streak_start, ws.suspect_since
+    att.steps, att.flags = list(ws.steps), list(ws.flags)
+    att.unexcused_total, att.absent_total, att.days_with_data = ws.unexcused_total, ws.absent_total, ws.days_with_data
+    att.cases = [copy_case(c) for c in ws.cases]
+    att.suspect_spells = list(ws.suspect_spells)
+    att.weeks = {w: list(v) for w, v in ws.weeks.items()}
+
+
+def _checkpoint(att: Attendance, ledger: Ledger, week_periods: dict, day: dt.date) -> WalkState:
+    cases = [copy_case(c) for c in att.cases]
+    index = next((i for i, c in enumerate(att.cases) if c is ledger.case), None)
+    return WalkState(day, att.streak, att.streak_start, list(att.steps), att.suspect_since, att.unexcused_total,
+                     att.absent_total, att.days_with_data, cases, list(att.suspect_spells), list(att.flags),
+                     ledger.phase, index, ledger.days_back, dict(week_periods),
+                     {w: list(v) for w, v in att.weeks.items()})
+
+
+def _happenings(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of: dt.date,
+                since: dt.date | None = None):
+    """Marks, events and 回执 deadlines of one student in time order (after `since`, when given)."""
     items = [(m.day, 1, "mark", m) for m in att.marks]
     for e in s.applied_events(as_of):
         items.append((e.date, 0, "event", e))
@@ -99,17 +136,25 @@ def _happenings(s: Student, att: Attendance, state: SchoolState, policy: Policy,
     for e in s.events:
         if e.type == "劝返记录" and e.date <= as_of:
             items.append((e.date, 2, "log", e))
+    if since is not None:
+        items = [t for t in items if t[0] > since]
     items.sort(key=lambda t: (t[0], t[1]))
     return items
 
 
-def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of: dt.date):
+def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of: dt.date,
+          resumed: WalkState | None = None):
     """Streaks and ladder steps day by day (§6.1, §6.2); what each happening does to the student's
-    劝返 case is the ledger's state machine (rules.ledger)."""
+    劝返 case is the ledger's state machine (rules.ledger). From a resumed state, only the
+    happenings after its day; the state at as_of (before the closing below) is att.checkpoint."""
     ladder = policy.escalation
     ledger = Ledger(s.key, state.cal, policy, att.cases)
     periods_per_day = state.cal.cfg.periods_per_day
     week_periods: dict[str, float] = {}   # §17.4: periods 旷课 in each ISO week
+    if resumed is not None:
+        ledger.phase, ledger.days_back = resumed.phase, resumed.days_back
+        ledger.case = att.cases[resumed.case_index] if resumed.case_index is not None else None
+        week_periods = dict(resumed.week_periods)
 
     def reset_streak(day):
         if att.suspect_since is not None:
@@ -132,7 +177,7 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                 att.flags.append(att.steps[-1])
         att.steps.sort(key=lambda st: st.index)
 
-    for day, _, kind, item in _happenings(s, att, state, policy, as_of):
+    for day, _, kind, item in _happenings(s, att, state, policy, as_of, resumed.day if resumed else None):
         if kind == "mark":
             m: DayMark = item
             if m.breaks_streak:
@@ -170,6 +215,7 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
                 ledger.fire("left", day, reason=f"转出已回执（{item.other_school or '对方学校'}）")
         elif kind == "log":
             ledger.log(item.date, item.responsible, item.note or item.reason)
+    att.checkpoint = _checkpoint(att, ledger, week_periods, as_of)
     if att.suspect_since is not None:
         att.suspect_spells.append((att.suspect_since, None))
     if s.status_at(as_of) != READING:

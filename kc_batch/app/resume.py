@@ -1,0 +1,80 @@
+"""Week N's cost independent of N (issue 18, SPEC §23): `kc weekly` and `kc monthly` load each student's
+attendance walk as saved by an earlier run (rules/walk_state.py, store table walk_states) and only the
+marks after it, and save the walk at their own as-of date for the next run.
+
+A saved state is used only when it is still what a walk from 学年初 would give (rules.walk_state):
+the store drops every state from a changed mark's day on, and a state whose print (status timeline,
+events, calendar, policy) differs from today's is not used — that student is walked from 学年初 over
+all their marks, and their older states are replaced. `tests/test_resume.py` compares the workbooks
+of runs that went on from saved states with runs from scratch, cell by cell.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kc_batch.app.loading import load_school, school_year_of, year_window
+from kc_batch.calendar import week_days
+from kc_batch.model import SchoolData
+from kc_batch.rules import walk_state
+from kc_batch.rules.status import SchoolState, build_state
+from kc_batch.store import Store
+
+FULL_LOAD_SHARE = 0.25   # more students than this walked from 学年初: one query for all marks
+KEEP_DAYS = 5            # the states of the 5 latest days are kept (a correction of an older week: one full walk)
+
+
+@dataclass
+class Resumed:
+    day: dt.date | None                              # the day of the states gone on from
+    restarted: set = field(default_factory=set)      # students walked from 学年初
+
+
+def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None,
+                 follow_flags: bool = False) -> tuple[SchoolData, Resumed]:
+    """load_school with each student's saved walk state (data.walk_states) and, for those students, the
+    marks after its day only. With a week (kc weekly), a state of a day before the week: the week's
+    figures count the week's marks (a re-run of the week does not go on from its own states).
+    `follow_flags` (kc monthly, §22.2): a student with a ladder flag or a 疑似辍学 spell is walked from
+    学年初, since the 预警回顾 reads their marks after each flag."""
+    window = year_window(store.rollovers(), school_year_of(as_of))
+    data = load_school(store, as_of, week, marks=False)
+    state = build_state(data, cal)
+    latest = week_days(week)[0] - dt.timedelta(days=1) if week else as_of
+    day = store.walk_state_day(min(latest, as_of), window.old_last_day)
+    states = _usable_states(store, state, cfg, cal, day, follow_flags) if day else {}
+    restarted = set(state.students) - set(states)
+    marks = {}
+    if states:
+        marks = {k: ms for k, ms in store.marks(as_of, since=day).items() if k in states}
+    if restarted:
+        many = len(restarted) > FULL_LOAD_SHARE * max(1, len(state.students))
+        loaded = store.marks(as_of) if many else store.marks(as_of, keys=restarted)
+        marks.update((k, ms) for k, ms in loaded.items() if k not in states)
+    data.marks = window.marks(marks)
+    data.walk_states = states
+    return data, Resumed(day, restarted)
+
+
+def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date, follow_flags: bool) -> dict:
+    config = walk_state.config_print(cfg.policy, cal)
+    out = {}
+    for key, printed, text in store.walk_states(day):
+        s = state.students.get(key)
+        if s is None or printed != walk_state.student_print(config, s, day):
+            continue
+        ws = walk_state.from_text(day, text)
+        if ws is not None and not (follow_flags and walk_state.has_flags(ws)):
+            out[key] = ws
+    return out
+
+
+def save_states(store: Store, cfg, cal, state: SchoolState, atts: dict, as_of: dt.date, resumed: Resumed) -> None:
+    """Keep each student's walk at as_of for the next run (only the students walked from 学年初 when the
+    states gone on from are of as_of itself)."""
+    config = walk_state.config_print(cfg.policy, cal)
+    keys = resumed.restarted if resumed.day == as_of else atts.keys()
+    rows = [(key, walk_state.student_print(config, state.students[key], as_of), walk_state.to_text(atts[key].checkpoint))
+            for key in keys if key in atts and atts[key].checkpoint is not None]
+    if rows:
+        store.save_walk_states(as_of, rows, KEEP_DAYS)
