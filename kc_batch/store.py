@@ -413,20 +413,19 @@ class Store:
                 in rows]
 
     def marks(self, until: dt.date, since: dt.date | None = None, keys=None) -> dict[str, list[DayMark]]:
-        """Every stored mark up to a day (and after `since`; of these students only), by student key,
-        in day order."""
+        """Every stored mark up to a day (after `since`; of these students only), by student key, in
+        day order."""
         files = dict(self.db.execute("SELECT id, rel FROM files"))
         out: dict[str, list[DayMark]] = {}
         select = ("SELECT key, day, grade, class_no, week, raw, present, late, sick, personal, unexcused, "
-                  "file_id, sheet, row FROM marks WHERE day <= ?")
-        if keys is not None:
+                  "file_id, sheet, row FROM marks WHERE day <= ?" + (" AND day > ?" if since else ""))
+        head = [until.isoformat()] + ([since.isoformat()] if since else [])
+        if keys is None:
+            queries = [(select, head)]
+        else:   # by the primary key (key, day): one index range per student
             keys = sorted(keys)
-            queries = [(select + " AND key IN (%s)" % ",".join("?" * len(chunk)), [until.isoformat(), *chunk])
+            queries = [(select + " AND key IN (%s)" % ",".join("?" * len(chunk)), head + chunk)
                        for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500))]
-        elif since is not None:
-            queries = [(select + " AND day > ?", [until.isoformat(), since.isoformat()])]
-        else:
-            queries = [(select, [until.isoformat()])]
         for q, params in queries:
             for (key, day, g, c, week, raw, present, late, sick, personal, unexcused, fid, sheet, row) in \
                     self.db.execute(q + " ORDER BY key, day", params):

@@ -126,7 +126,6 @@ ALTER TABLE replacements ADD COLUMN note TEXT;
 WALK_STATES_V7 = """
 CREATE TABLE walk_states(
     day TEXT NOT NULL, key TEXT NOT NULL, print TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY(day, key));
-CREATE INDEX marks_day ON marks(day);
 CREATE TRIGGER marks_insert_walk AFTER INSERT ON marks BEGIN
     DELETE FROM walk_states WHERE day >= NEW.day; END;
 CREATE TRIGGER marks_update_walk AFTER UPDATE ON marks BEGIN

@@ -200,5 +200,3 @@ def test_step_7_walk_states_are_dropped_from_a_changed_marks_day_on(tmp_path):
         save_all()
         db.execute("INSERT INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (*mark[:1], "2026-11-30", *mark[2:]))
         assert states() == days                                                        # a later mark: none dropped
-        # the old store's own marks (sample_data, 2026-W47) are indexed by day for the marks after a state
-        assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type='index' AND name='marks_day'").fetchone()[0] == 1

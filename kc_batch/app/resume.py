@@ -46,7 +46,7 @@ def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None
     restarted = set(state.students) - set(states)
     marks = {}
     if states:
-        marks = {k: ms for k, ms in store.marks(as_of, since=day).items() if k in states}
+        marks = store.marks(as_of, since=day, keys=states)
     if restarted:
         many = len(restarted) > FULL_LOAD_SHARE * max(1, len(state.students))
         loaded = store.marks(as_of) if many else store.marks(as_of, keys=restarted)
