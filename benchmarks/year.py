@@ -5,9 +5,11 @@
 
 For each teaching week 1…N it drops that week's 周查表 (one sheet per class, date headers) and the
 updated 学籍变动登记表 into each school's inbox/, then runs `kc weekly --week <that week>` once — one
-command over every school folder (`--dir` repeated) — and prints the wall time of that run. After the
-last week it runs `kc monthly` for every month from September to the last full month and prints each
-time, and the size of kc.sqlite. The calendar has both terms of 2026—2027, 国庆 and the winter break
+command over every school folder (`--dir` repeated) — and prints the wall and CPU time of that run;
+after the week that holds a month's cutoff (the 20th; February's falls in the winter break: after the
+first week of the spring term) it runs `kc monthly --month <that month>`, as a clerk does. At the end,
+the size of kc.sqlite. `--repeat R` does the whole year R times in fresh folders and prints, per week
+and per month, the median of the R runs (the machine is shared: one run's figures are noisy). The calendar has both terms of 2026—2027, 国庆 and the winter break
 (days between terms are not school days); every week about 0.2 % of students change status (转出 with or
 without 回执, 休学) and a few students are absent without leave for 12 school days in a row.
 
@@ -19,6 +21,9 @@ import argparse
 import datetime as dt
 import os
 import random
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -117,34 +122,35 @@ class YearSchool:
         county.write_changes(inbox / "学籍变动登记表.xlsx", self.school)
 
 
-def kc(*args: str) -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def kc(*args: str) -> tuple[float, float]:
+    """One kc command in a new process, as a clerk runs it → (wall seconds, CPU seconds of the process)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KC_NO_PROGRESS="1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     res = subprocess.run([sys.executable, "-m", "kc_batch.cli", *args], env=env, capture_output=True, text=True)
     took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode not in (0, 1):
         print(f"  kc {' '.join(args[:1])}: exit {res.returncode}: {res.stderr.strip()[-400:]}", file=sys.stderr)
-    return took
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def month_labels(last_day: dt.date) -> list[str]:
-    out, y, m = [], 2026, 9
-    while dt.date(y, m, 20) <= last_day:
-        if not (y == 2027 and m in (2,)) or dt.date(2027, 2, 20) <= last_day:
-            out.append(f"{y}-{m:02d}")
-        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+def months_after(weeks: list[list[dt.date]]) -> dict[int, list[str]]:
+    """Week index → the months whose cutoff (the 20th) falls in that teaching week or in the break
+    before it: a clerk runs kc monthly after the week that holds the cutoff."""
+    out: dict[int, list[str]] = {}
+    y, m = YEAR_START.year, YEAR_START.month
+    previous_end = YEAR_START - dt.timedelta(days=1)
+    for i, week in enumerate(weeks):
+        sunday = week[0] + dt.timedelta(days=6 - week[0].weekday())
+        while previous_end < dt.date(y, m, 20) <= sunday:
+            out.setdefault(i, []).append(f"{y}-{m:02d}")
+            y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+        previous_end = sunday
     return out
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description="一个学年逐周导入的耗时（每周 kc weekly、每月 kc monthly、库大小）。")
-    ap.add_argument("--schools", type=int, default=1)
-    ap.add_argument("--students", type=int, default=708)
-    ap.add_argument("--weeks", type=int, default=38)
-    ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args(argv)
-    out = Path(args.out)
+def build(out: Path, args) -> tuple[list, list[str], int]:
     rng = random.Random(args.seed)
     weeks = school_days_by_week()[:args.weeks]
     sizes = county.school_sizes(rng, args.schools, args.students) if args.schools > 1 else [args.students]
@@ -157,26 +163,59 @@ def main(argv=None) -> None:
         county.write_roster(folder / "inbox" / "花名册.xlsx", school)
         years.append((folder, YearSchool(school, random.Random(rng.random()), weeks)))
     dirs = [a for folder, _ in years for a in ("--dir", str(folder))]
-    students = sum(len(y.school.students) for _, y in years)
-    print(f"{len(years)} 所学校，{students} 名学生，{len(weeks)} 个教学周（{weeks[0][0]} 至 {weeks[-1][-1]}）")
-    print("周次\tISO 周\tkc weekly 秒")
-    first = None
+    return years, dirs, sum(len(y.school.students) for _, y in years)
+
+
+def one_year(out: Path, args, weeks, months) -> tuple[dict, dict, float]:
+    """The year imported week by week into fresh folders → ({week: (wall, cpu)}, {month: (wall, cpu)}, MB)."""
+    if out.exists():
+        shutil.rmtree(out)
+    years, dirs, students = build(out, args)
+    print(f"{len(years)} 所学校，{students} 名学生，{len(weeks)} 个教学周（{weeks[0][0]} 至 {weeks[-1][-1]}）", flush=True)
+    weekly, monthly = {}, {}
     for n, week in enumerate(weeks, start=1):
         for folder, year in years:
             year.add_week_changes(week)
             year.write_week(folder / "inbox", n, week)
         iso = f"{week[0].isocalendar()[0]}-W{week[0].isocalendar()[1]:02d}"
-        took = kc("weekly", *dirs, "--week", iso, "--force")   # the year lies in the future of the run day
-        first = first if first is not None or n < 2 else took
-        print(f"{n}\t{iso}\t{took:.2f}" + (f"\t（第 2 周的 {took / first:.2f} 倍）" if first else ""), flush=True)
-    print("月份\tkc monthly 秒")
-    september = None
-    for label in month_labels(weeks[-1][-1]):
-        took = kc("monthly", *dirs, "--month", label, "--force")
-        september = september or took
-        print(f"{label}\t{took:.2f}\t（9 月的 {took / september:.2f} 倍）", flush=True)
+        weekly[n] = kc("weekly", *dirs, "--week", iso, "--force")   # the year lies in the future of the run day
+        line = f"{n}\t{iso}\t{weekly[n][0]:.2f}\t{weekly[n][1]:.2f}"
+        for label in months.get(n - 1, []):
+            monthly[label] = kc("monthly", *dirs, "--month", label, "--force")
+            line += f"\t（月报 {label}：{monthly[label][0]:.2f} s，CPU {monthly[label][1]:.2f} s）"
+        print(line, flush=True)
     size = sum((folder / "kc.sqlite").stat().st_size for folder, _ in years)
-    print(f"kc.sqlite 合计 {size / 1e6:.1f} MB（{len(years)} 个）")
+    return weekly, monthly, size / 1e6
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="一个学年逐周导入的耗时（每周 kc weekly、每月 kc monthly、库大小）。")
+    ap.add_argument("--schools", type=int, default=1)
+    ap.add_argument("--students", type=int, default=708)
+    ap.add_argument("--weeks", type=int, default=38)
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--repeat", type=int, default=1, help="整个学年重做几遍，每周、每月取各遍的中位数")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+    weeks = school_days_by_week()[:args.weeks]
+    months = months_after(weeks)
+    runs = []
+    for r in range(args.repeat):
+        print(f"第 {r + 1} 遍（周次、ISO 周、kc weekly 墙钟秒、CPU 秒）", flush=True)
+        runs.append(one_year(Path(args.out) / f"run{r + 1}", args, weeks, months))
+    med = lambda xs: statistics.median(xs)  # noqa: E731
+    weekly = {n: (med([w[n][0] for w, _, _ in runs]), med([w[n][1] for w, _, _ in runs])) for n in runs[0][0]}
+    monthly = {m: (med([mo[m][0] for _, mo, _ in runs]), med([mo[m][1] for _, mo, _ in runs])) for m in runs[0][1]}
+    print(f"各遍中位数（{args.repeat} 遍）")
+    print("周次\tkc weekly 墙钟 s\tCPU s\t与第 2 周之比（墙钟 / CPU）")
+    base = weekly.get(2, weekly[1])
+    for n, (wall, cpu) in weekly.items():
+        print(f"{n}\t{wall:.2f}\t{cpu:.2f}\t{wall / base[0]:.2f} / {cpu / base[1]:.2f}")
+    print("月份\tkc monthly 墙钟 s\tCPU s\t与 9 月之比（墙钟 / CPU）")
+    first = next(iter(monthly.values()))
+    for label, (wall, cpu) in monthly.items():
+        print(f"{label}\t{wall:.2f}\t{cpu:.2f}\t{wall / first[0]:.2f} / {cpu / first[1]:.2f}")
+    print(f"kc.sqlite 合计 {med([size for _, _, size in runs]):.1f} MB")
 
 
 if __name__ == "__main__":
