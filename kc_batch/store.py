@@ -19,9 +19,10 @@ from kc_batch.errors import StoreError
 from kc_batch.store_guard import BACKUP_NAME, BACKUPS_KEPT, FolderLock, refuse_cut_store, restore_hint, store_error
 from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
 from kc_batch.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version  # noqa: E402,F401
+from kc_batch.store_walk import WalkStates  # noqa: E402
 
 
-class Store:
+class Store(WalkStates):
     """kc.sqlite of a work folder, opened under the folder lock. Every sqlite3 error raised while it is
     open becomes a StoreError naming the file and what to do (issue 12 item 12)."""
 
@@ -434,31 +435,6 @@ class Store:
                                                        Source(files.get(fid, ""), sheet, row)))
         return out
 
-    # ---- walk states (issue 18; store_schema step 7, rules/walk_state.py)
-    def walk_state_day(self, until: dt.date, after: dt.date | None) -> dt.date | None:
-        """The latest day up to `until` (and after `after`) with saved walk states."""
-        row = self.db.execute("SELECT MAX(day) FROM walk_states WHERE day <= ? AND day > ?",
-                              (until.isoformat(), after.isoformat() if after else "")).fetchone()
-        return dt.date.fromisoformat(row[0]) if row and row[0] else None
-
-    def walk_states(self, day: dt.date) -> list[tuple[str, str, str]]:
-        """(key, print, state text) of every student saved at `day`."""
-        return self.db.execute("SELECT key, print, state FROM walk_states WHERE day = ?", (day.isoformat(),)).fetchall()
-
-    def save_walk_states(self, day: dt.date, rows, keep_days: int) -> None:
-        """Save (key, print, state) rows at `day` in one transaction, and keep the states of the
-        `keep_days` latest days only (each state stands alone; an older one only saves time after a
-        correction of an older week)."""
-        self.begin()
-        try:
-            self.db.executemany("INSERT OR REPLACE INTO walk_states VALUES (?,?,?,?)",
-                                [(day.isoformat(), *r) for r in rows])
-            self.db.execute("DELETE FROM walk_states WHERE day < (SELECT MIN(day) FROM (SELECT DISTINCT day FROM "
-                            "walk_states ORDER BY day DESC LIMIT ?))", (keep_days,))
-            self.commit()
-        except BaseException:
-            self.rollback()
-            raise
 
     def file_ids(self, sha256s) -> set[int]:
         """Ids of the stored files with these contents."""
