@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.rules.ledger import Case
 
-FORMAT = 1   # bump when the encoding changes (a state of another format is not used)
+FORMAT = 2   # bump when the encoding changes (a state of another format is not used)
 
 
 @dataclass
@@ -119,12 +119,24 @@ def _step(st) -> list:
     return [st.index, st.days, _d(st.date), st.periods]
 
 
-def _case(c: Case) -> list:
-    return [c.key, _d(c.opened), c.category, c.reason, c.responsible, c.state, _d(c.closed), c.close_reason,
-            _d(c.back_since), [[_d(d), r, t] for d, r, t in c.log], [[_d(d), s] for d, s in c.history]]
+def _case(c: Case) -> dict:
+    """Every field of the case by name (a field added to Case is saved without touching this)."""
+    out = {}
+    for f in dataclasses.fields(Case):
+        value = getattr(c, f.name)
+        if f.name in ("log", "history"):            # (date, ...) tuples
+            value = [[_d(entry[0]), *entry[1:]] for entry in value]
+        elif isinstance(value, dt.date):
+            value = _d(value)
+        out[f.name] = value
+    return out
 
 
-def _uncase(v: list) -> Case:
-    key, opened, category, reason, responsible, state, closed, close_reason, back, log, history = v
-    return Case(key, _day(opened), category, reason, responsible, state, _day(closed), close_reason, _day(back),
-                [(_day(d), r, t) for d, r, t in log], [(_day(d), s) for d, s in history])
+def _uncase(v: dict) -> Case:
+    kw = dict(v)
+    for f in dataclasses.fields(Case):
+        if f.name in ("log", "history"):
+            kw[f.name] = [(_day(entry[0]), *entry[1:]) for entry in kw.get(f.name, [])]
+        elif "date" in str(f.type) and f.name in kw:
+            kw[f.name] = _day(kw[f.name])
+    return Case(**kw)
