@@ -238,6 +238,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
     from kc_batch.reconcile.monthly import compute_month, rate_limit_breaches
     from kc_batch.reports.monthly_book import write_monthly
     from kc_batch.app.duties import duties_and_sheet, write_ledger_book
+    from kc_batch.app.cohort import monthly_cohorts
     store_ws = open_workspace(work_dir, "monthly")
     month = normalise_month(month) or default_month(store_ws.cal)
     ws = year_workspace(store_ws, dt.date(*school_calendar.parse_month(month), 1))
@@ -251,6 +252,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
         out, errors = _import_for_report(store_ws, store, None, progress)
         data, resumed = resume.load_resumed(store, ws.cfg, ws.cal, cutoff, follow_flags=True)
         res = compute_month(data, ws.cfg, ws.cal, month)
+        res.cohort = monthly_cohorts(store, store_ws, res)
         _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))
         path = write_monthly(ws.dir, ws.cfg, res, extra_sheets=[duty], errors=errors)
         ledger_book = write_ledger_book(ws.dir, ws.cfg, res, store.census_children())

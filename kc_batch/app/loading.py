@@ -30,6 +30,15 @@ def load_school(store: Store, as_of: dt.date, week: str | None = None, marks: bo
     )
 
 
+def load_status(store: Store, as_of: dt.date) -> SchoolData:
+    """Rosters and change events only, of the 学年 holding `as_of` (as load_school): enough for who was
+    where and in which status — an earlier 学年's records for the cohort figures (§22.1)."""
+    window = year_window(store.rollovers(), school_year_of(as_of))
+    roster = [r for r in store.roster_rows() if window.holds_file(r.file_id)]
+    on_roster = {r.key for r in roster}
+    return SchoolData(roster=roster, events=[e for e in store.events() if window.keeps_event(e, on_roster)])
+
+
 def school_year_of(day: dt.date) -> int:
     """The calendar year in which the 学年 holding `day` starts (9月1日 rule, as SchoolCalendar)."""
     return day.year if day.month >= 9 else day.year - 1

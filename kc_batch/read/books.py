@@ -35,7 +35,7 @@ from kc_batch.read.files import RawFile, RawSheet
 from kc_batch.read.identity import normalise_name
 from kc_batch.read.values import cell_text, column_letter, norm_header, parse_grade
 from kc_batch.schemas import MONTHLY_LEAF_COLUMNS as LEAF_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
-from kc_batch.schemas import SUSPECT_DATE
+from kc_batch.schemas import COHORT_INDICATORS, SUSPECT_DATE
 
 TOTAL = "合计"
 STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
@@ -309,14 +309,22 @@ def read_indicators(sheet: RawSheet) -> dict[tuple[str, str], Indicator]:
             return row[col] if col is not None and col < len(row) else None
 
         scope = unit_key(cell_text(get("范围"))) or scope  # a merged 范围 cell covers the rows below
-        name = norm_header(get("指标"))
-        if not scope or name not in RATE_COLUMNS:
+        name = _cohort_name(get("指标")) or norm_header(get("指标"))
+        if not scope or (name not in RATE_COLUMNS and name not in COHORT_INDICATORS):
             continue
         numerator, _ = parse_number(get("分子"))
         denominator, _ = parse_number(get("分母"))
         out[(scope, name)] = Indicator(scope, name, numerator, denominator,
                                        cell_text(get("公式")), cell_text(get("口径")), cell_text(get("口径代码")))
     return _with_sheet_basis(out, sheet.rows[header + 1:])
+
+
+_COHORT_KEYS = {unicodedata.normalize("NFKC", n): n for n in COHORT_INDICATORS}
+
+
+def _cohort_name(value) -> str | None:
+    """A §22.1 届巩固率 指标 (its 口径 in brackets, full- or half-width), as kc monthly names it."""
+    return _COHORT_KEYS.get(unicodedata.normalize("NFKC", cell_text(value)).replace(" ", ""))
 
 
 def _with_sheet_basis(found: dict, rows: list) -> dict:

@@ -42,6 +42,7 @@ from kc_batch.read.values import cell_text, parse_grade
 from kc_batch.reconcile.aggregate_rows import (STAGE_OF_GRADE, TOWNSHIP, UNIT, SummaryRow, UnitLine,  # noqa: F401
                                                book_rows, unit_line)
 from kc_batch.reconcile.ledger_counts import ledger_lines
+from kc_batch.reconcile.cohort import aggregate_cohorts
 from kc_batch.reconcile.cross_check import CrossRow, cross_check
 from kc_batch.schemas import MONTHLY_COUNT_COLUMNS as COUNT_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 
@@ -89,6 +90,7 @@ class AggregateResult:
     cases: list[dict] = field(default_factory=list)        # the units' 劝返台账 rows, with 学校 (§21.3)
     rows: list[SummaryRow] = field(default_factory=list)   # 汇总表 rows: each unit's 学段, 乡镇小计 (§21.4)
     stage_counts: dict[str, dict[str, float]] = field(default_factory=dict)   # 小学小计 / 初中小计 counts
+    cohort: list = field(default_factory=list)   # §22.1 届巩固率 rows (reconcile.cohort.CohortRow): units, Σ
 
     @property
     def period_text(self) -> str:
@@ -232,7 +234,8 @@ def combine(cfg: Config, month: str, start: dt.date, cutoff: dt.date, books: lis
                            cross_check(counted, SchoolCalendar(cfg.calendar), cfg.policy, cutoff), problems, notes,
                            ledger=ledger_lines(lines),
                            states=report_states(cfg, counted, monthly_due(month, cfg.policy.monthly_due_day)),
-                           rows=rows, stage_counts=stage_counts, cases=_merged(counted, "cases"))
+                           rows=rows, stage_counts=stage_counts, cases=_merged(counted, "cases"),
+                           cohort=aggregate_cohorts(counted))
 
 
 def stage_sums(rows: list[SummaryRow]) -> tuple[dict, dict]:

@@ -25,9 +25,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kc_batch.event_types import JOIN_TYPES, READING, REPEAT_TYPES
+from kc_batch.read.books import Book, unit_key
 from kc_batch.rules.rates import Rate, sum_rates
-from kc_batch.rules.rates_cohort import (JIE, STAGE_SPANS, STUDENT, UIS, COHORT_NAMES, CohortBasis, GradeFlow, grade_word,
-                                         jie_rate, student_rate, uis_rate)
+from kc_batch.rules.rates_cohort import (JIE, STAGE_SPANS, STUDENT, UIS, COHORT_NAMES, CohortBasis, GradeFlow, cohort_method,
+                                         grade_word, jie_rate, student_rate, sum_code, uis_rate)
 from kc_batch.rules.status import SchoolState
 
 LEAVING_LEGITIMATELY = ("死亡",)          # and 转出 with its 回执 (checked on the date)
@@ -252,15 +253,43 @@ def compute_cohorts(years: list[YearRecord], stages: list[str]) -> CohortResult:
     return CohortResult([y.year for y in years], rows)
 
 
-def total_rows(rows: list[CohortRow], scopes: list[str]) -> list[CohortRow]:
-    """合计 of each cohort 口径: Σ分子 ÷ Σ分母 over the given scopes (units or 学段)."""
-    from kc_batch.rules.rates import common_code
+def total_rows(rows: list[CohortRow], scopes: list[str], scope: str = "合计") -> list[CohortRow]:
+    """合计 of each cohort 口径: Σ分子 ÷ Σ分母 over the rows of the given scopes (学段, or units)."""
     out = []
-    for name in COHORT_NAMES.values():
-        parts = [r.rate for r in rows if r.name == name and r.scope in scopes]
-        total = sum_rates(parts)
+    for method, name in COHORT_NAMES.items():
+        parts = [r for r in rows if r.name == name and r.scope in scopes]
+        total = sum_rates([r.rate for r in parts])
         if total is not None:
-            total.formula = f"Σ分子 ÷ Σ分母（{'、'.join(r.scope for r in rows if r.name == name and r.scope in scopes)}）"
-            total.code = common_code(p.code for p in parts)
-            out.append(CohortRow("合计", name, total))
+            total.formula = f"Σ分子 ÷ Σ分母（{'、'.join(r.scope for r in parts)}）"
+            total.code = sum_code((r.rate.code for r in parts), method)
+            out.append(CohortRow(scope, name, total))
+    return out
+
+
+# ---------------------------------------------------------------- kc aggregate: Σ over received workbooks
+
+SUM_SCOPES = ("小学小计", "初中小计", "合计")
+
+
+def received_rows(book: Book) -> list[CohortRow]:
+    """A received workbook's cohort rows of its 学段小计 and 合计: those whose 口径代码 names the method of
+    their 指标 (a row without it, or re-typed with another, is not counted; no sentence is read)."""
+    out = []
+    for scope in SUM_SCOPES:
+        for method, name in COHORT_NAMES.items():
+            ind = book.indicators.get((unit_key(scope), name))
+            if ind is None or ind.numerator is None or not ind.denominator or cohort_method(ind.code) != method:
+                continue
+            out.append(CohortRow(scope, name, Rate(ind.numerator, ind.denominator, ind.formula, "", ind.code)))
+    return out
+
+
+def aggregate_cohorts(books: list[Book]) -> list[CohortRow]:
+    """Each unit's 合计 rows (范围 = the unit), then 小学小计, 初中小计 and 合计 = Σ分子 ÷ Σ分母 of the units'
+    rows of that 范围 (§13.16)."""
+    per_unit = {book.unit: received_rows(book) for book in books}
+    out = [CohortRow(unit, r.name, r.rate) for unit, rows in per_unit.items() for r in rows if r.scope == "合计"]
+    for scope in SUM_SCOPES:
+        tagged = [CohortRow(unit, r.name, r.rate) for unit, rows in per_unit.items() for r in rows if r.scope == scope]
+        out += total_rows(tagged, list(per_unit), scope)
     return out

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kc_batch.rules import attendance
 from kc_batch.rules.attendance import Attendance, transfer_status
+from kc_batch.reconcile.cohort import CohortResult
 from kc_batch.reconcile.warning_review import WarningReview, review_warnings
 from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
@@ -71,6 +72,7 @@ class MonthlyResult:
     atts: dict = field(default_factory=dict)              # key → Attendance at the cutoff
     student_figures: dict = field(default_factory=dict)   # key → Figures of each student counted
     warnings: WarningReview | None = None                 # §22.2 预警回顾 of the 学年 so far
+    cohort: CohortResult | None = None                    # §22.1 届巩固率 (set by app.cohort: it needs earlier 学年)
 
 
 def compute_month(data: SchoolData, cfg: Config, cal: SchoolCalendar, month: str) -> MonthlyResult:

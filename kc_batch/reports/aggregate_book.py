@@ -15,6 +15,7 @@ from kc_batch.reconcile.monthly import COUNT_COLUMNS, RATE_COLUMNS
 from kc_batch.read.values import cell_text, parse_date
 from kc_batch.read.books import GROUP_SUFFIX, LEDGER_SUMMARY_SHEET, stage_scope
 from kc_batch.reconcile.ledger_counts import LEDGER_COLUMNS, units_without_classes
+from kc_batch.reports.cohort_rows import aggregate_cohort_notes, cohort_indicator_rows
 from kc_batch.reports.xlsxform import Column, Sheet, safe_filename, report_meta, write_workbook
 from kc_batch.schemas import (AGGREGATE_DROPOUT_FIELDS, AGGREGATE_FLOW_FIELDS, AGGREGATE_GROUPS, AGGREGATE_INDICATOR_COLUMNS,
                               AGGREGATE_SUMMARY_COLUMNS, AGGREGATE_SUSPECT_FIELDS, CASE_COLUMNS, CROSS_COLUMNS,
@@ -197,9 +198,11 @@ def indicator_sheet(res: AggregateResult) -> Sheet:
     for stage, parts in res.stage_rates.items():
         rows += _indicator_rows(f"{stage}小计", _with_basis(res, parts), total=True)
     rows += _indicator_rows("合计", _with_basis(res, res.total_rates), total=True)
+    rows += cohort_indicator_rows(res.cohort)
     return Sheet("指标说明", f"{res.unit_name}控辍保学月报汇总指标说明", INDICATOR_COLUMNS, rows, period=res.period_text,
                  notes=["汇总比率 = 各单位分子之和 ÷ 各单位分母之和；各单位的分子、分母取自其月报“指标说明”的合计行，"
-                        "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。"],
+                        "没有指标说明的单位按人数计算年辍学率和可能辍学率（学年初在校生为分母）。",
+                        *aggregate_cohort_notes(res.cohort)],
                  say_once=("口径",))
 
 

@@ -7,6 +7,7 @@ from kc_batch.calendar import SchoolCalendar
 from kc_batch.config import Config
 from kc_batch.event_types import balance_text
 from kc_batch.reconcile.monthly import COUNT_COLUMNS, LEAF_COLUMNS, RATE_COLUMNS, MonthlyResult, rate_limit_breaches
+from kc_batch.reports.cohort_rows import cohort_indicator_rows, cohort_notes
 from kc_batch.reports.warning_review_sheets import warning_sheets
 from kc_batch.reports.weekly_book import case_log_text, error_sheet, student_cells
 from kc_batch.schemas import (CASE_COLUMNS, CHART_DATA_COLUMNS, DROPOUT_LIST_COLUMNS, FLOW_COLUMNS, INDICATOR_COLUMNS,
@@ -113,9 +114,11 @@ def indicator_sheet(res: MonthlyResult, cfg: Config) -> Sheet:
         for name in RATE_COLUMNS:
             r = row.rates[name]
             rows.append([row.label, name, r.formula, r.numerator, r.denominator, r.value, r.basis, r.code])
+    cohort = res.cohort.rows if res.cohort is not None else []
+    rows += cohort_indicator_rows(cohort)
     total = res.rows[-1].figures
     notes = [f"往年劝返（学年初不在读、本学年复学或劝返复学返校的学生）{total.returned_old} 人，不计入巩固基数。",
-             "所有比率由人数计算，不取各年级比率的平均；数值为空表示分母为 0。"]
+             "所有比率由人数计算，不取各年级比率的平均；数值为空表示分母为 0。", *cohort_notes(cohort)]
     return Sheet("指标说明", f"{cfg.unit.name}指标说明", INDICATOR_COLUMNS, rows, period=period_text(res),
                  notes=notes, say_once=("口径",))
 

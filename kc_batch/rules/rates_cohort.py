@@ -70,6 +70,7 @@ class CohortBasis:
         return cls(fields["cohort"], first, last, year, grade, years)
 
     def text(self) -> str:
+        """The 口径 in words (指标说明's note of the row)."""
         span = f"{grade_word(self.first)}至{grade_word(self.last)}"
         if self.method == UIS:
             if self.years == 1:
@@ -82,6 +83,20 @@ class CohortBasis:
         if self.method == STUDENT:
             return f"逐生追踪{start}起的本届学生（库中{self.years}个学年）"
         return f"届别统计法，{start}入学人数起按年级人数计（库中{self.years}个学年）"
+
+
+def cohort_method(code: str) -> str | None:
+    """The method of a cohort 口径代码 (student / uis / jie), also of a sum of rows whose grades or
+    entry 学年 differ (`cohort=student;mixed`); None for any other code."""
+    fields = dict(p.split("=", 1) for p in (code or "").replace(" ", "").split(";") if "=" in p)
+    method = fields.get("cohort")
+    return method if method in COHORT_NAMES else None
+
+
+def sum_code(codes, method: str) -> str:
+    """The 口径代码 of a Σ of cohort rows of one method: theirs when they agree, else `cohort=<method>;mixed`."""
+    found = set(codes)
+    return found.pop() if len(found) == 1 else f"cohort={method};mixed"
 
 
 # ---------------------------------------------------------------- one formula per 口径
