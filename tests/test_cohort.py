@@ -197,3 +197,17 @@ def test_uis_estimate_equals_the_true_cohort_without_repetition_or_transfers():
     flows = uis_flows(recs, 7, 9)
     assert flows == [GradeFlow(7, 10, 9, 0), GradeFlow(8, 9, 8, 0)]
     assert survival(flows) == pytest.approx(cohort.rate.value)
+
+
+def test_one_year_only_gives_the_uis_estimate_from_the_years_own_flows():
+    """Only 学年 2026 (as of 2027-07-02): no 逐生追踪 row (one 学年 cannot follow anyone). UIS with the year's own
+    flows: 七年级 E = 6, 留级 丁 → R = 1, 辍学 at the as-of date none (甲 is still 在读, 仍缺勤) → promoted 5;
+    八年级 E = 2, 留级 辛 → R = 1, promoted 1 (壬). Survival = (5/6)/(1 − 1/6) × (1/2)/(1 − 1/2) = 1 → 6 ÷ 6.
+    届别统计 from 九年级: none in 2026 → no row."""
+    recs = records(three_years()[:1])
+    assert uis_flows(recs, 7, 9) == [GradeFlow(7, 6, 5, 1), GradeFlow(8, 2, 1, 1)]
+    res = compute_cohorts(recs, ["初中"])
+    assert {(r.scope, r.name) for r in res.rows if r.name in COHORT_NAMES.values()} == {
+        ("初中小计", COHORT_NAMES["uis"]), ("合计", COHORT_NAMES["uis"])}
+    uis = res.get("初中小计", COHORT_NAMES["uis"])
+    assert (uis.numerator, uis.denominator, uis.code) == (pytest.approx(6), 6, "cohort=uis;grades=7-9;entry=2026:7;years=1")
