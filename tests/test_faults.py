@@ -22,7 +22,8 @@ from school import change_sheet, check_sheet, make_id, make_workdir, roster_shee
 
 from kc_batch.app import importer
 from kc_batch.cli import main
-from kc_batch.reports import atomic, xlsxform
+from kc_batch import atomic
+from kc_batch.reports import xlsxform
 
 WEEK = "2026-W47"
 DAYS = [dt.date(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]

@@ -12,7 +12,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kc_batch.errors import OutputError
-from kc_batch.reports import atomic, form_body, xlsxform
+from kc_batch import atomic
+from kc_batch.reports import form_body, xlsxform
 from kc_batch.reports.xlsxform import (ChartSpec, Column, ReportMeta, Sheet, safe_filename, write_workbook)
 
 UNIT = "杉树完小"

@@ -7,13 +7,12 @@ kc.toml.YYYY−1, the new one written from the old text so that its comments sur
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from kc_batch import calendar as school_calendar
 from kc_batch.app import importer
+from kc_batch.atomic import write_atomically
 from kc_batch.app.jobs import RunOutcome, Workspace, open_workspace
 from kc_batch.app.loading import load_school
 from kc_batch.calendar import SchoolCalendar, chinese_date
@@ -121,12 +120,10 @@ def _advance_config(ws: Workspace, year: int) -> list[str]:
     text, _ = decode_toml(raw, path)
     try:
         shutil.copy2(path, kept)
-        fd, tmp = tempfile.mkstemp(dir=ws.dir, prefix=".kc.toml.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(advance_year_text(text))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"无法写入 {path}（{exc.strerror or exc}），kc.toml 未改动；数据库中的升级已完成，"
-                          f"请手工把 year_start 和 terms 改为{year}学年。") from None
+        write_atomically(path, lambda tmp_name: Path(tmp_name).write_text(advance_year_text(text), encoding="utf-8"))
+    except (OSError, OutputError) as exc:
+        cause = exc.__cause__ if isinstance(exc, OutputError) and exc.__cause__ is not None else exc
+        raise OutputError(f"无法写入 {path}（{getattr(cause, 'strerror', None) or cause}），kc.toml 未改动；"
+                          f"数据库中的升级已完成，请手工把 year_start 和 terms 改为{year}学年。") from None
     return [f"kc.toml 已改为{year}学年（year_start 与 terms 各推后一年，原文件保存为 {kept.name}）；"
             "请按新学年校历核对学期日期，并填写新学年的节假日 holidays。"]

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from kc_batch.cli.chinese import ChineseGroup
-from kc_batch.cli.common import (CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir, print_results)
+from kc_batch.cli.common import (CONTEXT, check_option, dir_option, dirs_of, fail, for_each_dir,
+                              period_force_option, print_results, strict_option)
 from kc_batch.errors import KcError, UsageError
 
 def _progress_factory():
@@ -68,7 +69,7 @@ def init_cmd(directory, name, level, stages):
               help="生成表格，放在 out/forms/ 下：空白的花名册、周查表、学籍变动登记表（带下拉选项）；"
                    "已导入花名册时，另生成按班预填好学籍号、姓名和本周日期的周查表、家访登记表，"
                    "以及带本校年级、班级下拉的学籍变动登记表。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--week", default=None, help="周查表的周次（ISO 周，如 2026-W47；默认本周）")
 @click.option("--per-class", is_flag=True, help="每个班单独一个工作簿（便于分别发给各班主任），放在 out/forms/<周>/ 下")
 def forms_cmd(dirs, week, per_class):
@@ -79,18 +80,18 @@ def forms_cmd(dirs, week, per_class):
 
 
 @main.command("check", context_settings=CONTEXT, help="读取 inbox，逐个文件、工作表列出识别结果和全部输入错误；不改动任何数据。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--week", default=None, help="周查表表头只有“周一…周五”且标题无周次时使用的周（如 2026-W47）")
-@click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
+@strict_option
 def check_cmd(dirs, week, strict):
     _run_command("check", dirs_of(dirs), strict, echo_errors=True, week=week)
 
 
 @main.command("weekly", context_settings=CONTEXT, help="导入新文件，核对本周在籍与出勤，跟踪连续旷课和疑似辍学，生成周查汇总工作簿。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
-@click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
-@click.option("--force", is_flag=True, help="统计周期在今天之后或不在本学年内时仍然生成（默认拒绝，退出码 2）")
+@strict_option
+@period_force_option
 def weekly_cmd(dirs, week, strict, force):
     from kc_batch.calendar import normalise_week
     check_option(normalise_week, week)
@@ -98,10 +99,10 @@ def weekly_cmd(dirs, week, strict, force):
 
 
 @main.command("monthly", context_settings=CONTEXT, help="导入新文件，按每月截止日（默认20日）生成控辍保学动态管理月报表工作簿。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--month", default=None, help="统计月份（如 2026-11，统计 10月21日至11月20日）；默认为最近一个已过截止日的月份")
-@click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
-@click.option("--force", is_flag=True, help="统计周期在今天之后或不在本学年内时仍然生成（默认拒绝，退出码 2）")
+@strict_option
+@period_force_option
 def monthly_cmd(dirs, month, strict, force):
     from kc_batch.calendar import normalise_month
     check_option(normalise_month, month)
@@ -109,7 +110,7 @@ def monthly_cmd(dirs, month, strict, force):
 
 
 @main.command("send", context_settings=CONTEXT, help="把本月的月报（或汇总）工作簿做成邮件：默认生成 outbox/*.eml；加 --smtp 直接发送。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--month", default=None, help="月份，如 2026-11；默认为 out/ 下已有本单位报表的最近一个月")
 @click.option("--smtp", is_flag=True, help="通过 SMTP 发送（SSL 465 或 STARTTLS），密码从 kc.toml 指定的环境变量读取")
 @click.option("--resend", is_flag=True, help="同一月份（周）已发送过时仍再次发送")

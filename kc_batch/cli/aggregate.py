@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from kc_batch.cli.chinese import ChineseCommand
-from kc_batch.cli.common import CONTEXT, DIR_HELP, check_option, dirs_of, fail, for_each_dir
+from kc_batch.cli.common import CONTEXT, check_option, dir_option, dirs_of, fail, for_each_dir
 from kc_batch.errors import UsageError
 
 
@@ -15,7 +15,7 @@ from kc_batch.errors import UsageError
                     "跨校核对、报表校验）；--week：生成周报汇总工作簿（周报汇总、缺勤预警、疑似辍学名单、未报单位、报表校验）；"
                     "--quarter：由本季度各月收到的月报生成季评工作簿（季评表、季评汇总、报表校验、指标说明）。"
                     "乡镇的汇总工作簿也可以交给县里再汇总。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--month", default=None, help="统计月份，写成 2026-11 这样的 年-月（截至当月 20 日）；默认为收到的月报中最近的一个月")
 @click.option("--week", default=None, help="统计周（ISO 周，如 2026-W47）：汇总各单位周报（不能与 --month 同用）")
 @click.option("--quarter", default=None, help="季度（如 2026-Q4，即10—12月）：由本季度各月月报生成季评表（排名、达标、先进、约谈）")

@@ -11,6 +11,11 @@ from kc_batch.errors import KcError
 
 CONTEXT = dict(help_option_names=["-h", "--help"], max_content_width=100)
 DIR_HELP = "工作目录（可重复给出，多个目录逐个处理；默认当前目录）"
+# the options several commands share, declared once
+dir_option = click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+strict_option = click.option("--strict", is_flag=True, help="有输入错误时以退出码 1 结束")
+period_force_option = click.option("--force", is_flag=True,
+                                   help="统计周期在今天之后或不在本学年内时仍然生成（默认拒绝，退出码 2）")
 
 
 class KcExit(click.ClickException):

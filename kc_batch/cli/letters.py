@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from kc_batch.cli.chinese import ChineseCommand
-from kc_batch.cli.common import CONTEXT, DIR_HELP, check_option, dirs_of, for_each_dir
+from kc_batch.cli.common import CONTEXT, check_option, dir_option, dirs_of, for_each_dir
 
 
 @click.command("letters", cls=ChineseCommand, context_settings=CONTEXT,
@@ -13,7 +13,7 @@ from kc_batch.cli.common import CONTEXT, DIR_HELP, check_option, dirs_of, for_ea
                     "疑似辍学或辍学的学生填辍学报告单、发辍学生返校通知书（带回执）。每个班每种文书一个 .docx，"
                     "放在 out/letters/<日期>/ 下；模板在 工作目录/templates/ 中，可用 Word 或 WPS 修改。"
                     "每封信有编号，重新运行编号不变。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--week", default=None, help="截至这一周的最后一个教学日（ISO 周，如 2026-W47）；默认为有周查表数据的最近一周")
 @click.option("--date", "date", default=None, help="截至这一天（如 2026-11-20），与 --week 二选一")
 def letters_cmd(dirs, week, date):

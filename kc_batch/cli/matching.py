@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from kc_batch.cli.chinese import ChineseCommand
-from kc_batch.cli.common import CONTEXT, DIR_HELP, KcExit, check_option, dirs_of, for_each_dir
+from kc_batch.cli.common import CONTEXT, KcExit, check_option, dir_option, dirs_of, for_each_dir
 from kc_batch.errors import UsageError
 
 
@@ -18,7 +18,7 @@ from kc_batch.errors import UsageError
                help="人籍比对：把适龄儿童名册与全部花名册比对（先按身份证号，再按姓名+出生日期），列出适龄未入学、"
                     "在籍不在册、重名待核的儿童，计算入学率，生成 out/census/人籍比对_<单位>_<日期>.xlsx。")
 @click.argument("file", metavar="适龄儿童名册文件")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="统计日期（默认今天），决定适龄和学籍状态")
 def census_cmd(file, dirs, as_of):
     from kc_batch.app.census import run_census
@@ -37,7 +37,7 @@ def census_cmd(file, dirs, as_of):
               help="新学年开始的年份：2027 表示 2026—2027 学年的毕业生升入 2027—2028 学年七年级（默认 kc.toml 的学年）")
 @click.option("--graduates", default=None, metavar="文件",
               help="毕业生名册（每校一个工作表，或带“学校”列）；不给出时取库中登记了“毕业”变动的六年级学生")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 def transition_cmd(year, graduates, dirs):
     from kc_batch.app.transition import run_transition
     from kc_batch.reconcile.transition import parse_year

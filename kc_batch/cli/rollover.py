@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from kc_batch.cli.chinese import ChineseCommand
-from kc_batch.cli.common import CONTEXT, DIR_HELP, dirs_of, for_each_dir
+from kc_batch.cli.common import CONTEXT, dir_option, dirs_of, for_each_dir
 
 
 @click.command("rollover", cls=ChineseCommand, context_settings=CONTEXT,
@@ -13,7 +13,7 @@ from kc_batch.cli.common import CONTEXT, DIR_HELP, dirs_of, for_each_dir
                     "六年级（小学）和九年级在读学生毕业（学籍变动登记表中登记“留级”的除外），其余在读学生升一个年级、"
                     "班号不变；休学、辍学学生保留原年级；在办案件转入新学年。kc.toml 的 year_start 和 terms 推后一年，"
                     "原文件保存为 kc.toml.YYYY−1。同一学年只能运行一次，上学年最后一个学期结束前不能运行（--force 可强制）。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="新学年（开始的年份，如 2027）")
 @click.option("--dry-run", is_flag=True, help="只列出谁毕业、谁升级、哪些案件转入新学年，不改动任何数据")
 @click.option("--force", is_flag=True, help="同一学年再次运行（按现有数据重做升级），或在上学年结束前运行")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from kc_batch.cli.chinese import ChineseCommand
-from kc_batch.cli.common import CONTEXT, DIR_HELP, dirs_of, for_each_dir
+from kc_batch.cli.common import CONTEXT, dir_option, dirs_of, for_each_dir
 
 
 @click.command("term", cls=ChineseCommand, context_settings=CONTEXT,
@@ -14,7 +14,7 @@ from kc_batch.cli.common import CONTEXT, DIR_HELP, dirs_of, for_each_dir
                     "教学日，各年级学期初、学期末在校生和本学期各类变动，学期辍学率、巩固率、劝返成功率，辍学学生名单、劝返台账、"
                     "家访完成情况、责任落实和预警回顾。学期名称取 kc.toml 的 [calendar] terms。"
                     "结果在 out/term/<学年>_<学期>_<开学|期末>报告_<单位>.xlsx。")
-@click.option("--dir", "dirs", multiple=True, help=DIR_HELP)
+@dir_option
 @click.option("--term", "term", required=True, help="学期名称，如 秋季学期（kc.toml [calendar] terms 中的 name）")
 @click.option("--kind", type=click.Choice(["start", "end"]), default=None,
               help="start 开学报告，end 学期末报告；默认：学期最后一个教学日之前为 start，之后为 end")

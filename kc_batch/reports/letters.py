@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib.resources
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import jinja2
 
-from kc_batch.errors import OutputError, TemplateError
+from kc_batch.atomic import write_bytes_atomically
+from kc_batch.errors import TemplateError
 from kc_batch.read.values import class_label
 from kc_batch.reconcile.letters import Letter
 from kc_batch.reports.xlsxform import safe_filename
@@ -93,23 +92,5 @@ def check_syntax(doc, name: str) -> None:
 
 
 def write_all(documents: dict[Path, bytes]) -> list[Path]:
-    """Write each document atomically (temp file in the same folder, then rename; §10.2)."""
-    written = []
-    for path, data in documents.items():
-        tmp = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            tmp = None
-        except OSError as exc:
-            raise OutputError(f"无法写入 {path}：{exc.strerror or exc}") from exc
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
-        written.append(path)
-    return written
+    """Write each document atomically (kc_batch/atomic.py; §10.2)."""
+    return [write_bytes_atomically(path, data) for path, data in documents.items()]

@@ -24,7 +24,7 @@ import xlsxwriter
 
 from kc_batch.schemas import KINDS, Column  # noqa: F401  (Column: re-exported for the book modules)
 from kc_batch.reports import form_body as body, form_head as head, form_page as page, form_tail as tail
-from kc_batch.reports.atomic import new_file_mode, safe_filename, write_atomically  # noqa: F401  (re-exported)
+from kc_batch.atomic import new_file_mode, safe_filename, write_atomically  # noqa: F401  (re-exported)
 from kc_batch.reports.cells import (EXCEL_CELL_LIMIT, TRUNCATION_MARK, _as_date, _as_number, _as_text,  # noqa: F401
                                     _is_missing, _shown_text, clip_text, display_width)
 from kc_batch.reports.form_canvas import LINE_HEIGHT, Canvas  # noqa: F401
@@ -43,7 +43,7 @@ SHEET_NAME_LIMIT = 31
 
 
 def write_workbook(path: Path, sheets: list[Sheet], meta: ReportMeta) -> Path:
-    """Write the sheets to path atomically (reports/atomic.py); OSError becomes OutputError naming the path."""
+    """Write the sheets to path atomically (kc_batch/atomic.py); OSError becomes OutputError naming the path."""
     _check_sheets(sheets)
     return write_atomically(Path(path), lambda tmp_name: _build_workbook(tmp_name, sheets, meta))
 

@@ -1,6 +1,7 @@
-"""Atomic output files (SPEC §9, §10.2, §10.3): a workbook (or any output) is built under a temp name
-beside its target and renamed into place, so a crash never leaves half a file; file names made from unit
-names cannot leave their folder."""
+"""Atomic output files (SPEC §9, §10.2, §10.3), the one home for every file kc writes: a workbook, a
+letter, an .eml, kc.toml after kc rollover is built under a temp name beside its target, fsynced, given
+the umask's mode and renamed into place, so a crash never leaves half a file; file names made from unit
+names cannot leave their folder. Lowest layer: reports, mail and app all write through it."""
 from __future__ import annotations
 
 import errno
@@ -42,11 +43,16 @@ def write_atomically(path: Path, build: Callable[[str], None]) -> Path:
     return path
 
 
+def write_bytes_atomically(path: Path, data: bytes) -> Path:
+    """`data` as the file `path`, atomically (write_atomically)."""
+    return write_atomically(Path(path), lambda tmp_name: Path(tmp_name).write_bytes(data))
+
+
 IN_USE_ERRNOS = {errno.EPERM, errno.EACCES, errno.EBUSY, errno.ETXTBSY}
 
 
 def _replace(tmp_name: str, path: Path) -> None:
-    """Put the finished workbook in place; a target that cannot be replaced is open elsewhere (issue 12)."""
+    """Put the finished file in place; a target that cannot be replaced is open elsewhere (issue 12)."""
     try:
         os.replace(tmp_name, path)
     except OSError as exc:
