@@ -280,3 +280,25 @@ TERM_DROPOUT_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("�
                         Column("班级"), Column("辍学日期", "date"), Column("辍学原因"), Column("学籍状态"), Column("类别"),
                         Column("监护人"), Column("联系电话"), Column("家庭住址", width=24), Column("劝返责任人"),
                         Column("劝返次数", "int"), Column("劝返情况", width=30)]
+
+# §16 开学一周日报 (kc daily)
+DAILY_COLUMNS = [Column("年级"), Column("班级"), Column("应到", "int"), Column("实到", "int"), Column("未到", "int"),
+                 Column("备注")]
+NOT_BACK_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
+                    Column("监护人"), Column("联系电话"), Column("家访情况", width=36), Column("说明")]
+
+# §19 责任落实 and §20 台账 (the monthly 台账 workbook)
+KIND_SUSPECT, KIND_DROPOUT, KIND_UNENROLLED = "疑似辍学", "辍学", "适龄未入学"   # 类别 of a 分村名单 row
+DUTY_COLUMNS = [Column("层级", width=10), Column("责任范围", width=13), Column("责任人", width=12),
+                Column("在册/包保人数", "int"), Column("预警人数", "int"), Column("辍学", "int"), Column("疑似辍学", "int"),
+                Column("其中去向不明转出", "int"), Column("巩固率", "percent"), Column("无辍学班"),
+                Column("家访完成率", "percent")]
+PERSON_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"), Column("班级")]
+CONTACT_COLUMNS = [Column("监护人"), Column("联系电话"), Column("家庭住址", width=24)]
+POOR_COLUMNS = PERSON_COLUMNS + [Column("学籍状态"), Column("缺勤率", "percent"), Column("预警")] + CONTACT_COLUMNS
+UNABLE_COLUMNS = (PERSON_COLUMNS + [Column("学籍状态"), Column("残疾类型"), Column("安置方式"),
+                                    Column("证明材料（备注）", width=24)] + CONTACT_COLUMNS)
+VILLAGE_COLUMNS = PERSON_COLUMNS + [Column("类别"), Column("情况", width=22), Column("户籍所在地", width=18),
+                                    Column("家庭住址", width=18), Column("监护人"), Column("联系电话"), Column("包保/劝返责任人")]
+VILLAGE_SUMMARY_COLUMNS = [Column("村（社区）"), Column(KIND_DROPOUT, "int"), Column(KIND_SUSPECT, "int"),
+                           Column(KIND_UNENROLLED, "int"), Column("合计", "int")]

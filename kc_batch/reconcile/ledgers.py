@@ -21,13 +21,13 @@ from kc_batch.reconcile.monthly import MonthlyResult
 from kc_batch.read.values import NO_VILLAGE, disability_kind, student_village
 from kc_batch.rules.attendance import warning_label
 from kc_batch.rules.status import READING, STATUS_CN, Student
+from kc_batch.schemas import KIND_DROPOUT, KIND_SUSPECT, KIND_UNENROLLED  # one home: schemas
 
 ILLNESS_WORDS = ("病", "疾")
 PLACEMENT_BY_MODE = {"送教上门": "送教上门", "随班就读": "随班就读", "普通": "随班就读"}
 SPECIAL_SCHOOL = "特教学校"
 SICK_LEAVE = "休学（因病）"
 DEFERRED, NOT_ENROLLED = "暂缓入学", "未入学"
-KIND_SUSPECT, KIND_DROPOUT, KIND_UNENROLLED = "疑似辍学", "辍学", "适龄未入学"
 
 
 @dataclass

@@ -10,12 +10,9 @@ from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.daily import DailyResult
 from kc_batch.reports.weekly_book import error_sheet, student_cells
 from kc_batch.reports.xlsxform import Sheet, report_meta, safe_filename, write_workbook
-from kc_batch.schemas import Column
+from kc_batch.schemas import DAILY_COLUMNS, NOT_BACK_COLUMNS
 
-DAILY_COLUMNS = [Column("年级"), Column("班级"), Column("应到", "int"), Column("实到", "int"), Column("未到", "int"),
-                 Column("备注")]
-MISSING_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("年级"), Column("班级"),
-                   Column("监护人"), Column("联系电话"), Column("家访情况", width=36), Column("说明")]
+MISSING_COLUMNS = NOT_BACK_COLUMNS
 
 
 def daily_path(work_dir: Path, unit: str, day) -> Path:

@@ -6,27 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from kc_batch.config import Config
-from kc_batch.reconcile.ledgers import KIND_DROPOUT, KIND_SUSPECT, KIND_UNENROLLED, Ledgers
+from kc_batch.reconcile.ledgers import Ledgers
 from kc_batch.reconcile.monthly import MonthlyResult
 from kc_batch.reconcile.responsibility import PRINCIPAL, Duties
 from kc_batch.read.values import NO_VILLAGE
 from kc_batch.reports.monthly_book import ledger_sheet, period_text
 from kc_batch.reports.weekly_book import student_cells
-from kc_batch.reports.xlsxform import Column, Sheet, report_meta, safe_filename, write_workbook
+from kc_batch.reports.xlsxform import Sheet, report_meta, safe_filename, write_workbook
+from kc_batch.schemas import (CONTACT_COLUMNS, DUTY_COLUMNS, KIND_DROPOUT, KIND_SUSPECT, KIND_UNENROLLED,  # noqa: F401
+                              PERSON_COLUMNS, POOR_COLUMNS, UNABLE_COLUMNS, VILLAGE_COLUMNS, VILLAGE_SUMMARY_COLUMNS)
 
 VISITS_MISSING = "未接入"
-DUTY_COLUMNS = [Column("层级", width=10), Column("责任范围", width=13), Column("责任人", width=12), Column("在册/包保人数", "int"),
-                Column("预警人数", "int"), Column("辍学", "int"), Column("疑似辍学", "int"), Column("其中去向不明转出", "int"),
-                Column("巩固率", "percent"), Column("无辍学班"), Column("家访完成率", "percent")]
-PERSON_COLUMNS = [Column("序号", "int"), Column("学籍号"), Column("姓名"), Column("性别"), Column("年级"), Column("班级")]
-CONTACT_COLUMNS = [Column("监护人"), Column("联系电话"), Column("家庭住址", width=24)]
-POOR_COLUMNS = PERSON_COLUMNS + [Column("学籍状态"), Column("缺勤率", "percent"), Column("预警")] + CONTACT_COLUMNS
-UNABLE_COLUMNS = PERSON_COLUMNS + [Column("学籍状态"), Column("残疾类型"), Column("安置方式"), Column("证明材料（备注）", width=24)] \
-    + CONTACT_COLUMNS
-VILLAGE_COLUMNS = PERSON_COLUMNS + [Column("类别"), Column("情况", width=22), Column("户籍所在地", width=18),
-                                    Column("家庭住址", width=18), Column("监护人"), Column("联系电话"), Column("包保/劝返责任人")]
-VILLAGE_SUMMARY_COLUMNS = [Column("村（社区）"), Column(KIND_DROPOUT, "int"), Column(KIND_SUSPECT, "int"),
-                           Column(KIND_UNENROLLED, "int"), Column("合计", "int")]
 VILLAGE_SHEET_PREFIX = "分村_"
 
 
