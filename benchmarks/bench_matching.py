@@ -1,7 +1,13 @@
 """Benchmark (not a test) for `kc census` and `kc transition` at county scale (issue: 100,000 roster
-rows against 150,000 population rows in seconds).
+rows against 150,000 population rows in seconds), and for `kc census-province` at province scale (§23).
 
     python benchmarks/bench_matching.py [--read-file]
+    python benchmarks/bench_matching.py --province [--children 10000000] [--roster 8000000] [--data DIR] [--memory 4GB]
+
+--province: generates the province (benchmarks/province_data.py, seeded; kept in --data for a second run),
+then runs `kc census-province` in a child process and prints its wall time, CPU time and peak resident
+memory (getrusage of the child: the peak RSS of the whole run, DuckDB included), and checks the number
+of 适龄未入学 children against what the generator put in.
 
 Builds a throw-away work folder with a store holding 100,000 roster rows of 150 schools, then times
   * compute_census: roster load, status at the as-of date (rules.status.build_state), the two pandas joins;
@@ -97,10 +103,46 @@ def timed(label: str, fn):
     return value
 
 
+def province(args) -> None:
+    import os
+    import platform
+    import resource
+    import subprocess
+
+    import province_data
+    data = Path(args.data)
+    if not (data / "适龄儿童名册.csv").is_file():
+        t0 = time.perf_counter()
+        made = province_data.generate(data, args.children, args.roster, args.unenrolled)
+        print(f"generate {made['children']:,} population rows, {made['roster_rows']:,} roster rows: "
+              f"{time.perf_counter() - t0:.1f} s")
+    out = data / "out"
+    cmd = [sys.executable, "-m", "kc_batch.cli", "census-province", str(data / "适龄儿童名册.csv"),
+           "--rosters", str(data / "rosters"), "--out", str(out), "--as-of", "2026-11-20", "--memory", args.memory]
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    run = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(run.stdout[-3000:], run.stderr[-3000:])
+    print(f"kc census-province: exit {run.returncode}, wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
+          f"peak RSS {usage.ru_maxrss / 1024:.0f} MB; load average before {load[0]:.1f}, after {os.getloadavg()[0]:.1f}; "
+          f"{os.cpu_count()} cores, {platform.platform()}")
+    print(f"county workbooks: {len(list(out.glob('适龄未入学_*.xlsx')))}; 适龄未入学 expected ≈ {args.unenrolled:,}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--read-file", action="store_true")
+    parser.add_argument("--province", action="store_true")
+    parser.add_argument("--children", type=int, default=10_000_000)
+    parser.add_argument("--roster", type=int, default=8_000_000)
+    parser.add_argument("--unenrolled", type=int, default=60_000)
+    parser.add_argument("--data", default="/tmp/kc-province")
+    parser.add_argument("--memory", default="4GB")
     args = parser.parse_args()
+    if args.province:
+        return province(args)
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         wd = Path(tmp)

@@ -69,6 +69,10 @@ FIELDS: dict[str, FieldSpec] = {
     "result": _f("结果", "家长意见", "家访情况", "家访结果"),
 }
 ALIASES = {f: list(spec.aliases) for f, spec in FIELDS.items()}
+# §23 province-scale 人籍比对: the columns that split the result per county and per township (read only
+# from the province's CSV files by read/duck.py, never by the form reader)
+PROVINCE_ALIASES = {"county": ["县区", "县（区）", "区县", "县（市、区）", "所属县区", "县"],
+                    "township": ["乡镇", "乡镇（街道）", "乡镇街道", "街道", "所属乡镇"]}
 FIELD_CN = {f: spec.cn for f, spec in FIELDS.items()}
 
 # §3.2: weekday headers of a 周查表 (Monday = 0)

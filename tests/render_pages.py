@@ -114,6 +114,10 @@ def _build_matching(root: Path) -> None:
     wd, pop = test_census.build(root / "census")
     test_census.run(wd, pop, "2026-11-20")
     test_transition.run(test_transition.build(root / "transition"))
+    import test_census_province as province   # §23: the per-county 适龄未入学 books and the summary
+    shutil.rmtree(root / "province", ignore_errors=True)
+    pop, rosters, _ = province.hand_example(root / "province")
+    province.province(pop, rosters, root / "province" / "out" / "census-province")
 
 
 # ---------------------------------------------------------------- LibreOffice

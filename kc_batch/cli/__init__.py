@@ -138,14 +138,15 @@ def send_cmd(dirs, month, smtp, resend, week, quarter):
 
 # commands that live in their own modules
 from kc_batch.cli.aggregate import aggregate_cmd  # noqa: E402
-from kc_batch.cli.matching import census_cmd, transition_cmd  # noqa: E402
+from kc_batch.cli.matching import census_cmd, census_province_cmd, transition_cmd  # noqa: E402
 from kc_batch.cli.letters import letters_cmd  # noqa: E402
 from kc_batch.cli.rollover import rollover_cmd  # noqa: E402
 from kc_batch.cli.daily import daily_cmd  # noqa: E402
 from kc_batch.cli.term import term_cmd  # noqa: E402
 from kc_batch.cli.review import review_cmd  # noqa: E402
 
-for _command in (aggregate_cmd, census_cmd, transition_cmd, letters_cmd, rollover_cmd, daily_cmd, term_cmd, review_cmd):
+for _command in (aggregate_cmd, census_cmd, census_province_cmd, transition_cmd, letters_cmd, rollover_cmd, daily_cmd,
+                 term_cmd, review_cmd):
     main.add_command(_command)
 
 

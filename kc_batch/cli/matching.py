@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from kc_batch.cli.chinese import ChineseCommand
-from kc_batch.cli.common import CONTEXT, KcExit, check_option, dir_option, dirs_of, for_each_dir
-from kc_batch.errors import UsageError
+from kc_batch.cli.common import CONTEXT, KcExit, check_option, dir_option, dirs_of, fail, for_each_dir, report
+from kc_batch.errors import KcError, UsageError
 
 
 @click.command("census", cls=ChineseCommand, context_settings=CONTEXT, short_help="人籍比对：适龄儿童名册与花名册比对，列出适龄未入学，计算入学率。",
@@ -47,4 +47,28 @@ def transition_cmd(year, graduates, dirs):
     for_each_dir(dirs_of(dirs), lambda d: run_transition(d, target, Path(graduates) if graduates else None))
 
 
-__all__ = ["census_cmd", "transition_cmd"]
+@click.command("census-province", cls=ChineseCommand, context_settings=CONTEXT,
+               short_help="省级人籍比对：千万级适龄儿童名册（CSV）与全省花名册比对，按县区写出适龄未入学名单。",
+               help="省级人籍比对（SPEC §23）：把全省适龄儿童名册（一个或多个 CSV 文件，须含 县区 列，可含 乡镇 列）"
+                    "与各县工作目录中的花名册或花名册 CSV 比对（规则与 kc census 相同：先按身份证号，再按姓名+出生日期），"
+                    "按县区各写一个“适龄未入学_<县区>_<日期>.xlsx”（每个乡镇一张表），另写“人籍比对汇总_<日期>.xlsx”。"
+                    "需要可选组件：pip install 'kc_batch[scale]'。")
+@click.argument("files", nargs=-1, required=True, metavar="适龄儿童名册CSV...")
+@click.option("--rosters", "rosters", multiple=True, required=True, metavar="路径",
+              help="花名册：县的工作目录（含 kc.toml）、花名册 CSV 文件，或存放它们的文件夹（可重复给出）")
+@click.option("--out", "out", default="人籍比对_全省", show_default=True, metavar="目录", help="输出目录")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="统计日期（默认今天），决定适龄和读哪个学年的花名册")
+@click.option("--unit", default="全省", show_default=True, help="填报单位（汇总工作簿的单位名称）")
+@click.option("--memory", default="4GB", show_default=True, help="DuckDB 可用内存上限（超出部分写入临时文件）")
+def census_province_cmd(files, rosters, out, as_of, unit, memory):
+    from kc_batch.reconcile.census import parse_as_of
+    day = check_option(parse_as_of, as_of)
+    try:
+        from kc_batch.app.province import run_province_census
+        outcome = run_province_census([Path(f) for f in files], [Path(r) for r in rosters], Path(out), day, unit, memory)
+    except KcError as exc:
+        fail(exc)
+    report(outcome, strict=False)
+
+
+__all__ = ["census_cmd", "census_province_cmd", "transition_cmd"]

@@ -67,15 +67,19 @@ def age_on_aug31(birth: dt.date, year: int) -> int:
     return cut.year - birth.year - ((cut.month, cut.day) < (birth.month, birth.day))
 
 
+# §8 entry-age rule: the ages on 8月31日 of the 学年's start year of each stage (the one home of it;
+# the province-scale SQL of reconcile/census_scale.py is built from it)
+STAGE_AGES = ((PRIMARY, 6, 11), (JUNIOR, 12, 14))
+
+
 def school_stage(birth: dt.date | None, as_of: dt.date) -> str | None:
     """小学 / 初中 when the child is of that school age in the 学年 of `as_of`, else None."""
     if birth is None:
         return None
     age = age_on_aug31(birth, school_year_start(as_of))
-    if 6 <= age <= 11:
-        return PRIMARY
-    if 12 <= age <= 14:
-        return JUNIOR
+    for stage, low, high in STAGE_AGES:
+        if low <= age <= high:
+            return stage
     return None
 
 
