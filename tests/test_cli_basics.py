@@ -32,7 +32,7 @@ def test_kc_help_is_chinese():
     # each command's line in the list has Chinese text after its name
     listed = {}
     for line in result.output.splitlines():
-        m = re.match(r"^  (\w+)\s{2,}(.*)$", line)
+        m = re.match(r"^  ([\w-]+)\s{2,}(.*)$", line)
         if m and m.group(1) in main.commands:
             listed[m.group(1)] = m.group(2)
     assert set(listed) == set(COMMANDS)
