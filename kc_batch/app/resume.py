@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from kc_batch.app.loading import load_school, school_year_of, year_window
 from kc_batch.calendar import week_days
 from kc_batch.model import SchoolData
+from kc_batch.reconcile.warning_review import REVIEWED_STEP
 from kc_batch.rules import walk_state
 from kc_batch.rules.status import SchoolState, build_state
 from kc_batch.store import Store
@@ -35,7 +36,7 @@ def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None
     """load_school with each student's saved walk state (data.walk_states) and, for those students, the
     marks after its day only. With a week (kc weekly), a state of a day before the week: the week's
     figures count the week's marks (a re-run of the week does not go on from its own states).
-    `follow_flags` (kc monthly, §22.2): a student with a ladder flag or a 疑似辍学 spell is walked from
+    `follow_flags` (kc monthly, §22.2): a student with a flag of ladder step 3 or a 疑似辍学 spell is walked from
     学年初, since the 预警回顾 reads their marks after each flag."""
     window = year_window(store.rollovers(), school_year_of(as_of))
     data = load_school(store, as_of, week, marks=False)
@@ -64,7 +65,7 @@ def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date, fol
         if s is None or printed != walk_state.student_print(config, s, day):
             continue
         ws = walk_state.from_text(day, text)
-        if ws is not None and not (follow_flags and walk_state.has_flags(ws)):
+        if ws is not None and not (follow_flags and walk_state.has_flags(ws, REVIEWED_STEP)):
             out[key] = ws
     return out
 
