@@ -214,3 +214,26 @@ def test_a_roster_whose_extra_columns_hold_marks_names_those_columns(tmp_path):
     assert all("第2行" in e[5] and "花名册" in e[5] and "考勤" in e[5] for e in errs)
     assert accounting(wd / "kc.sqlite")["三年级1班.xlsx"] == (3, 3, 0)
     assert weekly(wd, "--strict").exit_code == 1
+
+
+def test_a_date_merged_over_two_columns_without_half_day_labels_names_the_second_column(tmp_path):
+    """WPS file: each date merged over two columns (C2:D2 … K2:L2) but no 上午/下午 line; student 1 has 旷 in
+    D3 (the second column of 11-16) and student 2 旷 in C4. The first column of each date is read (student 2's
+    旷 on 11-16 is stored); the second columns are not understood: one 输入错误 row for D (the only one of
+    D, F, H, J, L holding anything), naming header row 2 and asking for a 上午/下午 line. Read 2 = stored 2 + 0."""
+    kids = students(2)
+    wd = school(tmp_path, kids, [])
+    top = ["学籍号", "姓名"]
+    for h in DAY_HEADERS:
+        top += [h, None]
+    body = [["G" + kids[0]["id"], kids[0]["name"], None, "旷"], ["G" + kids[1]["id"], kids[1]["name"], "旷"]]
+    merges = ["A1:L1"] + [f"{a}2:{b}2" for a, b in zip("CEGIK", "DFHJL")]
+    write_wps_style(wd / "inbox" / "周查表.xlsx", {"三年级1班": [["三年级(1)班 第12周周查表"], top] + body},
+                    merges={"三年级1班": merges})
+    res = weekly(wd)
+    assert res.exit_code == 0, res.output
+    assert query(wd, "SELECT c.name, m.day FROM marks m JOIN check_rows c ON c.key = m.key WHERE m.raw != ''") == [
+        (kids[1]["name"], "2026-11-16")]
+    [err] = error_rows(wd, "周查表.xlsx")
+    assert err[1:5] == ("三年级1班", None, "D列（表头为空）", "") and "第2行" in err[5] and "上午" in err[5]
+    assert accounting(wd / "kc.sqlite")["周查表.xlsx"] == (2, 2, 0)

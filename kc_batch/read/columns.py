@@ -23,13 +23,13 @@ def unread_columns(rel: str, sheet_name: str, rows: list[list], h: Header, table
     cells = _cells_by_column(rows, h, end)
     header_row = h.row - h.height + 2
     errors = []
-    for j, label in _unread_headers(h, table.form).items():
+    for j, label in _unread_headers(h, table.form, cells).items():
         values = cells.get(j, [])
         col = f"{h.letter(j)}列（{label or '表头为空'}）"
         head = f"第{header_row}行表头“{label}”无法识别" if label else f"第{header_row}行此列表头为空"
         if table.form == CHECK and values:
             errors.append(InputError(rel, sheet_name, None, col, label,
-                                     f"{head}，此列 {len(values)} 个有内容的单元格未导入。{CHECK_COLUMNS_HELP}"))
+                                     f"{head}，此列 {len(values)} 个有内容的单元格未导入。{_check_hint(h, j, label)}"))
         elif table.form == ROSTER and _looks_like_marks(values):
             example = next(cell_text(v) for v in values if ATTENDANCE_WORD.search(nfkc(cell_text(v))))
             errors.append(InputError(rel, sheet_name, None, col, label,
@@ -38,16 +38,23 @@ def unread_columns(rel: str, sheet_name: str, rows: list[list], h: Header, table
     return errors
 
 
-def _unread_headers(h: Header, form: str) -> dict[int, str]:
+def _unread_headers(h: Header, form: str, cells: dict[int, list]) -> dict[int, str]:
     """Columns that are neither a field nor a day: {column: header text}; for a 周查表 also the columns
-    with an empty header inside the header's span."""
+    with an empty header that hold something."""
     unread = dict(h.extra)
     if form == CHECK:
         known = set(h.fields.values()) | set(h.day_cols) | set(h.extra)
-        for j in range(min(known), max(known)):
-            if j not in known:
-                unread[j] = ""
+        unread.update({j: "" for j in cells if j not in known})
     return dict(sorted(unread.items()))
+
+
+def _check_hint(h: Header, j: int, label: str) -> str:
+    """What the column should look like; a column with no header just right of a day is likely that day's
+    afternoon under a date merged over two columns."""
+    if not label and j - 1 in h.day_cols and j - 1 not in h.halves:
+        return ("此列紧挨在一天的考勤列右边，如果是同一天的下午（日期合并在两列之上），请在日期下面加一行，"
+                "分别写“上午”“下午”")
+    return CHECK_COLUMNS_HELP
 
 
 def _cells_by_column(rows: list[list], h: Header, end: int) -> dict[int, list]:
