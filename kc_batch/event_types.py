@@ -80,6 +80,7 @@ WEEKLY_EVENT_TYPES = [t.name for t in EVENT_TYPES.values() if t.weekly_column]
 REPEAT_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.repeats_grade)
 # §15.2: events that place a student in a class; the rollover's promotion replaces the old year's ones
 CLASS_PLACING_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.places_class)
+GRADUATION_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.after == "毕业")   # §15.2 毕业
 FLOW_LIST_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.in_flow_list)
 
 

@@ -252,3 +252,29 @@ def test_a_late_week_of_the_old_year_after_the_rollover(tmp_path, run_day):
     rows = {r[0]: r for r in cells if r[0] and str(r[0]).endswith("年级")}
     assert (rows["一年级"][2], rows["八年级"][2], rows["八年级"][11], rows["九年级"][2]) == (2, 1, 1, 0)
     assert not any("张新甲" in str(c) for r in cells for c in r)
+
+
+def test_graduate_on_this_years_roster_is_a_student_again(tmp_path, run_day):
+    """A 九年一贯制 school's 六年级 graduate who goes on to its own 七年级: the rollover writes 张六甲's 毕业
+    (2027-07-02, counted in July's 本月毕业 of 六年级), and the clerk's 2027 roster of 七年级1班 lists him.
+    On this year's roster he is 在读 again: his earlier 毕业 does not hold in the new 学年 (a 辍学 of
+    May would). September by hand: 学年初在校生 15 + 张六甲 (七年级) = 16; 本月转出 1 (张二甲), 本月末 15;
+    巩固基数 16 − 1 = 15, 在读 15 → 巩固率 1; 七年级 学年初 1, 本月末 1."""
+    wd = workdir(tmp_path)
+    year_one_files(wd / "inbox")
+    year_one_late_files(wd / "inbox")
+    run_day(D(2027, 7, 5))
+    rollover(wd)
+    july = monthly(wd, "2027-07")
+    assert figures(july, "本月毕业")["六年级"] == (1,)
+    run_day(D(2027, 9, 25))
+    new_roster(wd / "inbox")
+    write(wd / "inbox" / "花名册2027七年级.xlsx",
+          {"七年级1班": roster_sheet("示例学校2027学年七年级(1)班学生花名册", [BY_NAME["张六甲"]])})
+    year_two_files(wd / "inbox")
+    sept = monthly(wd, "2027-09")
+    assert_balanced(sept, "09")
+    assert sept["七年级"]["学年初在校生"] == 1 and sept["七年级"]["本月末在校生"] == 1
+    assert sept["合计"]["学年初在校生"] == 16
+    assert figures(sept, "本月转出", "本月毕业", "本月末在校生", "当前辍学")["合计"] == (1, 0, 15, 1)
+    assert sept["合计"]["巩固率"] == 1

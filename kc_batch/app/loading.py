@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kc_batch.calendar import week_of
-from kc_batch.event_types import CLASS_PLACING_TYPES
+from kc_batch.event_types import CLASS_PLACING_TYPES, GRADUATION_TYPES
 from kc_batch.model import RosterRow, SchoolData
 from kc_batch.store import Store
 
@@ -50,7 +50,8 @@ class YearWindow:
     year (its promotion) up to the next rollover's. Events: after the old year's last school day, and
     the earlier status events of the students on this year's roster (a 辍学 of May still holds in
     September and its ledger case carries over); the old year's class moves (调班, 留级) are replaced
-    by the promotion. Marks and 家访: after the old year's last school day."""
+    by the promotion, and an earlier 毕业 of a student on this year's roster no longer holds (a 九年一贯制
+    school's 六年级 graduate in its own 七年级). Marks and 家访: after the old year's last school day."""
     first_file: int = 0
     end_file: int | None = None
     old_last_day: dt.date | None = None
@@ -67,7 +68,9 @@ class YearWindow:
     def keeps_event(self, e, on_roster: set) -> bool:
         if self.after_start(e.date):
             return True
-        return e.key in on_roster and e.type not in CLASS_PLACING_TYPES
+        # an earlier 毕业 of a student on this year's roster does not hold: they went on in this unit
+        # (a 九年一贯制 school's 六年级 graduate in its own 七年级, §15.2)
+        return e.key in on_roster and e.type not in CLASS_PLACING_TYPES + GRADUATION_TYPES
 
 
 def year_window(rollovers: list[tuple[int, int, dt.date]], year: int) -> YearWindow:
