@@ -124,7 +124,7 @@ def province(args) -> None:
     run = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
     wall = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(run.stdout[-3000:], run.stderr[-3000:])
+    print("\n".join(line for line in run.stdout.splitlines() if not line.startswith("已生成")), run.stderr[-3000:])
     print(f"kc census-province: exit {run.returncode}, wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
           f"peak RSS {usage.ru_maxrss / 1024:.0f} MB; load average before {load[0]:.1f}, after {os.getloadavg()[0]:.1f}; "
           f"{os.cpu_count()} cores, {platform.platform()}")
