@@ -58,6 +58,11 @@ def chinese_date(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
+def chinese_span(start: dt.date, end: dt.date) -> str:
+    """2026年10月21日至2026年11月20日 (统计时段 of a report)."""
+    return f"{chinese_date(start)}至{chinese_date(end)}"
+
+
 def parse_month(text: str) -> tuple[int, int]:
     m = MONTH_RE.match((text or "").strip())
     if not m or not 1 <= int(m.group(2)) <= 12:

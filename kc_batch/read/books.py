@@ -138,10 +138,6 @@ class Book:
 # ---------------------------------------------------------------- small helpers
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def cell_name(col: int, excel_row: int) -> str:
     return f"{column_letter(col)}{excel_row}"
 

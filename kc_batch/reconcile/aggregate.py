@@ -29,11 +29,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from kc_batch.calendar import SchoolCalendar
+from kc_batch.calendar import SchoolCalendar, chinese_date, chinese_span
 from kc_batch.config import Config
 from kc_batch.event_types import MONTHLY_DECREASES, MONTHLY_INCREASES
 from kc_batch.read.books import (MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA, STAGE_ROWS, TOTAL, Book,  # noqa: F401
-                                 GROUP_SUFFIX, Indicator, MainTable, Problem, TableRow, _cn_date, cell_name,
+                                 GROUP_SUFFIX, Indicator, MainTable, Problem, TableRow, cell_name,
                                  row_indicator, unit_key)
 from kc_batch.rules.timeliness import LATE, ON_TIME, STATE_COLUMN, monthly_due, report_states
 from kc_batch.rules.rates import (DEFAULT_FORMULAS, Rate, basis_of, count_rates, dropout_over_limit,  # noqa: F401
@@ -94,7 +94,7 @@ class AggregateResult:
 
     @property
     def period_text(self) -> str:
-        return f"{_cn_date(self.start)}至{_cn_date(self.cutoff)}"
+        return chinese_span(self.start, self.cutoff)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -274,15 +274,15 @@ def _select_books(cfg: Config, month: str, cutoff: dt.date, books: list[Book], p
             continue  # our own output put back into the inbox
         if book.month is None:
             problems.append(Problem(book.unit, book.rel, sheet, "", "无法确定统计月份（没有统计时段），未计入汇总",
-                                    f"统计时段截至 {_cn_date(cutoff)}", "（空）"))
+                                    f"统计时段截至 {chinese_date(cutoff)}", "（空）"))
             continue
         if book.month != month:
             problems.append(Problem(book.unit, book.rel, sheet, "", "不是本月的月报，未计入汇总",
-                                    f"统计时段截至 {_cn_date(cutoff)}", f"统计时段截至 {_cn_date(book.period_end)}"))
+                                    f"统计时段截至 {chinese_date(cutoff)}", f"统计时段截至 {chinese_date(book.period_end)}"))
             continue
         if book.period_end.day != cutoff.day and _has_period_line(book):
             book.problems.append(Problem(book.unit, book.rel, sheet, "", "统计截止日与本单位规定不同（已计入汇总）",
-                                         _cn_date(cutoff), _cn_date(book.period_end)))
+                                         chinese_date(cutoff), chinese_date(book.period_end)))
         keep_newest(chosen, book, problems, "本月有多份月报")
     return list(chosen.values())
 

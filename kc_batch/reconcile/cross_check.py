@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kc_batch.calendar import SchoolCalendar
+from kc_batch.calendar import SchoolCalendar, chinese_date
 from kc_batch.event_types import FLOW_LIST_TYPES
-from kc_batch.read.books import Book, _cn_date, unit_key
+from kc_batch.read.books import Book, unit_key
 from kc_batch.read.identity import parse_xjh, validate_id
 from kc_batch.read.values import cell_text, norm_header, parse_date
 from kc_batch.rules.attendance import receipt_deadline_after
@@ -130,7 +130,7 @@ def cross_check(books: list[Book], cal: SchoolCalendar, policy, cutoff: dt.date)
                                  "对方学校不在本次汇总范围内，已有接收回执"))
         elif (deadline := _waiting_deadline(out, cal, policy, cutoff)) is not None:
             rows.append(CrossRow("待接收", out.xjh, out.name, out.grade, out.school, _move_text(out), out.other, "",
-                                 f"尚在回执期限内（{_cn_date(deadline)}前），待接收学校登记转入"))
+                                 f"尚在回执期限内（{chinese_date(deadline)}前），待接收学校登记转入"))
         else:
             rows.append(CrossRow("去向不明", out.xjh, out.name, out.grade, out.school, _move_text(out), "", "",
                                  "收到的各单位月报中没有该生的转入记录，请核实去向"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from kc_batch.calendar import SchoolCalendar
+from kc_batch.calendar import SchoolCalendar, chinese_date
 from kc_batch.config import Config
 from kc_batch.model import SchoolData
 from kc_batch.read.values import class_label
@@ -57,7 +57,7 @@ def compute_letters(data: SchoolData, cfg: Config, cal: SchoolCalendar, as_of: d
         a = atts[s.key]
         fields = {**common, **_student_fields(s, heads), **_case_fields(s, a, case, reason, cal, as_of),
                   "measures": _measures(visits.get(s.key, [])),
-                  "return_by": _long_date(cal.add_school_days(as_of, cfg.policy.return_notice_days))}
+                  "return_by": chinese_date(cal.add_school_days(as_of, cfg.policy.return_notice_days))}
         episode = case.opened.isoformat() if case else "—"
         out.append(Letter(DROPOUT_REPORT, s, episode, dict(fields)))
         out.append(Letter(RETURN_NOTICE, s, episode, dict(fields)))
@@ -87,7 +87,7 @@ def _latest_case(a, as_of: dt.date):
 def _common(cfg: Config, cal: SchoolCalendar, as_of: dt.date) -> dict:
     unit = cfg.unit
     contact = "、".join(x for x in (unit.clerk, unit.phone) if x) or unit.name
-    return {"school": unit.name, "date": _long_date(as_of), "as_of": _long_date(as_of), "phone": unit.phone,
+    return {"school": unit.name, "date": chinese_date(as_of), "as_of": chinese_date(as_of), "phone": unit.phone,
             "contact": contact}
 
 
@@ -100,7 +100,7 @@ def _student_fields(s: Student, heads: dict) -> dict:
 
 def _streak_fields(a, as_of: dt.date) -> dict:
     days = [m.day for m in a.marks if a.streak_start and a.streak_start <= m.day <= as_of and m.unexcused > 0]
-    return {"first_day": _long_date(a.streak_start), "days": _num(a.streak),
+    return {"first_day": chinese_date(a.streak_start), "days": _num(a.streak),
             "dates": "、".join(f"{d.month}月{d.day}日" for d in days)}
 
 
@@ -113,7 +113,7 @@ def _case_fields(s: Student, a, case, reason: str, cal: SchoolCalendar, as_of: d
         dropped = next((e.date for e in reversed(s.applied_events(as_of)) if e.type == "辍学"), None)
         first = dropped or (case.opened if case else None)
         days = len(cal.school_days_between(first, as_of)) if first else 0
-    return {"first_day": _long_date(first), "days": _num(days), "reason": reason,
+    return {"first_day": chinese_date(first), "days": _num(days), "reason": reason,
             "category": (case.category if case else "疑似辍学") if s.status_at(as_of) != "辍学" else "辍学"}
 
 
@@ -121,10 +121,6 @@ def _measures(visits) -> list[str]:
     """The 家访 and 劝返 log with dates, one line each (§18 辍学报告单)."""
     return [f"{v.date.month}月{v.date.day}日 {v.kind if v.kind == '劝返记录' else v.way + '家访'}"
             f"（{v.teacher_text()}）{('：' + v.result) if v.result else ''}" for v in visits]
-
-
-def _long_date(d: dt.date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
 def _num(x: float) -> str:

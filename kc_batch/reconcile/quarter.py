@@ -28,7 +28,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from kc_batch.read.books import Problem, _cn_date, unit_key
+from kc_batch.calendar import chinese_span
+from kc_batch.read.books import Problem, unit_key
 from kc_batch.read.values import cell_text, norm_header, parse_date
 from kc_batch.reconcile.aggregate import UNIT, AggregateResult
 from kc_batch.reconcile.aggregate_rows import STAGES
@@ -92,7 +93,7 @@ class QuarterResult:
 
     @property
     def period_text(self) -> str:
-        return f"{_cn_date(self.start)}至{_cn_date(self.cutoff)}"
+        return chinese_span(self.start, self.cutoff)
 
     @property
     def month(self) -> str:

@@ -34,7 +34,7 @@ from kc_batch.read.weekly_books import (CHRONIC_COLUMN, LEDGER_COUNT_COLUMNS, ST
 from kc_batch.reconcile.aggregate import RATE_TOLERANCE, keep_newest, show_number, show_rate, unexpected_units
 from kc_batch.rules.rates import Rate, ratio
 from kc_batch.rules.timeliness import MISSING, ReportState, report_states, weekly_due
-from kc_batch.calendar import week_days
+from kc_batch.calendar import chinese_span, week_days
 
 HIGH_STEP = 3            # §21.1: the merged 缺勤预警 lists step 3 and higher
 LEVEL_RE = re.compile(r"第\s*(\d+)\s*级")
@@ -75,7 +75,7 @@ class WeekRollup:
 
     @property
     def period_text(self) -> str:
-        return f"{_cn(self.start)}至{_cn(self.end)}"
+        return chinese_span(self.start, self.end)
 
     @property
     def count_columns(self) -> list[str]:
@@ -88,10 +88,6 @@ class WeekRollup:
     @property
     def missing(self) -> list[ReportState]:
         return [s for s in self.states if s.status == MISSING]
-
-
-def _cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def step_name(k: int) -> str:

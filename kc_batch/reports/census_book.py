@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kc_batch.calendar import chinese_date
 from kc_batch.reconcile.census import NO_HUKOU, TAXONOMY, CensusResult, check_answer, school_year_start
 from kc_batch.config import Config
 from kc_batch.read.values import GRADE_NAMES
@@ -23,7 +24,7 @@ ANSWER_HINT = ("“{column}”请填：{terms}；可在分类后加说明，如�
 
 
 def period_text(day: dt.date) -> str:
-    return f"截至{day.year}年{day.month}月{day.day}日"
+    return f"截至{chinese_date(day)}"
 
 
 def grade_text(grade) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kc_batch.calendar import chinese_date
+from kc_batch.calendar import chinese_date, chinese_span
 from kc_batch.config import Config
 from kc_batch.model import InputError
 from kc_batch.reconcile.term import END, KIND_WORDS, TERM_COUNTS, TermEnd, TermPeriod, TermStart
@@ -34,7 +34,7 @@ def term_path(work_dir: Path, unit: str, period: TermPeriod) -> Path:
 
 def period_text(period: TermPeriod) -> str:
     a = period.start if period.kind == END else period.first_day
-    return f"{period.title}，{chinese_date(a)}至{chinese_date(period.as_of)}"
+    return f"{period.title}，{chinese_span(a, period.as_of)}"
 
 
 def _said(name: str, title: str, text: str, period: str) -> Sheet:
