@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from kc_batch.read import identity
+from kc_batch.read.records import Person
 from kc_batch.read.values import cell_text, nfkc, parse_date
 from kc_batch.schemas import VISIT_WAY_ALIASES, VISIT_WAYS
 
@@ -19,14 +20,9 @@ TEACHER_SEPARATORS = re.compile(r"[、,，;；/／\s]+")
 
 
 @dataclass
-class HomeVisitRecord:
-    key: str
-    sfz: str | None
-    xjh: str | None
-    name: str
-    grade: int | None
-    class_no: str | None
-    source: object = None          # read.forms.Source
+class HomeVisitRecord(Person):
+    """A 家访登记表 row (§17.1): the student (read.records.Person) and the visit."""
+    source: object = None          # model.Source
     date: dt.date = None
     teachers: list[str] = field(default_factory=list)
     role: str = ""
@@ -58,7 +54,7 @@ def normalise_way(text: str) -> str:
     return VISIT_WAY_ALIASES.get(s, s)
 
 
-def visit_record(person, src, get, column, cal) -> tuple[HomeVisitRecord | None, list[tuple[str, str, str]]]:
+def visit_record(person: Person, src, get, column, cal) -> tuple[HomeVisitRecord | None, list[tuple[str, str, str]]]:
     """One data row → (record or None, [(column, value, reason)]).
 
     `get(field)` reads the row's cell of a field, `column(field)` names its column for a message."""
@@ -74,8 +70,7 @@ def visit_record(person, src, get, column, cal) -> tuple[HomeVisitRecord | None,
     if not teachers:
         return None, [(column("visit_teacher"), "", "家访教师为空，此条家访未登记")]
     return HomeVisitRecord(
-        key=person.key, sfz=person.sfz, xjh=person.xjh, name=person.name, grade=person.grade,
-        class_no=person.class_no, source=src, date=day, teachers=teachers,
+        **vars(person), source=src, date=day, teachers=teachers,
         role=re.sub(r"\s+", "", nfkc(cell_text(get("teacher_role")))),
         way=normalise_way(cell_text(get("way"))),
         purpose=re.sub(r"\s+", "", nfkc(cell_text(get("purpose")))),
