@@ -6,6 +6,7 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
+import openpyxl
 from stdnum.cn import ric
 
 from xlsx_styles import write_excel_style
@@ -77,3 +78,13 @@ def change_sheet(rows: list[list]) -> list[list]:
 def write(path: Path, sheets: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_excel_style(path, sheets)
+
+
+def out_cells(folder: Path) -> dict:
+    """Every cell value of every workbook under folder/out, by relative path and sheet (to compare two runs)."""
+    out = {}
+    for path in sorted((folder / "out").rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path, data_only=True)
+        out[path.relative_to(folder).as_posix()] = {
+            ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    return out

@@ -18,10 +18,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from school import change_sheet, check_sheet, make_id, make_workdir, roster_sheet, write
+from school import change_sheet, check_sheet, make_id, make_workdir, out_cells, roster_sheet, write
 
 from kc_batch.app import jobs, resume
 
@@ -133,15 +132,6 @@ class Year:
             self.written["变动"] = registered
 
 
-def _cells(folder: Path) -> dict:
-    out = {}
-    for path in sorted((folder / "out").rglob("*.xlsx")):
-        book = openpyxl.load_workbook(path, data_only=True)
-        out[path.relative_to(folder).as_posix()] = {
-            ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
-    return out
-
-
 def _from_scratch(wd: Path, scratch: Path, command, **kwargs) -> dict:
     """The same command on a copy of the folder whose saved walk states are deleted."""
     if scratch.exists():
@@ -152,7 +142,7 @@ def _from_scratch(wd: Path, scratch: Path, command, **kwargs) -> dict:
     db.commit()
     db.close()
     command(scratch, **kwargs)
-    return _cells(scratch)
+    return out_cells(scratch)
 
 
 @pytest.mark.parametrize("seed", [7, 2026])
@@ -185,7 +175,7 @@ def test_runs_from_saved_states_equal_runs_from_scratch(tmp_path, monkeypatch, s
         for command, kwargs in runs:
             shutil.rmtree(wd / "out", ignore_errors=True)
             command(wd, **kwargs)
-            mine = _cells(wd)
+            mine = out_cells(wd)
             assert mine, (week, command.__name__)
             theirs = _from_scratch(wd, tmp_path / "scratch", command, **kwargs)
             assert mine == theirs, (week, command.__name__)

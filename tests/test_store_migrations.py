@@ -20,9 +20,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
+
+from school import out_cells
 
 from kc_batch.cli import main
 from kc_batch.errors import StoreError
@@ -56,15 +57,6 @@ def _version(path: Path) -> int:
         return db.execute("PRAGMA user_version").fetchone()[0]
     finally:
         db.close()
-
-
-def _cells(folder: Path) -> dict:
-    out = {}
-    for path in sorted((folder / "out").rglob("*.xlsx")):
-        book = openpyxl.load_workbook(path, data_only=True)
-        out[path.relative_to(folder).as_posix()] = {
-            ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
-    return out
 
 
 def test_fixture_is_an_unmigrated_store_of_the_old_code(tmp_path):
@@ -112,7 +104,7 @@ def test_weekly_and_monthly_on_the_old_store_match_a_fresh_store(tmp_path):
         # (one run row from the old code, two new)
         assert store.query("SELECT COUNT(*) FROM files")[0][0] == 31
         assert store.query("SELECT COUNT(*) FROM runs")[0][0] == 3
-    old_cells, fresh_cells = _cells(old), _cells(fresh)
+    old_cells, fresh_cells = out_cells(old), out_cells(fresh)
     assert sorted(old_cells) == sorted(fresh_cells) and len(old_cells) == 3  # weekly, monthly, 台账 (§20)
     assert old_cells == fresh_cells
 
