@@ -36,6 +36,7 @@ from kc_batch.read.identity import normalise_name
 from kc_batch.read.values import cell_text, column_letter, norm_header, parse_grade
 from kc_batch.schemas import MONTHLY_LEAF_COLUMNS as LEAF_COLUMNS, MONTHLY_RATE_COLUMNS as RATE_COLUMNS
 from kc_batch.schemas import COHORT_INDICATORS, SUSPECT_DATE
+from kc_batch.schemas import MISSING_CODE, MISSING_STAGES, MISSING_UNIT, MISSING_VIA  # noqa: F401  (re-exported)
 
 TOTAL = "合计"
 STAGE_ROWS = {"小学小计": "小学", "初中小计": "初中"}
@@ -55,7 +56,6 @@ MISSING_SHEET = "未报单位"
 DUTY_SHEET = "责任落实"               # §19, in a school's monthly workbook
 CASE_SHEET = "劝返台账"               # §9.2 (a 汇总's merged one keeps 学校), read for the 季评 (§21.3)
 LEDGER_SUMMARY_SHEET = "台账汇总"      # §20 counts, in a township's 汇总 workbook
-MISSING_UNIT, MISSING_CODE, MISSING_STAGES, MISSING_VIA = "单位名称", "单位代码", "学段", "所属乡镇"
 
 _TITLE_RE = re.compile(r"^(.+?)控辍保学(?:动态管理)?月报(?:汇总)?表")
 _FILLER_RE = re.compile(r"填报单位\s*[:：]\s*(\S+?)(?=\s|统计时段|单位\s*[:：]|$)")
