@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -71,7 +72,7 @@ class Store(WalkStates):
 
     # ---- backups (rolling, before each import)
     def backup(self, kept: int = BACKUPS_KEPT) -> Path | None:
-        """Copy the store with SQLite's online backup API to kc-backup-1.sqlite, after moving the older
+        """Copy the store as committed (_copy_committed) to kc-backup-1.sqlite, after moving the older
         backups one place down (kc-backup-3 is dropped)."""
         if self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None:
             return None  # nothing imported yet: nothing to keep
@@ -81,11 +82,7 @@ class Store(WalkStates):
         folder = self.path.parent
         fresh = folder / ".kc-backup.sqlite.tmp"
         fresh.unlink(missing_ok=True)
-        target = sqlite3.connect(fresh)
-        try:
-            self.db.backup(target)
-        finally:
-            target.close()
+        self._copy_committed(fresh)
         for n in range(kept - 1, 0, -1):
             older = folder / BACKUP_NAME.format(n=n)
             if older.exists():
@@ -93,6 +90,34 @@ class Store(WalkStates):
         newest = folder / BACKUP_NAME.format(n=1)
         os.replace(fresh, newest)
         return newest
+
+    def _copy_committed(self, target: Path) -> None:
+        """The store as committed, byte for byte, written durably to `target`. After a full checkpoint the
+        main file holds every committed page; a read transaction begun on the then empty WAL keeps any
+        checkpoint from writing into the main file while it is copied. A kernel file copy, since SQLite's
+        online backup API (page by page through two pagers) cost 0.18 s of a week-38 run at 25 MB and grew
+        with the store (issue 18, §23). When the WAL could not be emptied (another program is reading the
+        store), the online backup API."""
+        busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        wal = self.path.with_name(self.path.name + "-wal")
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the read snapshot starts here
+            if busy or (wal.exists() and wal.stat().st_size):
+                copy = sqlite3.connect(target)
+                try:
+                    self.db.backup(copy)
+                finally:
+                    copy.close()
+                return
+            shutil.copyfile(self.path, target)
+            fd = os.open(target, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        finally:
+            self.db.execute("COMMIT")
 
     # ---- transactions
     def begin(self):

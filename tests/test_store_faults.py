@@ -143,7 +143,7 @@ def test_damaged_store_is_named_kept_and_restorable(tmp_path, damage):
 
 
 def test_backups_roll_and_keep_three(tmp_path):
-    """Each import with new files backs the store up first (SQLite's online backup; not the first import,
+    """Each import with new files backs the store up first (a copy of the committed store; not the first import,
     into an empty store): after four imports kc-backup-1 … 3 exist, the newest holding what the store held
     before the fourth import (the first import's 花名册, 周查表, 加0, then 加1, 加2)."""
     wd = school(tmp_path / "s")
@@ -223,3 +223,35 @@ def test_full_disk_at_the_run_log_keeps_the_workbook(tmp_path, monkeypatch):
     assert "Traceback" not in res.output
     assert "已生成" in res.output and "运行记录" in res.output and "磁盘" in res.output
     assert enrolled_total(wd) == 7
+
+
+def test_backup_with_another_reader_holding_the_wal(tmp_path):
+    """Issue 18: the backup copies the main file after a full checkpoint; while another program holds a
+    read transaction on a WAL with frames in it, the checkpoint cannot empty the WAL and the backup falls
+    back to SQLite's online backup API. Both ways the backup holds every committed row."""
+    from kc_batch.store import Store
+    path = tmp_path / "kc.sqlite"
+    with Store(path) as store:
+        store.begin()
+        store.add_file("a.xlsx", "h1", 1, "xlsx", "")
+        store.commit()
+        assert store.backup().name == "kc-backup-1.sqlite"          # the file copy
+        reader = sqlite3.connect(path)
+        try:
+            store.begin()
+            store.add_file("b.xlsx", "h2", 1, "xlsx", "")
+            store.commit()
+            reader.execute("BEGIN")
+            assert reader.execute("SELECT count(*) FROM files").fetchone() == (2,)   # a snapshot in the WAL
+            store.begin()
+            store.add_file("c.xlsx", "h3", 1, "xlsx", "")
+            store.commit()
+            assert store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 1   # busy
+            store.backup()
+        finally:
+            reader.close()
+    names = [r[0] for r in sqlite3.connect(tmp_path / "kc-backup-1.sqlite").execute("SELECT rel FROM files ORDER BY id")]
+    assert names == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    first = [r[0] for r in sqlite3.connect(tmp_path / "kc-backup-2.sqlite").execute("SELECT rel FROM files")]
+    assert first == ["a.xlsx"]
+    assert sqlite3.connect(tmp_path / "kc-backup-1.sqlite").execute("PRAGMA quick_check").fetchone() == ("ok",)
