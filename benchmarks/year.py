@@ -9,7 +9,14 @@ command over every school folder (`--dir` repeated) — and prints the wall and 
 after the week that holds a month's cutoff (the 20th; February's falls in the winter break: after the
 first week of the spring term) it runs `kc monthly --month <that month>`, as a clerk does. At the end,
 the size of kc.sqlite. `--repeat R` does the whole year R times in fresh folders and prints, per week
-and per month, the median of the R runs (the machine is shared: one run's figures are noisy). The calendar has both terms of 2026—2027, 国庆 and the winter break
+and per month, the median of the R runs (the machine is shared: one run's figures are noisy).
+
+`--paired K` answers the question of issue 18 (does week N cost more than week 2?) without the drift of a
+shared machine between September and June: the year's run keeps a copy of the school folders just before
+the runs it compares (week 2's and the last week's `kc weekly`, the first and the last month's
+`kc monthly`); after the year it runs each of them again K times from those copies, alternating
+(2, last, 2, last, …), and prints the minimum and the median of each and their ratios. Each repeat is the
+same command on the same files and store as in the year (the week's new files imported, a backup made). The calendar has both terms of 2026—2027, 国庆 and the winter break
 (days between terms are not school days); every week about 0.2 % of students change status (转出 with or
 without 回执, 休学) and a few students are absent without leave for 12 school days in a row.
 
@@ -166,8 +173,52 @@ def build(out: Path, args) -> tuple[list, list[str], int]:
     return years, dirs, sum(len(y.school.students) for _, y in years)
 
 
-def one_year(out: Path, args, weeks, months) -> tuple[dict, dict, float]:
-    """The year imported week by week into fresh folders → ({week: (wall, cpu)}, {month: (wall, cpu)}, MB)."""
+def snapshot(folders: list[Path], to: Path) -> None:
+    """A copy of the school folders as they are now (the backups hard-linked: kc only renames them)."""
+    for folder in folders:
+        shutil.copytree(folder, to / folder.name, copy_function=_copy_or_link)
+
+
+def _copy_or_link(src: str, dst: str) -> None:
+    if Path(src).name.startswith("kc-backup-"):
+        os.link(src, dst)
+    else:
+        shutil.copy2(src, dst)
+
+
+def paired(out: Path, snaps: dict[str, tuple[list[str], Path]], pairs: list[tuple[str, str]], k: int) -> None:
+    """Re-run each kept command K times from its copy, the two of a pair alternating; print min / median."""
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label in snaps}
+    scratch = out / "scratch"
+    for _ in range(k):
+        for a, b in pairs:
+            for label in (a, b):
+                args, copy = snaps[label]
+                if scratch.exists():
+                    shutil.rmtree(scratch)
+                shutil.copytree(copy, scratch, copy_function=_copy_or_link)
+                dirs = [x for f in sorted(p.name for p in scratch.iterdir()) for x in ("--dir", str(scratch / f))]
+                times[label].append(kc(*args[:1], *dirs, *args[1:]))
+    shutil.rmtree(scratch, ignore_errors=True)
+    print(f"同一命令从保存的副本重跑 {k} 遍，两者交替（墙钟 s / CPU s）")
+    print("命令\t最小\t中位数\t与对照之比（最小 / 中位数；墙钟、CPU）")
+    for a, b in pairs:
+        for label in (a, b):
+            wall = [w for w, _ in times[label]]
+            cpu = [c for _, c in times[label]]
+            line = f"{label}\t{min(wall):.2f} / {min(cpu):.2f}\t{statistics.median(wall):.2f} / {statistics.median(cpu):.2f}"
+            if label == b:
+                wa = [w for w, _ in times[a]]
+                ca = [c for _, c in times[a]]
+                line += (f"\t墙钟 {min(wall) / min(wa):.2f} / {statistics.median(wall) / statistics.median(wa):.2f}，"
+                         f"CPU {min(cpu) / min(ca):.2f} / {statistics.median(cpu) / statistics.median(ca):.2f}")
+            print(line, flush=True)
+
+
+def one_year(out: Path, args, weeks, months, keep: dict | None = None) -> tuple[dict, dict, float]:
+    """The year imported week by week into fresh folders → ({week: (wall, cpu)}, {month: (wall, cpu)}, MB).
+    With `keep` ({label: None}), the folders are copied just before the runs named there ("weekly 2",
+    "monthly 2026-09", …) and `keep[label]` becomes (the command's arguments without --dir, the copy)."""
     if out.exists():
         shutil.rmtree(out)
     years, dirs, students = build(out, args)
@@ -178,14 +229,25 @@ def one_year(out: Path, args, weeks, months) -> tuple[dict, dict, float]:
             year.add_week_changes(week)
             year.write_week(folder / "inbox", n, week)
         iso = f"{week[0].isocalendar()[0]}-W{week[0].isocalendar()[1]:02d}"
+        _keep(keep, f"weekly {n}", ["weekly", "--week", iso, "--force"], out, years)
         weekly[n] = kc("weekly", *dirs, "--week", iso, "--force")   # the year lies in the future of the run day
         line = f"{n}\t{iso}\t{weekly[n][0]:.2f}\t{weekly[n][1]:.2f}"
         for label in months.get(n - 1, []):
+            _keep(keep, f"monthly {label}", ["monthly", "--month", label, "--force"], out, years)
             monthly[label] = kc("monthly", *dirs, "--month", label, "--force")
             line += f"\t（月报 {label}：{monthly[label][0]:.2f} s，CPU {monthly[label][1]:.2f} s）"
         print(line, flush=True)
     size = sum((folder / "kc.sqlite").stat().st_size for folder, _ in years)
     return weekly, monthly, size / 1e6
+
+
+def _keep(keep: dict | None, label: str, args: list[str], out: Path, years: list) -> None:
+    if keep is not None and label in keep:
+        copy = out.parent / "kept" / label.replace(" ", "-")
+        if copy.exists():
+            shutil.rmtree(copy)
+        snapshot([folder for folder, _ in years], copy)
+        keep[label] = (args, copy)
 
 
 def main(argv=None) -> None:
@@ -195,14 +257,19 @@ def main(argv=None) -> None:
     ap.add_argument("--weeks", type=int, default=38)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--repeat", type=int, default=1, help="整个学年重做几遍，每周、每月取各遍的中位数")
+    ap.add_argument("--paired", type=int, default=0, metavar="K",
+                    help="第 2 周与最后一周（第一个与最后一个月报）从保存的副本交替各重跑 K 遍")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     weeks = school_days_by_week()[:args.weeks]
     months = months_after(weeks)
     runs = []
+    month_labels = [m for n in sorted(months) for m in months[n]]
+    pairs = [("weekly 2", f"weekly {len(weeks)}"), (f"monthly {month_labels[0]}", f"monthly {month_labels[-1]}")]
+    keep = {label: None for pair in pairs for label in pair} if args.paired else None
     for r in range(args.repeat):
         print(f"第 {r + 1} 遍（周次、ISO 周、kc weekly 墙钟秒、CPU 秒）", flush=True)
-        runs.append(one_year(Path(args.out) / f"run{r + 1}", args, weeks, months))
+        runs.append(one_year(Path(args.out) / f"run{r + 1}", args, weeks, months, keep if r == 0 else None))
     med = lambda xs: statistics.median(xs)  # noqa: E731
     weekly = {n: (med([w[n][0] for w, _, _ in runs]), med([w[n][1] for w, _, _ in runs])) for n in runs[0][0]}
     monthly = {m: (med([mo[m][0] for _, mo, _ in runs]), med([mo[m][1] for _, mo, _ in runs])) for m in runs[0][1]}
@@ -216,6 +283,8 @@ def main(argv=None) -> None:
     for label, (wall, cpu) in monthly.items():
         print(f"{label}\t{wall:.2f}\t{cpu:.2f}\t{wall / first[0]:.2f} / {cpu / first[1]:.2f}")
     print(f"kc.sqlite 合计 {med([size for _, _, size in runs]):.1f} MB")
+    if keep:
+        paired(Path(args.out), keep, pairs, args.paired)
 
 
 if __name__ == "__main__":
