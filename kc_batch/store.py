@@ -17,7 +17,8 @@ import sqlite3
 from pathlib import Path
 
 from kc_batch.errors import StoreError
-from kc_batch.store_guard import BACKUP_NAME, BACKUPS_KEPT, FolderLock, refuse_cut_store, restore_hint, store_error
+from kc_batch.store_guard import (BACKUP_NAME, BACKUPS_KEPT, FolderLock, refuse_cut_store, restore_hint,
+                                  store_error, wal_of)
 from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
 from kc_batch.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version  # noqa: E402,F401
 from kc_batch.store_walk import WalkStates  # noqa: E402
@@ -95,11 +96,11 @@ class Store(WalkStates):
         """The store as committed, byte for byte, written durably to `target`. After a full checkpoint the
         main file holds every committed page; a read transaction begun on the then empty WAL keeps any
         checkpoint from writing into the main file while it is copied. A kernel file copy, since SQLite's
-        online backup API (page by page through two pagers) cost 0.18 s of a week-38 run at 25 MB and grew
+        online backup API (page by page through two pagers) cost 0.16–0.18 s of a week-38 run at 25 MB and grew
         with the store (issue 18, §23). When the WAL could not be emptied (another program is reading the
         store), the online backup API."""
         busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        wal = self.path.with_name(self.path.name + "-wal")
+        wal = wal_of(self.path)
         self.db.execute("BEGIN")
         try:
             self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the read snapshot starts here

@@ -91,6 +91,11 @@ def restore_hint(path: Path) -> str:
 SQLITE_MAGIC = b"SQLite format 3\0"
 
 
+def wal_of(path: Path) -> Path:
+    """The store's write-ahead log beside it (kc.sqlite-wal)."""
+    return path.with_name(path.name + "-wal")
+
+
 def refuse_cut_store(path: Path) -> None:
     """A kc.sqlite of 0 bytes, or shorter than its header says (truncated), has lost what it held:
     never start a new store over it, never write into it."""
@@ -101,7 +106,7 @@ def refuse_cut_store(path: Path) -> None:
         raise StoreError(f"数据库文件 {path} 已损坏（文件为空，0 字节），kc 没有改动它。" + restore_hint(path))
     with open(path, "rb") as fh:
         head = fh.read(100)
-    wal = path.with_name(path.name + "-wal")
+    wal = wal_of(path)
     if len(head) < 100 or not head.startswith(SQLITE_MAGIC) or (wal.exists() and wal.stat().st_size):
         return  # not a database at all is said by SQLite itself; with a WAL the header may lag
     page_size = int.from_bytes(head[16:18], "big")
