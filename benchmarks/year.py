@@ -16,7 +16,9 @@ shared machine between September and June: the year's run keeps a copy of the sc
 the runs it compares (week 2's and the last week's `kc weekly`, the first and the last month's
 `kc monthly`); after the year it runs each of them again K times from those copies, alternating
 (2, last, 2, last, …), and prints the minimum and the median of each and their ratios. Each repeat is the
-same command on the same files and store as in the year (the week's new files imported, a backup made). The calendar has both terms of 2026—2027, 国庆 and the winter break
+same command on the same files and store as in the year (the week's new files imported, a backup made).
+
+The calendar has both terms of 2026—2027, 国庆 and the winter break
 (days between terms are not school days); every week about 0.2 % of students change status (转出 with or
 without 回执, 休学) and a few students are absent without leave for 12 school days in a row.
 
@@ -186,39 +188,41 @@ def _copy_or_link(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def paired(out: Path, snaps: dict[str, tuple[list[str], Path]], pairs: list[tuple[str, str]], k: int) -> None:
+def paired(out: Path, snaps: dict[str, tuple[list[str], Path, list[str]]], pairs: list[tuple[str, str]], k: int) -> None:
     """Re-run each kept command K times from its copy, the two of a pair alternating; print min / median."""
     times: dict[str, list[tuple[float, float]]] = {label: [] for label in snaps}
     scratch = out / "scratch"
     for _ in range(k):
         for a, b in pairs:
             for label in (a, b):
-                args, copy = snaps[label]
+                args, copy, names = snaps[label]
                 if scratch.exists():
                     shutil.rmtree(scratch)
                 shutil.copytree(copy, scratch, copy_function=_copy_or_link)
-                dirs = [x for f in sorted(p.name for p in scratch.iterdir()) for x in ("--dir", str(scratch / f))]
+                dirs = [x for name in names for x in ("--dir", str(scratch / name))]   # the year's order
                 times[label].append(kc(*args[:1], *dirs, *args[1:]))
     shutil.rmtree(scratch, ignore_errors=True)
     print(f"同一命令从保存的副本重跑 {k} 遍，两者交替（墙钟 s / CPU s）")
     print("命令\t最小\t中位数\t与对照之比（最小 / 中位数；墙钟、CPU）")
     for a, b in pairs:
-        for label in (a, b):
-            wall = [w for w, _ in times[label]]
-            cpu = [c for _, c in times[label]]
-            line = f"{label}\t{min(wall):.2f} / {min(cpu):.2f}\t{statistics.median(wall):.2f} / {statistics.median(cpu):.2f}"
-            if label == b:
-                wa = [w for w, _ in times[a]]
-                ca = [c for _, c in times[a]]
-                line += (f"\t墙钟 {min(wall) / min(wa):.2f} / {statistics.median(wall) / statistics.median(wa):.2f}，"
-                         f"CPU {min(cpu) / min(ca):.2f} / {statistics.median(cpu) / statistics.median(ca):.2f}")
-            print(line, flush=True)
+        base, other = _min_median(times[a]), _min_median(times[b])
+        print(f"{a}\t{base[0]:.2f} / {base[1]:.2f}\t{base[2]:.2f} / {base[3]:.2f}")
+        r = [o / x for o, x in zip(other, base)]
+        print(f"{b}\t{other[0]:.2f} / {other[1]:.2f}\t{other[2]:.2f} / {other[3]:.2f}"
+              f"\t墙钟 {r[0]:.2f} / {r[2]:.2f}，CPU {r[1]:.2f} / {r[3]:.2f}", flush=True)
+
+
+def _min_median(runs: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """(min wall, min CPU, median wall, median CPU) of (wall, CPU) runs."""
+    wall, cpu = [w for w, _ in runs], [c for _, c in runs]
+    return min(wall), min(cpu), statistics.median(wall), statistics.median(cpu)
 
 
 def one_year(out: Path, args, weeks, months, keep: dict | None = None) -> tuple[dict, dict, float]:
     """The year imported week by week into fresh folders → ({week: (wall, cpu)}, {month: (wall, cpu)}, MB).
     With `keep` ({label: None}), the folders are copied just before the runs named there ("weekly 2",
-    "monthly 2026-09", …) and `keep[label]` becomes (the command's arguments without --dir, the copy)."""
+    "monthly 2026-09", …) and `keep[label]` becomes (the command's arguments without --dir, the copy, the
+    school folders' names in the order of the year's --dir)."""
     if out.exists():
         shutil.rmtree(out)
     years, dirs, students = build(out, args)
@@ -246,8 +250,9 @@ def _keep(keep: dict | None, label: str, args: list[str], out: Path, years: list
         copy = out.parent / "kept" / label.replace(" ", "-")
         if copy.exists():
             shutil.rmtree(copy)
-        snapshot([folder for folder, _ in years], copy)
-        keep[label] = (args, copy)
+        folders = [folder for folder, _ in years]
+        snapshot(folders, copy)
+        keep[label] = (args, copy, [folder.name for folder in folders])
 
 
 def main(argv=None) -> None:
