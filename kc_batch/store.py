@@ -449,7 +449,7 @@ class Store(WalkStates):
         head = [until.isoformat()] + ([since.isoformat()] if since else [])
         if keys is None:
             queries = [(select, head)]
-        else:   # by the primary key (key, day): one index range per student
+        else:   # the primary key is (day, key) (store_schema step 8): the day range, these students' rows
             keys = sorted(keys)
             queries = [(select + " AND key IN (%s)" % ",".join("?" * len(chunk)), head + chunk)
                        for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500))]

@@ -51,6 +51,17 @@ def _tables(path: Path) -> dict[str, list[str]]:
         db.close()
 
 
+def _objects(path: Path) -> set[tuple]:
+    """Every index and trigger, with its table and, for an index, its columns in order."""
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('index', 'trigger')").fetchall()
+        return {(t, n, tbl, tuple(c[2] for c in db.execute(f"PRAGMA index_info({n})")) if t == "index" else ())
+                for t, n, tbl in rows}
+    finally:
+        db.close()
+
+
 def _version(path: Path) -> int:
     db = sqlite3.connect(path)
     try:
@@ -85,6 +96,7 @@ def test_old_store_is_upgraded_in_place_to_the_fresh_schema(tmp_path):
         assert fresh.migrated == [n for n, _ in MIGRATIONS]
     assert _version(old) == SCHEMA_VERSION == _version(tmp_path / "fresh.sqlite")
     assert _tables(old) == _tables(tmp_path / "fresh.sqlite")
+    assert _objects(old) == _objects(tmp_path / "fresh.sqlite")
     assert "sent_mail" in _tables(old)
     with Store(old) as store:
         assert store.migrated == []  # a second open changes nothing
@@ -192,3 +204,32 @@ def test_step_7_walk_states_are_dropped_from_a_changed_marks_day_on(tmp_path):
         save_all()
         db.execute("INSERT INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (*mark[:1], "2026-11-30", *mark[2:]))
         assert states() == days                                                        # a later mark: none dropped
+
+
+def test_step_8_keys_the_marks_by_day_and_keeps_every_mark(tmp_path, monkeypatch):
+    """Issue 18: step 8 rebuilds marks with the primary key (day, key). The old store at step 7 and after
+    step 8 hold the same rows; the marks of a new day are one index range (the query plan searches the
+    primary key by day); a mark written again for the same student and day replaces it; the triggers
+    of step 7 are there again."""
+    path = tmp_path / "kc.sqlite"
+    path.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    monkeypatch.setattr("kc_batch.store_schema.MIGRATIONS", MIGRATIONS[:7])
+    with Store(path) as store:
+        before = store.query("SELECT * FROM marks ORDER BY key, day")
+    monkeypatch.undo()
+    with Store(path) as store:
+        assert store.migrated == [8]
+        assert store.query("SELECT * FROM marks ORDER BY key, day") == before and len(before) > 1000
+        db = store.db
+        primary = [c[2] for c in db.execute("PRAGMA index_info(sqlite_autoindex_marks_1)")]
+        assert primary == ["day", "key"]
+        plan = " ".join(r[3] for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM marks WHERE day <= '2026-11-30' AND day > '2026-11-20'"))
+        assert "USING INDEX sqlite_autoindex_marks_1 (day>? AND day<?)" in plan
+        key, day = before[0][0], before[0][1]
+        db.execute("INSERT OR REPLACE INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (key, day, *before[0][2:5], "旷", 0, 0, 0, 0, 1, *before[0][11:]))
+        assert store.query("SELECT COUNT(*) FROM marks")[0][0] == len(before)
+        assert store.query("SELECT raw, unexcused FROM marks WHERE key=? AND day=?", (key, day)) == [("旷", 1)]
+        triggers = {n for n, in db.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='marks'")}
+        assert triggers == {"marks_insert_walk", "marks_update_walk", "marks_delete_walk"}
