@@ -155,3 +155,8 @@ class SchoolData:
     # key → rules.walk_state.WalkState to go on from (app.resume, issue 18); the marks of those students
     # are then only the marks after the state's day
     walk_states: dict = field(default_factory=dict)
+    # the monthly's chart (issue 18): ISO week → (days marked while 在读, present) of the weeks that begin
+    # on or before presence_until (the saved walks' day), whose marks are not loaded; later weeks are
+    # counted from the loaded marks
+    weekly_presence: dict = field(default_factory=dict)
+    presence_until: dt.date | None = None

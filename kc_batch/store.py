@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import sqlite3
 from pathlib import Path
 
-from kc_batch.errors import StoreError
-from kc_batch.store_guard import (BACKUP_NAME, BACKUPS_KEPT, FolderLock, refuse_cut_store, restore_hint,
-                                  store_error, wal_of)
+from kc_batch.store_guard import FolderLock, refuse_cut_store, store_error
 from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
 from kc_batch.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version  # noqa: E402,F401
 from kc_batch.store_walk import WalkStates  # noqa: E402
+from kc_batch.store_backup import Backups  # noqa: E402
 
 
-class Store(WalkStates):
+class Store(WalkStates, Backups):
     """kc.sqlite of a work folder, opened under the folder lock. Every sqlite3 error raised while it is
     open becomes a StoreError naming the file and what to do (issue 12 item 12)."""
 
@@ -53,6 +50,7 @@ class Store(WalkStates):
 
     def close(self):
         try:
+            self.wait_for_background()
             self.db.close()
         finally:
             self.lock.__exit__()
@@ -71,60 +69,12 @@ class Store(WalkStates):
             raise store_error(self.path, exc) from None
         return False
 
-    # ---- backups (rolling, before each import)
-    def backup(self, kept: int = BACKUPS_KEPT) -> Path | None:
-        """Copy the store as committed (_copy_committed) to kc-backup-1.sqlite, after moving the older
-        backups one place down (kc-backup-3 is dropped)."""
-        if self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None:
-            return None  # nothing imported yet: nothing to keep
-        verdict = self.db.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":  # a damaged store is neither written into nor rolled over the good backups
-            raise StoreError(f"数据库文件 {self.path} 已损坏（{verdict}），kc 没有改动它。" + restore_hint(self.path))
-        folder = self.path.parent
-        fresh = folder / ".kc-backup.sqlite.tmp"
-        fresh.unlink(missing_ok=True)
-        self._copy_committed(fresh)
-        for n in range(kept - 1, 0, -1):
-            older = folder / BACKUP_NAME.format(n=n)
-            if older.exists():
-                os.replace(older, folder / BACKUP_NAME.format(n=n + 1))
-        newest = folder / BACKUP_NAME.format(n=1)
-        os.replace(fresh, newest)
-        return newest
-
-    def _copy_committed(self, target: Path) -> None:
-        """The store as committed, byte for byte, written durably to `target`. After a full checkpoint the
-        main file holds every committed page; a read transaction begun on the then empty WAL keeps any
-        checkpoint from writing into the main file while it is copied. A kernel file copy, since SQLite's
-        online backup API (page by page through two pagers) cost 0.16–0.18 s of a week-38 run at 25 MB and grew
-        with the store (issue 18, §23). When the WAL could not be emptied (another program is reading the
-        store), the online backup API."""
-        busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        wal = wal_of(self.path)
-        self.db.execute("BEGIN")
-        try:
-            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the read snapshot starts here
-            if busy or (wal.exists() and wal.stat().st_size):
-                copy = sqlite3.connect(target)
-                try:
-                    self.db.backup(copy)
-                finally:
-                    copy.close()
-                return
-            shutil.copyfile(self.path, target)
-            fd = os.open(target, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        finally:
-            self.db.execute("COMMIT")
-
     # ---- transactions
     def begin(self):
         self.db.execute("BEGIN IMMEDIATE")
 
     def commit(self):
+        self.wait_for_backup()   # an import commits only once the backup of the store before it is on disk
         self.db.execute("COMMIT")
 
     def rollback(self):

@@ -157,6 +157,23 @@ CREATE TRIGGER marks_delete_walk AFTER DELETE ON marks BEGIN
     DELETE FROM walk_states WHERE day >= OLD.day; END;
 """
 
+# step 9 (issue 18): each complete ISO week's attendance while 在读 (days marked, present), for the
+# monthly's chart of weekly attendance since 学年初, so that a run reads the weeks already counted
+# instead of every mark of the year. `print` hashes the status timelines the count read
+# (rules/walk_state.week_prints); a mark written, changed or removed on one of the week's days drops
+# the week (the triggers below).
+WEEK_PRESENCE_V9 = """
+CREATE TABLE week_presence(
+    week TEXT PRIMARY KEY, monday TEXT NOT NULL, sunday TEXT NOT NULL, print TEXT NOT NULL,
+    marked REAL NOT NULL, present REAL NOT NULL);
+CREATE TRIGGER marks_insert_presence AFTER INSERT ON marks BEGIN
+    DELETE FROM week_presence WHERE NEW.day BETWEEN monday AND sunday; END;
+CREATE TRIGGER marks_update_presence AFTER UPDATE ON marks BEGIN
+    DELETE FROM week_presence WHERE OLD.day BETWEEN monday AND sunday OR NEW.day BETWEEN monday AND sunday; END;
+CREATE TRIGGER marks_delete_presence AFTER DELETE ON marks BEGIN
+    DELETE FROM week_presence WHERE OLD.day BETWEEN monday AND sunday; END;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, SCHEMA_V1),
     (2, SENT_MAIL_V2),
@@ -166,6 +183,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (6, CORRECTIONS_V6),
     (7, WALK_STATES_V7),
     (8, MARKS_BY_DAY_V8),
+    (9, WEEK_PRESENCE_V9),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

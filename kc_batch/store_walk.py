@@ -1,6 +1,7 @@
 """The saved attendance walks in kc.sqlite (issue 18, SPEC §23): the Store's reads and writes of table
-walk_states (store_schema step 7; what a state holds: rules/walk_state.py), kept apart from store.py so
-that each stays a small module. Imports nothing from kc_batch."""
+walk_states (store_schema step 7; what a state holds: rules/walk_state.py) and of the weeks' attendance
+counts (week_presence, step 9), kept apart from store.py so that each stays a small module. Imports
+nothing from kc_batch."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,3 +34,26 @@ class WalkStates:
         except BaseException:
             self.rollback()
             raise
+
+    def week_presence(self) -> dict[str, tuple[str, float, float]]:
+        """ISO week → (print, days marked while 在读, days present) of every week counted."""
+        return {w: (p, m, pr) for w, p, m, pr in self.db.execute("SELECT week, print, marked, present FROM week_presence")}
+
+    def save_week_presence(self, rows) -> None:
+        """(week, monday, sunday, print, marked, present) rows, in one transaction."""
+        if not rows:
+            return
+        self.begin()
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO week_presence VALUES (?,?,?,?,?,?)",
+                                [(w, m.isoformat(), s.isoformat(), p, mk, pr) for w, m, s, p, mk, pr in rows])
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+
+    def day_presence(self, first: dt.date, last: dt.date) -> list[tuple[str, dt.date, float]]:
+        """(student key, day, present) of every stored mark from `first` to `last` (one range of the
+        primary key (day, key))."""
+        return [(key, dt.date.fromisoformat(day), present) for key, day, present in self.db.execute(
+            "SELECT key, day, present FROM marks WHERE day >= ? AND day <= ?", (first.isoformat(), last.isoformat()))]

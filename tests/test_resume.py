@@ -153,12 +153,13 @@ def test_runs_from_saved_states_equal_runs_from_scratch(tmp_path, monkeypatch, s
                                         for k in CLASSES})
     ws = jobs.open_workspace(wd)
     year = Year(seed, {w: ws.cal.school_days_of_week(w) for w in WEEKS})
-    seen = []
+    seen, counted = [], []
     real = resume.load_resumed
 
     def spy(*args, **kwargs):
         data, resumed = real(*args, **kwargs)
         seen.append((resumed.day, len(data.walk_states), len(resumed.restarted)))
+        counted.append(len(data.weekly_presence))
         return data, resumed
     monkeypatch.setattr(resume, "load_resumed", spy)
     corrected = 0
@@ -186,3 +187,5 @@ def test_runs_from_saved_states_equal_runs_from_scratch(tmp_path, monkeypatch, s
     went_on = [s for s in own if s[1] >= 20]
     assert len(went_on) >= len(WEEKS) // 2, own
     assert any(day == dt.date(2026, 10, 20) for day, _, _ in own), own   # W44 went on from the monthly's states
+    # October's monthly took the chart's weeks up to its states' day as counted before (week_presence)
+    assert max(counted[0::2]) >= 6, counted

@@ -162,8 +162,9 @@ def readonly_connect(monkeypatch):
     """kc.sqlite opened as a read-only file would be (tests run as root, for whom chmod does not bite)."""
     real = sqlite3.connect
 
-    def connect(path, *args, **kw):
-        return real(f"file:{path}?mode=ro", *args, uri=True, **kw)
+    def connect(path, *args, uri=False, **kw):
+        path = str(path) if uri else f"file:{path}?mode=ro"   # (the backup's check opens read-only already)
+        return real(path, *args, uri=True, **kw)
     monkeypatch.setattr(store_module.sqlite3, "connect", connect)
 
 

@@ -31,6 +31,7 @@ from kc_batch.read.files import file_sha256, list_inbox
 from kc_batch.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 REPO = Path(__file__).resolve().parent.parent
+D = dt.date
 OLD_STORE = Path(__file__).parent / "fixtures" / "kc_ac5a16a.sqlite.gz"
 
 
@@ -218,7 +219,7 @@ def test_step_8_keys_the_marks_by_day_and_keeps_every_mark(tmp_path, monkeypatch
         before = store.query("SELECT * FROM marks ORDER BY key, day")
     monkeypatch.undo()
     with Store(path) as store:
-        assert store.migrated == [8]
+        assert store.migrated == [n for n, _ in MIGRATIONS if n >= 8]
         assert store.query("SELECT * FROM marks ORDER BY key, day") == before and len(before) > 1000
         db = store.db
         primary = [c[2] for c in db.execute("PRAGMA index_info(sqlite_autoindex_marks_1)")]
@@ -232,4 +233,33 @@ def test_step_8_keys_the_marks_by_day_and_keeps_every_mark(tmp_path, monkeypatch
         assert store.query("SELECT COUNT(*) FROM marks")[0][0] == len(before)
         assert store.query("SELECT raw, unexcused FROM marks WHERE key=? AND day=?", (key, day)) == [("旷", 1)]
         triggers = {n for n, in db.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='marks'")}
-        assert triggers == {"marks_insert_walk", "marks_update_walk", "marks_delete_walk"}
+        assert {"marks_insert_walk", "marks_update_walk", "marks_delete_walk"} <= triggers
+
+
+def test_step_9_week_presence_is_dropped_for_a_changed_marks_week_only(tmp_path):
+    """Issue 18: a week's saved attendance counts (the monthly's chart) are dropped when a mark of one of
+    its days is written, changed or removed, and only that week's."""
+    path = tmp_path / "kc.sqlite"
+    path.write_bytes(gzip.decompress(OLD_STORE.read_bytes()))
+    with Store(path) as store:
+        weeks = [("2026-W46", D(2026, 11, 9), D(2026, 11, 15)), ("2026-W47", D(2026, 11, 16), D(2026, 11, 22)),
+                 ("2026-W48", D(2026, 11, 23), D(2026, 11, 29))]
+
+        def save_all():
+            store.save_week_presence([(w, m, s, "p", 10, 9.5) for w, m, s in weeks])
+
+        def kept() -> list[str]:
+            return sorted(store.week_presence())
+
+        save_all()
+        assert store.week_presence()["2026-W47"] == ("p", 10, 9.5)
+        db = store.db
+        mark = ("k", "2026-11-22", 3, "1", "2026-W47", "旷", 0, 0, 0, 0, 1, 1, "s", 3)   # a Sunday: still W47
+        db.execute("INSERT INTO marks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", mark)
+        assert kept() == ["2026-W46", "2026-W48"]
+        save_all()
+        db.execute("UPDATE marks SET day = '2026-11-23' WHERE key = 'k' AND day = '2026-11-22'")   # W47 → W48
+        assert kept() == ["2026-W46"]
+        save_all()
+        db.execute("DELETE FROM marks WHERE key = 'k'")
+        assert kept() == ["2026-W46", "2026-W47"]

@@ -29,8 +29,7 @@ def test_saved_state_reads_back_equal():
     state = WalkState(D(2026, 11, 13), streak=2.5, streak_start=D(2026, 11, 12), steps=[step],
                       suspect_since=D(2026, 10, 12), unexcused_total=9.5, absent_total=11.0, days_with_data=48,
                       cases=[full_case()], suspect_spells=[(D(2026, 10, 12), D(2026, 11, 2))], flags=[step],
-                      phase="closed", case_index=0, days_back=10, week_periods={"2026-W46": 3},
-                      weeks={"2026-W46": [5, 4]})
+                      phase="closed", case_index=0, days_back=10, week_periods={"2026-W46": 3})
     back = from_text(state.day, to_text(state))
     assert back == state
     assert back.cases[0].closed_by == "served" and back.cases[0].log[1] == (D(2026, 10, 20), "李校长", "约谈")

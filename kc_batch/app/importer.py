@@ -86,6 +86,8 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
         else:
             slots.append((rel, path, digest))
     pending = [slot for slot in slots if isinstance(slot, tuple)]
+    if pending and store:
+        store.check_in_background()   # the backup before the import needs it: it runs while the files are read
     raws = iter(_read_all(pending, inbox, cfg, cal, default_week, progress))
     for slot in slots:
         if isinstance(slot, FileReport):
@@ -156,7 +158,7 @@ def apply(store: Store, result: ImportResult, reread=None) -> None:
     if not result.new_files and (present == stored or (not result.complete and present <= stored)) \
             and not store.unsettled_class_weeks():
         return
-    store.backup()
+    store.backup(wait=False)   # on disk before the commit (Store.commit waits for it)
     store.begin()
     try:
         _apply_all(store, result, reread)

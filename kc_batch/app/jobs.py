@@ -250,7 +250,7 @@ def run_monthly(work_dir: Path, month: str | None = None, progress=None, force: 
     with ws.open_store() as store:
         started = dt.datetime.now()
         out, errors = _import_for_report(store_ws, store, None, progress)
-        data, resumed = resume.load_resumed(store, ws.cfg, ws.cal, cutoff, follow_flags=True)
+        data, resumed = resume.load_resumed(store, ws.cfg, ws.cal, cutoff, follow_flags=True, presence=True)
         res = compute_month(data, ws.cfg, ws.cal, month)
         res.cohort = monthly_cohorts(store, store_ws, res)
         _, duty = duties_and_sheet(ws.cfg, res, store.home_visits(cutoff))

@@ -14,10 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kc_batch.app.loading import load_school, school_year_of, year_window
-from kc_batch.calendar import week_days
+from kc_batch.calendar import week_days, week_of
 from kc_batch.model import SchoolData
 from kc_batch.reconcile.warning_review import REVIEWED_STEP
-from kc_batch.rules import walk_state
+from kc_batch.rules import attendance, walk_state
 from kc_batch.rules.status import SchoolState, build_state
 from kc_batch.store import Store
 
@@ -32,12 +32,13 @@ class Resumed:
 
 
 def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None,
-                 follow_flags: bool = False) -> tuple[SchoolData, Resumed]:
+                 follow_flags: bool = False, presence: bool = False) -> tuple[SchoolData, Resumed]:
     """load_school with each student's saved walk state (data.walk_states) and, for those students, the
     marks after its day only. With a week (kc weekly), a state of a day before the week: the week's
     figures count the week's marks (a re-run of the week does not go on from its own states).
     `follow_flags` (kc monthly, §22.2): a student with a flag of ladder step 3 or a 疑似辍学 spell is walked from
-    学年初, since the 预警回顾 reads their marks after each flag."""
+    学年初, since the 预警回顾 reads their marks after each flag. `presence` (kc monthly): the weeks of the
+    monthly's chart up to the states' day too (data.weekly_presence, _weeks_before)."""
     window = year_window(store.rollovers(), school_year_of(as_of))
     data = load_school(store, as_of, week, marks=False)
     state = build_state(data, cal)
@@ -54,7 +55,41 @@ def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None
         marks.update((k, ms) for k, ms in loaded.items() if k not in states)
     data.marks = window.marks(marks)
     data.walk_states = states
+    if presence and states:
+        data.presence_until = day
+        data.weekly_presence = _weeks_before(store, state, cal, window, day, as_of)
     return data, Resumed(day, restarted)
+
+
+def _weeks_before(store: Store, state: SchoolState, cal, window, day: dt.date, as_of: dt.date) -> dict:
+    """ISO week → (days marked while 在读, present) of the weeks from 学年初 that begin on or before `day`:
+    a complete week from store table week_presence while its print (walk_state.week_prints) holds and no
+    mark of it has changed (the store drops it then); else counted from its stored marks, and kept when
+    complete."""
+    first_day = cal.first_school_day
+    weeks = _iso_weeks(first_day, min(day, as_of))
+    prints = walk_state.week_prints(state, weeks, (first_day.isoformat(), str(window.old_last_day)))
+    saved = store.week_presence()
+    out, fresh = {}, []
+    for week in weeks:
+        monday, sunday = week_days(week)[0], week_days(week)[-1]
+        complete = sunday <= as_of
+        kept = saved.get(week)
+        if complete and kept and kept[0] == prints[week]:
+            out[week] = (int(kept[1]), kept[2])
+            continue
+        marks = store.day_presence(max(monday, first_day), min(sunday, as_of))
+        out[week] = attendance.presence_of_marks(state, marks, first_day).get(week, (0, 0.0))
+        if complete:
+            fresh.append((week, monday, sunday, prints[week], *out[week]))
+    store.save_week_presence(fresh)
+    return out
+
+
+def _iso_weeks(first: dt.date, last: dt.date) -> list[str]:
+    """The ISO weeks from the one of `first` to the one of `last`."""
+    monday = first - dt.timedelta(days=first.weekday())
+    return [week_of(monday + dt.timedelta(weeks=n)) for n in range((last - monday).days // 7 + 1)]
 
 
 def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date, follow_flags: bool) -> dict:

@@ -112,7 +112,7 @@ def compute_period(data: SchoolData, cfg: Config, cal: SchoolCalendar, label: st
              for e in s.applied_events(cutoff) if e.type in FLOW_LIST_TYPES and start <= e.date <= cutoff]
     flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
     return MonthlyResult(label, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
-                         _weekly_rates(atts, first_day, cutoff), state, options_text(cfg), atts, per_student,
+                         _weekly_rates(atts, data, first_day), state, options_text(cfg), atts, per_student,
                          review_warnings(state, atts, cfg.policy, first_day, cutoff))
 
 
@@ -242,16 +242,13 @@ def _cases_in_period(state, atts, start, cutoff):
     return cases, {"新增": new, "销号": closed, "仍在办": open_now}
 
 
-def _weekly_rates(atts, first_day, cutoff) -> list[tuple[str, float, float]]:
-    """Each ISO week's marked days and present days while 在读, from 学年初 (first_day) to the cutoff
-    (Attendance.weeks, which a walk resumed from a saved state carries over, issue 18)."""
-    weeks: dict[str, list[float]] = {}
-    for a in atts.values():
-        for week, (n, present) in a.weeks.items():
-            w = weeks.setdefault(week, [0.0, 0.0])
-            w[0] += n
-            w[1] += present
-    return [(w, v[0], v[1]) for w, v in sorted(weeks.items())]
+def _weekly_rates(atts, data: SchoolData, first_day) -> list[tuple[str, int, float]]:
+    """Each ISO week's marked days and present days while 在读, from 学年初 (first_day) to the cutoff, the
+    weeks with marks: the weeks up to the saved walks' day as app.resume counted them (issue 18), the
+    later ones from the walks' marks."""
+    weeks = dict(data.weekly_presence)
+    weeks.update(attendance.presence_of_walks(atts, first_day, data.presence_until))
+    return [(week, marked, present) for week, (marked, present) in sorted(weeks.items()) if marked]
 
 
 def rate_limit_breaches(res: MonthlyResult, cfg: Config) -> list[tuple[MonthRow, str, str]]:

@@ -6,6 +6,7 @@ Everything is computed from the stored history as of a date, so a re-run gives t
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from kc_batch.calendar import week_of
@@ -40,7 +41,6 @@ class Attendance:
     cases: list[Case] = field(default_factory=list)
     suspect_spells: list = field(default_factory=list)  # (first day 疑似辍学, day it ended | None), §6.3
     flags: list[StepReached] = field(default_factory=list)  # every ladder step reached, never reset (§22.2)
-    weeks: dict = field(default_factory=dict)   # ISO week → [days with a mark while 在读, present] since 学年初
     checkpoint: object = None   # rules.walk_state.WalkState at the as-of date, to go on from next time
 
     @property
@@ -58,7 +58,7 @@ def analyse(state: SchoolState, marks: dict[str, list[DayMark]], policy: Policy,
 
     `resume`: key → rules.walk_state.WalkState of a day before as_of, to go on from (issue 18); that
     student's `marks` are then only the marks after that day, and their Attendance.marks and
-    after_leaving hold only those (the totals, streak, steps, cases and weeks are of the whole 学年).
+    after_leaving hold only those (the totals, streak, steps and cases are of the whole 学年).
     Without a state, a student is walked from 学年初 over all their marks."""
     out = {}
     resume = resume or {}
@@ -89,15 +89,10 @@ def _analyse_student(s: Student, marks, state: SchoolState, policy: Policy, as_o
     if resumed is not None:
         _restore(att, resumed)
     att.marks, att.after_leaving = _split_marks(s, marks, as_of, since)
-    first_day = state.cal.first_school_day
     for m in att.marks:
         att.days_with_data += 1
         att.unexcused_total += m.unexcused
         att.absent_total += m.sick + m.personal + m.unexcused
-        if m.day >= first_day:
-            w = att.weeks.setdefault(week_of(m.day), [0, 0.0])
-            w[0] += 1
-            w[1] += m.present
     _walk(s, att, state, policy, as_of, resumed)
     return att
 
@@ -108,7 +103,6 @@ def _restore(att: Attendance, ws: WalkState) -> None:
     att.unexcused_total, att.absent_total, att.days_with_data = ws.unexcused_total, ws.absent_total, ws.days_with_data
     att.cases = [copy_case(c) for c in ws.cases]
     att.suspect_spells = list(ws.suspect_spells)
-    att.weeks = {w: list(v) for w, v in ws.weeks.items()}
 
 
 def _checkpoint(att: Attendance, ledger: Ledger, week_periods: dict, day: dt.date) -> WalkState:
@@ -116,8 +110,14 @@ def _checkpoint(att: Attendance, ledger: Ledger, week_periods: dict, day: dt.dat
     index = next((i for i, c in enumerate(att.cases) if c is ledger.case), None)
     return WalkState(day, att.streak, att.streak_start, list(att.steps), att.suspect_since, att.unexcused_total,
                      att.absent_total, att.days_with_data, cases, list(att.suspect_spells), list(att.flags),
-                     ledger.phase, index, ledger.days_back, dict(week_periods),
-                     {w: list(v) for w, v in att.weeks.items()})
+                     ledger.phase, index, ledger.days_back, _this_week(week_periods, day))
+
+
+def _this_week(week_periods: dict, day: dt.date) -> dict:
+    """The periods 旷课 of the day's own ISO week: a walk going on from the day reads no earlier week's
+    (§17.4 counts within one week)."""
+    week = week_of(day)
+    return {week: week_periods[week]} if week in week_periods else {}
 
 
 def _happenings(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of: dt.date,
@@ -220,6 +220,34 @@ def _walk(s: Student, att: Attendance, state: SchoolState, policy: Policy, as_of
         att.suspect_spells.append((att.suspect_since, None))
     if s.status_at(as_of) != READING:
         att.streak, att.streak_start, att.steps, att.suspect_since = 0.0, None, [], None
+
+
+# ---------------------------------------------------------------- each week's attendance (the monthly's chart)
+
+def presence_of_marks(state: SchoolState, day_marks, first_day: dt.date) -> dict[str, tuple[int, float]]:
+    """ISO week → (days with a mark while 在读, days present) from 学年初 (first_day), from (key, day,
+    present) of stored marks: the students and days _split_marks keeps (app.resume counts the weeks
+    before the saved walks' day this way)."""
+    return _by_week((day, present) for key, day, present in day_marks
+                    if (s := state.students.get(key)) is not None and day >= first_day and s.reading_at(day))
+
+
+def presence_of_walks(atts: dict[str, Attendance], first_day: dt.date,
+                      after: dt.date | None = None) -> dict[str, tuple[int, float]]:
+    """The same counts from the marks the walks kept (Attendance.marks, already while 在读), of the weeks
+    that begin after `after` (every week without)."""
+    return _by_week((m.day, m.present) for a in atts.values() for m in a.marks
+                    if m.day >= first_day and (after is None or m.day - dt.timedelta(days=m.day.weekday()) > after))
+
+
+def _by_week(days_present) -> dict[str, tuple[int, float]]:
+    """The sums are exact (fsum), so a week counted either way, in any order, gives the same figure."""
+    weeks: dict[str, list] = {}
+    for day, present in days_present:
+        week = weeks.setdefault(week_of(day), [0, []])
+        week[0] += 1
+        week[1].append(present)
+    return {week: (n, math.fsum(values)) for week, (n, values) in weeks.items()}
 
 
 # ---------------------------------------------------------------- transfers (§13.6)

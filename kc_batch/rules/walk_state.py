@@ -24,9 +24,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from kc_batch.calendar import week_days
 from kc_batch.rules.ledger import Case
+from kc_batch.rules.status import READING
 
-FORMAT = 2   # bump when the encoding changes (a state of another format is not used)
+FORMAT = 4   # bump when the encoding changes (a state of another format is not used)
 
 
 @dataclass
@@ -47,8 +49,7 @@ class WalkState:
     phase: str | None = None                           # the ledger's phase
     case_index: int | None = None                      # which of `cases` is the open one
     days_back: int = 0
-    week_periods: dict = field(default_factory=dict)   # ISO week → periods 旷课 (§17.4)
-    weeks: dict = field(default_factory=dict)          # ISO week → [days with a mark while 在读, present]
+    week_periods: dict = field(default_factory=dict)   # the day's ISO week → its periods 旷课 so far (§17.4)
 
 
 def copy_case(c: Case) -> Case:
@@ -77,6 +78,31 @@ def student_print(config: str, s, day: dt.date) -> str:
     return _digest((config, s.initial, timeline, events))
 
 
+def week_prints(state, weeks, base) -> dict[str, str]:
+    """ISO week → what the week's attendance counts (rules.attendance.presence_of_marks) read besides
+    the week's marks: `base` (学年初, the 学年's window) and the status timeline, up to the week's Sunday,
+    of every student 在读 at some time up to then. A student's entries join from their first 在读 day,
+    so one not yet 在读 (a 转入 still to come) changes no earlier week's print; a backdated event
+    changes the prints from its own week on. One pass over the entries, in day order."""
+    stream = []
+    for key, s in state.students.items():
+        entries = [(None, s.initial), *zip(s._dates, s._statuses)]
+        first = next((d or dt.date.min for d, status in entries if status == READING), None)
+        if first is None:
+            continue   # never 在读: none of their marks is counted
+        stream += [(max(d or dt.date.min, first), key, n, _d(d), status) for n, (d, status) in enumerate(entries)]
+    stream.sort(key=lambda e: e[:3])
+    h = hashlib.blake2b(repr(base).encode("utf-8"), digest_size=12)
+    out, i = {}, 0
+    for week in sorted(weeks):
+        sunday = week_days(week)[-1]
+        while i < len(stream) and stream[i][0] <= sunday:
+            h.update(repr(stream[i][1:]).encode("utf-8"))
+            i += 1
+        out[week] = h.copy().hexdigest()
+    return out
+
+
 def _digest(parts) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
 
@@ -87,7 +113,7 @@ def to_text(ws: WalkState) -> str:
     return json.dumps([FORMAT, ws.streak, _d(ws.streak_start), [_step(st) for st in ws.steps], _d(ws.suspect_since),
                        ws.unexcused_total, ws.absent_total, ws.days_with_data, [_case(c) for c in ws.cases],
                        [[_d(a), _d(b)] for a, b in ws.suspect_spells], [_step(st) for st in ws.flags],
-                       ws.phase, ws.case_index, ws.days_back, ws.week_periods, ws.weeks],
+                       ws.phase, ws.case_index, ws.days_back, ws.week_periods],
                       ensure_ascii=False, separators=(",", ":"))
 
 
@@ -98,14 +124,14 @@ def from_text(day: dt.date, text: str) -> WalkState | None:
     if not v or v[0] != FORMAT:
         return None
     (_, streak, start, steps, since, unexcused, absent, days, cases, spells, flags, phase, index, back,
-     periods, weeks) = v
+     periods) = v
     step = lambda t: StepReached(t[0], t[1], _day(t[2]), t[3])  # noqa: E731
     flag_steps = [step(t) for t in flags]
     # a step reached is one object in both lists while it holds (the walk drops it from steps, never from flags)
     by_key = {(f.index, f.date): f for f in flag_steps}
     return WalkState(day, streak, _day(start), [by_key.get((t[0], _day(t[2]))) or step(t) for t in steps],
                      _day(since), unexcused, absent, days, [_uncase(c) for c in cases],
-                     [(_day(a), _day(b)) for a, b in spells], flag_steps, phase, index, back, periods, weeks)
+                     [(_day(a), _day(b)) for a, b in spells], flag_steps, phase, index, back, periods)
 
 
 def _d(day: dt.date | None):
