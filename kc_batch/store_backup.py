@@ -3,11 +3,11 @@ that each stays a small module: check the store (`PRAGMA quick_check`), copy it 
 kc-backup-1.sqlite (the older ones move one place down) and make the copy durable before the import
 commits.
 
-Two parts of that cost grow with the store and need no Python (issue 18, SPEC §23): the check reads every
-page, and the copy's `fsync` waits for the disk. Each runs in a thread that SQLite and the kernel let run
-beside Python: the check while the inbox is read (`check_in_background`), the `fsync` and the renames while
-the import is applied (`backup(wait=False)`; `commit` waits for them, so an import is never committed
-before its backup is on disk).
+The copy's `fsync` waits for the disk and grows with the store (issue 18, SPEC §23): it and the renames
+run in a thread while the import is applied (`backup(wait=False)`; `commit` waits for them, so an import is
+never committed before its backup is on disk). The check stays in the calling thread: a check running in
+a thread while the reader forks its workers (read/worker.py) can hold SQLite's memory lock at the fork, and
+the worker then hangs as soon as it frees an old connection (seen in CI).
 """
 from __future__ import annotations
 
@@ -42,25 +42,10 @@ class Background:
         return self._value
 
 
-def quick_check(path: Path) -> str:
-    """SQLite's verdict on the store file ("ok" when sound), on a read-only connection of its own."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return db.execute("PRAGMA quick_check").fetchone()[0]
-    finally:
-        db.close()
-
-
 class Backups:
     """Mixed into store.Store (self.db, self.path)."""
 
-    _check: Background | None = None
     _durable: Background | None = None
-
-    def check_in_background(self) -> None:
-        """Start the check that the next backup needs (nothing to check in a store without files)."""
-        if self._check is None and self._has_files():
-            self._check = Background(quick_check, self.path)
 
     def backup(self, kept: int = BACKUPS_KEPT, wait: bool = True) -> Path | None:
         """Copy the store as committed (_copy_committed) to kc-backup-1.sqlite, after moving the older
@@ -68,7 +53,7 @@ class Backups:
         into place in the background; wait_for_backup() (called by commit) waits for it."""
         if not self._has_files():
             return None  # nothing imported yet: nothing to keep
-        verdict = self._verdict()
+        verdict = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if verdict != "ok":  # a damaged store is neither written into nor rolled over the good backups
             raise StoreError(f"数据库文件 {self.path} 已损坏（{verdict}），kc 没有改动它。" + restore_hint(self.path))
         folder = self.path.parent
@@ -87,19 +72,14 @@ class Backups:
             durable.result()
 
     def wait_for_background(self) -> None:
-        """Before the store closes: let a check or backup still running finish (their errors are
-        not the caller's any more)."""
-        for pending in (self._check, self._durable):
-            if pending is not None:
-                try:
-                    pending.result()
-                except BaseException:  # noqa: BLE001, S110 - reported by the run that waited, if any
-                    pass
-        self._check = self._durable = None
-
-    def _verdict(self) -> str:
-        check, self._check = self._check, None
-        return check.result() if check is not None else self.db.execute("PRAGMA quick_check").fetchone()[0]
+        """Before the store closes: let a backup still being made finish (its error is not the caller's
+        any more: the import it was for has not committed)."""
+        durable, self._durable = self._durable, None
+        if durable is not None:
+            try:
+                durable.result()
+            except BaseException:  # noqa: BLE001, S110
+                pass
 
     def _has_files(self) -> bool:
         return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None

@@ -86,8 +86,6 @@ def scan(work_dir: Path, cfg: Config, cal: SchoolCalendar, store: Store | None,
         else:
             slots.append((rel, path, digest))
     pending = [slot for slot in slots if isinstance(slot, tuple)]
-    if pending and store:
-        store.check_in_background()   # the backup before the import needs it: it runs while the files are read
     raws = iter(_read_all(pending, inbox, cfg, cal, default_week, progress))
     for slot in slots:
         if isinstance(slot, FileReport):
