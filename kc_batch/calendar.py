@@ -36,6 +36,11 @@ def week_of(day: dt.date) -> str:
     return week_label(y, w)
 
 
+def monday_of(day: dt.date) -> dt.date:
+    """The Monday of the day's ISO week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def week_days(label: str) -> list[dt.date]:
     """All seven days (Mon..Sun) of an ISO week label."""
     return list(_week_days(label))
@@ -166,12 +171,12 @@ class SchoolCalendar:
 
     def teaching_week_to_iso(self, n: int) -> str:
         """第N周 → ISO week: week 1 is the ISO week containing 学年初 (SPEC §3.2)."""
-        monday = self.first_school_day - dt.timedelta(days=self.first_school_day.weekday())
+        monday = monday_of(self.first_school_day)
         return week_of(monday + dt.timedelta(weeks=n - 1))
 
     def teaching_week_of(self, label: str) -> int | None:
         """ISO week → N of 第N周 (the inverse of teaching_week_to_iso); None before 学年初."""
-        monday = self.first_school_day - dt.timedelta(days=self.first_school_day.weekday())
+        monday = monday_of(self.first_school_day)
         n = (week_days(label)[0] - monday).days // 7 + 1
         return n if n >= 1 else None
 

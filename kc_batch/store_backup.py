@@ -74,12 +74,10 @@ class Backups:
     def wait_for_background(self) -> None:
         """Before the store closes: let a backup still being made finish (its error is not the caller's
         any more: the import it was for has not committed)."""
-        durable, self._durable = self._durable, None
-        if durable is not None:
-            try:
-                durable.result()
-            except BaseException:  # noqa: BLE001, S110
-                pass
+        try:
+            self.wait_for_backup()
+        except BaseException:  # noqa: BLE001, S110
+            pass
 
     def _has_files(self) -> bool:
         return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None

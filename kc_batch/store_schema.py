@@ -123,9 +123,7 @@ ALTER TABLE replacements ADD COLUMN note TEXT;
 # walk read (status timeline, events, calendar, policy). A mark written, changed or removed (a
 # re-imported or corrected 周查表) drops every state from its day on: the triggers below, whatever
 # code writes the marks.
-WALK_STATES_V7 = """
-CREATE TABLE walk_states(
-    day TEXT NOT NULL, key TEXT NOT NULL, print TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY(day, key));
+WALK_STATE_TRIGGERS = """
 CREATE TRIGGER marks_insert_walk AFTER INSERT ON marks BEGIN
     DELETE FROM walk_states WHERE day >= NEW.day; END;
 CREATE TRIGGER marks_update_walk AFTER UPDATE ON marks BEGIN
@@ -133,6 +131,10 @@ CREATE TRIGGER marks_update_walk AFTER UPDATE ON marks BEGIN
 CREATE TRIGGER marks_delete_walk AFTER DELETE ON marks BEGIN
     DELETE FROM walk_states WHERE day >= OLD.day; END;
 """
+WALK_STATES_V7 = """
+CREATE TABLE walk_states(
+    day TEXT NOT NULL, key TEXT NOT NULL, print TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY(day, key));
+""" + WALK_STATE_TRIGGERS
 
 # step 8 (issue 18): marks keyed by (day, key) instead of (key, day). Each week adds every student's
 # marks of the new days; under (key, day) those land in a different index page per student (about
@@ -149,13 +151,7 @@ INSERT INTO marks_by_day SELECT * FROM marks ORDER BY day, key;
 DROP TABLE marks;
 ALTER TABLE marks_by_day RENAME TO marks;
 CREATE INDEX marks_week ON marks(grade, class_no, week);
-CREATE TRIGGER marks_insert_walk AFTER INSERT ON marks BEGIN
-    DELETE FROM walk_states WHERE day >= NEW.day; END;
-CREATE TRIGGER marks_update_walk AFTER UPDATE ON marks BEGIN
-    DELETE FROM walk_states WHERE day >= MIN(OLD.day, NEW.day); END;
-CREATE TRIGGER marks_delete_walk AFTER DELETE ON marks BEGIN
-    DELETE FROM walk_states WHERE day >= OLD.day; END;
-"""
+""" + WALK_STATE_TRIGGERS   # dropped with the old table: the same triggers as step 7's
 
 # step 9 (issue 18): each complete ISO week's attendance while 在读 (days marked, present), for the
 # monthly's chart of weekly attendance since 学年初, so that a run reads the weeks already counted

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kc_batch.app.jobs import RunOutcome, import_all, open_workspace
 from kc_batch.app.loading import load_school
-from kc_batch.calendar import normalise_week, week_days, week_of
+from kc_batch.calendar import monday_of, normalise_week, week_days, week_of
 from kc_batch.read.values import GRADE_NAMES
 from kc_batch.reconcile.class_lists import class_lists, week_columns
 from kc_batch.reports.blank_forms import write_blank_forms
@@ -42,6 +42,6 @@ def run_forms(work_dir: Path, week: str | None = None, per_class: bool = False,
 def teaching_week(cal, week: str) -> int | None:
     """第N周 of an ISO week (week 1 contains 学年初, §3.2); None outside the 学年."""
     monday = week_days(week)[0]
-    first = cal.first_school_day - dt.timedelta(days=cal.first_school_day.weekday())
+    first = monday_of(cal.first_school_day)
     n = (monday - first).days // 7 + 1
     return n if 1 <= n <= 53 and monday <= cal.year_end else None

@@ -67,12 +67,14 @@ def _weeks_before(store: Store, state: SchoolState, cal, window, day: dt.date, a
     mark of it has changed (the store drops it then); else counted from its stored marks, and kept when
     complete."""
     first_day = cal.first_school_day
-    weeks = _iso_weeks(first_day, min(day, as_of))
+    last = cal.teaching_week_of(week_of(min(day, as_of))) or 0
+    weeks = [cal.teaching_week_to_iso(n) for n in range(1, last + 1)]
     prints = walk_state.week_prints(state, weeks, (first_day.isoformat(), str(window.old_last_day)))
     saved = store.week_presence()
     out, fresh = {}, []
     for week in weeks:
-        monday, sunday = week_days(week)[0], week_days(week)[-1]
+        days = week_days(week)
+        monday, sunday = days[0], days[-1]
         complete = sunday <= as_of
         kept = saved.get(week)
         if complete and kept and kept[0] == prints[week]:
@@ -84,12 +86,6 @@ def _weeks_before(store: Store, state: SchoolState, cal, window, day: dt.date, a
             fresh.append((week, monday, sunday, prints[week], *out[week]))
     store.save_week_presence(fresh)
     return out
-
-
-def _iso_weeks(first: dt.date, last: dt.date) -> list[str]:
-    """The ISO weeks from the one of `first` to the one of `last`."""
-    monday = first - dt.timedelta(days=first.weekday())
-    return [week_of(monday + dt.timedelta(weeks=n)) for n in range((last - monday).days // 7 + 1)]
 
 
 def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date, follow_flags: bool) -> dict:

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from kc_batch.calendar import week_of
+from kc_batch.calendar import monday_of, week_of
 from kc_batch.config import Policy
 from kc_batch.rules.status import EVENT_TYPES, JOIN_TYPES, R05_STATUSES, READING, SchoolState, Student
 from kc_batch.model import DayMark  # noqa: F401  (re-exported)
@@ -237,7 +237,7 @@ def presence_of_walks(atts: dict[str, Attendance], first_day: dt.date,
     """The same counts from the marks the walks kept (Attendance.marks, already while 在读), of the weeks
     that begin after `after` (every week without)."""
     return _by_week((m.day, m.present) for a in atts.values() for m in a.marks
-                    if m.day >= first_day and (after is None or m.day - dt.timedelta(days=m.day.weekday()) > after))
+                    if m.day >= first_day and (after is None or monday_of(m.day) > after))
 
 
 def _by_week(days_present) -> dict[str, tuple[int, float]]:
