@@ -192,30 +192,20 @@ def test_send_without_any_report_names_kc_monthly(tmp_path):
 
 def test_second_smtp_send_is_a_harmless_rerun_with_exit_0(tmp_path, monkeypatch):
     """`kc send --smtp` twice: one mail arrives; the second run says 已发送过 and exits 0."""
-    import ssl
-    import trustme
-    from aiosmtpd.controller import Controller
-    from test_mail import GOOD_PASSWORD, Inbox, authenticator, free_port
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    from smtp_server import GOOD_PASSWORD, controller, make_ca, running
+    ca, server_ctx, _ = make_ca()
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # the default context trusts the test CA
     monkeypatch.setenv("KC_SMTP_PASSWORD", GOOD_PASSWORD)
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_ctx,
-                            authenticator=authenticator, auth_require_tls=False)
-    controller.start()
-    try:
+    smtpd, inbox, port = controller(server_ctx, starttls=False)
+    with running(smtpd):
         demo = sample_copy(tmp_path)
         _point_mail_at(demo, port)
         assert invoke("monthly", "--dir", str(demo), "--month", "2026-11").exit_code == 0
         first = invoke("send", "--dir", str(demo), "--smtp")
         assert first.exit_code == 0, first.output
         second = invoke("send", "--dir", str(demo), "--smtp")
-    finally:
-        controller.stop()
     assert second.exit_code == 0, second.output
     assert "发送过" in second.output and "--resend" in second.output
     assert len(inbox.envelopes) == 1

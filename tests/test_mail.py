@@ -5,7 +5,6 @@ import datetime as dt
 import email
 import hashlib
 import re
-import socket
 import sqlite3
 import ssl
 from email import policy
@@ -15,18 +14,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kc_batch.config import Config, Mail
 from kc_batch.errors import ConfigError, KcError
 from kc_batch.mail import (ReportSummary, build_message, copy_default_templates, message_bytes, package_templates, send_report, send_smtp, write_eml)
+from smtp_server import GOOD_PASSWORD, USER, controller, free_port, make_ca, running
 
 WORKBOOK_NAME = "控辍保学月报_杉树完小_2026-11.xlsx"
 SUBJECT = "【控辍保学月报】杉树完小 2026年11月"
-USER = "xx@example.cn"
-GOOD_PASSWORD = "right-authcode"
 NOW = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 ID_NUMBER = "450923201001011234"
 
@@ -97,56 +92,21 @@ def sent_rows(db: Path) -> list[tuple]:
         con.close()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # ---------------------------------------------------------------- SMTP server
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode()
-          and auth_data.password == GOOD_PASSWORD.encode())
-    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
-
 
 @pytest.fixture(scope="module")
 def tls():
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context()
-    ca.configure_trust(client_ctx)
+    _, server_ctx, client_ctx = make_ca()
     return server_ctx, client_ctx
 
 
 @pytest.fixture(params=["ssl", "starttls"])
 def server(request, tls):
+    """Implicit TLS as on port 465, or STARTTLS required before AUTH as on port 587."""
     server_ctx, client_ctx = tls
-    inbox, port = Inbox(), free_port()
-    if request.param == "ssl":  # implicit TLS, as on port 465
-        controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_ctx,
-                                authenticator=authenticator, auth_require_tls=False)
-    else:
-        controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx,
-                                require_starttls=True, authenticator=authenticator,
-                                auth_require_tls=True)
-    controller.start()
-    try:
-        yield dict(inbox=inbox, port=port, starttls=request.param == "starttls",
-                   client_ctx=client_ctx)
-    finally:
-        controller.stop()
+    smtpd, inbox, port = controller(server_ctx, starttls=request.param == "starttls")
+    with running(smtpd):
+        yield dict(inbox=inbox, port=port, starttls=request.param == "starttls", client_ctx=client_ctx)
 
 
 def smtp_send(server, tmp_path, *, resend=False, password=GOOD_PASSWORD, dropouts_now=0,

@@ -308,23 +308,14 @@ def test_quarter_email_parsed_back_and_delivered_over_smtp(tmp_path, monkeypatch
     the attachment's Chinese name in RFC 2231 and RFC 2047 form; sent to a local aiosmtpd over STARTTLS, parsed back
     by the email package; a second send is refused without --resend; a 月报 received after the run refuses the mail."""
     import email
-    import ssl
     from email import policy
-    import trustme
-    from aiosmtpd.controller import Controller
     from kc_batch.app.quarter import run_quarter
     from kc_batch.app.send_quarter import run_send_quarter
     from kc_batch.errors import KcError
-    from test_mail import GOOD_PASSWORD, Inbox, authenticator, free_port
+    from smtp_server import GOOD_PASSWORD, assert_name_in_both_encodings, controller, make_ca, running
     from test_weekly_rollup import mail_config
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context()
-    ca.configure_trust(client_ctx)
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
-                            auth_require_tls=True, authenticator=authenticator)
+    _, server_ctx, client_ctx = make_ca()
+    smtpd, inbox, port = controller(server_ctx, starttls=True)
     town, _ = quarter_folders(tmp_path)
     run_quarter(town, Q)
     mail_config(town, port)
@@ -332,12 +323,9 @@ def test_quarter_email_parsed_back_and_delivered_over_smtp(tmp_path, monkeypatch
     assert "outbox/" in line
     eml = town / "outbox" / f"控辍保学季评_城关镇_{Q}.eml"
     monkeypatch.setenv("KC_SMTP_PASSWORD", GOOD_PASSWORD)
-    controller.start()
-    try:
+    with running(smtpd):
         [sent] = run_send_quarter(town, Q, smtp=True, ssl_context=client_ctx)
         [again] = run_send_quarter(town, Q, smtp=True, ssl_context=client_ctx)
-    finally:
-        controller.stop()
     assert "已发送" in sent and "已于" in again and "--resend" in again
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["jyj@example.cn"]
@@ -353,8 +341,7 @@ def test_quarter_email_parsed_back_and_delivered_over_smtp(tmp_path, monkeypatch
         [attachment] = list(msg.iter_attachments())
         assert attachment.get_filename() == name
         assert attachment.get_content() == quarter_path(town).read_bytes()
-        legacy = email.message_from_bytes(raw).get_payload()[1]["Content-Disposition"]
-        assert "filename*=UTF-8''" in legacy and "=?UTF-8?B?" in legacy
+        assert_name_in_both_encodings(raw)
     # 杉树小学's November 月报 arrives late: the 季评 on file is stale (杉树 is no longer 未报 in November)
     quarter_school(town / "inbox", "杉树小学", "2026-11")
     (town / "inbox" / "控辍保学月报_杉树小学_2026-12.xlsx").unlink()

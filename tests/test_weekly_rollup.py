@@ -257,20 +257,11 @@ def test_weekly_email_parsed_back_and_delivered_over_smtp(tmp_path, township, mo
     在办 2), 河口小学 late and 松林小学 missing; the attachment's Chinese name in RFC 2231 and RFC 2047 form; sent to
     a local aiosmtpd over STARTTLS and parsed back by the email package."""
     import email
-    import ssl
     from email import policy
-    import trustme
-    from aiosmtpd.controller import Controller
     from kc_batch.app.send_week import run_send_week
-    from test_mail import GOOD_PASSWORD, Inbox, authenticator, free_port
-    ca = trustme.CA()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
-    client_ctx = ssl.create_default_context()
-    ca.configure_trust(client_ctx)
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
-                            auth_require_tls=True, authenticator=authenticator)
+    from smtp_server import GOOD_PASSWORD, assert_name_in_both_encodings, controller, make_ca, running
+    _, server_ctx, client_ctx = make_ca()
+    smtpd, inbox, port = controller(server_ctx, starttls=True)
     run_week_rollup(township, WEEK)
     mail_config(township, port)
     # the .eml first (default mode), then SMTP
@@ -278,11 +269,8 @@ def test_weekly_email_parsed_back_and_delivered_over_smtp(tmp_path, township, mo
     assert "outbox/" in line
     eml = township / "outbox" / f"控辍保学周报汇总_城关镇_{WEEK}.eml"
     monkeypatch.setenv("KC_SMTP_PASSWORD", GOOD_PASSWORD)
-    controller.start()
-    try:
+    with running(smtpd):
         [sent] = run_send_week(township, WEEK, smtp=True, ssl_context=client_ctx)
-    finally:
-        controller.stop()
     assert "已发送" in sent
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["jyj@example.cn"]
@@ -297,8 +285,7 @@ def test_weekly_email_parsed_back_and_delivered_over_smtp(tmp_path, township, mo
         [attachment] = list(msg.iter_attachments())
         assert attachment.get_filename() == name
         assert attachment.get_content() == rollup_file(township, "城关镇").read_bytes()
-        legacy = email.message_from_bytes(raw).get_payload()[1]["Content-Disposition"]
-        assert "filename*=UTF-8''" in legacy and "=?UTF-8?B?" in legacy   # RFC 2231 and RFC 2047 forms
+        assert_name_in_both_encodings(raw)
 
 
 def test_weekly_email_refused_when_the_inbox_changed_after_the_roll_up(township):
