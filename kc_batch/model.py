@@ -160,3 +160,6 @@ class SchoolData:
     # counted from the loaded marks
     weekly_presence: dict = field(default_factory=dict)
     presence_until: dt.date | None = None
+    # the 预警回顾 (§22.2, kc monthly): key → the marks, up to the saved walk's day, of the FOLLOW_DAYS school
+    # days after a flag the state carries (the marks after that day are in `marks`)
+    review_marks: dict = field(default_factory=dict)

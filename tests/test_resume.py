@@ -153,13 +153,14 @@ def test_runs_from_saved_states_equal_runs_from_scratch(tmp_path, monkeypatch, s
                                         for k in CLASSES})
     ws = jobs.open_workspace(wd)
     year = Year(seed, {w: ws.cal.school_days_of_week(w) for w in WEEKS})
-    seen, counted = [], []
+    seen, counted, reviewed = [], [], []
     real = resume.load_resumed
 
     def spy(*args, **kwargs):
         data, resumed = real(*args, **kwargs)
         seen.append((resumed.day, len(data.walk_states), len(resumed.restarted)))
         counted.append(len(data.weekly_presence))
+        reviewed.append(len(data.review_marks))
         return data, resumed
     monkeypatch.setattr(resume, "load_resumed", spy)
     corrected = 0
@@ -189,3 +190,6 @@ def test_runs_from_saved_states_equal_runs_from_scratch(tmp_path, monkeypatch, s
     assert any(day == dt.date(2026, 10, 20) for day, _, _ in own), own   # W44 went on from the monthly's states
     # October's monthly took the chart's weeks up to its states' day as counted before (week_presence)
     assert max(counted[0::2]) >= 6, counted
+    # a monthly's 预警回顾 followed flags carried by saved states from their marks before the states' day
+    # (resume._marks_after_flags); the from-scratch copy walked those students over all their marks
+    assert max(reviewed[0::2]) >= 1, reviewed

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from kc_batch.app.loading import load_school, school_year_of, year_window
 from kc_batch.calendar import week_days, week_of
 from kc_batch.model import SchoolData
-from kc_batch.reconcile.warning_review import REVIEWED_STEP
+from kc_batch.reconcile.warning_review import first_flags, follow_window
 from kc_batch.rules import attendance, walk_state
 from kc_batch.rules.status import SchoolState, build_state
 from kc_batch.store import Store
@@ -36,15 +36,16 @@ def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None
     """load_school with each student's saved walk state (data.walk_states) and, for those students, the
     marks after its day only. With a week (kc weekly), a state of a day before the week: the week's
     figures count the week's marks (a re-run of the week does not go on from its own states).
-    `follow_flags` (kc monthly, §22.2): a student with a flag of ladder step 3 or a 疑似辍学 spell is walked from
-    学年初, since the 预警回顾 reads their marks after each flag. `presence` (kc monthly): the weeks of the
-    monthly's chart up to the states' day too (data.weekly_presence, _weeks_before)."""
+    `follow_flags` (kc monthly, §22.2): the 预警回顾 reads a student's marks of the days after each first flag;
+    for a flag a saved state carries, those up to the state's day are loaded too (data.review_marks,
+    _marks_after_flags). `presence` (kc monthly): the weeks of the monthly's chart up to the states' day
+    too (data.weekly_presence, _weeks_before)."""
     window = year_window(store.rollovers(), school_year_of(as_of))
     data = load_school(store, as_of, week, marks=False)
     state = build_state(data, cal)
     latest = week_days(week)[0] - dt.timedelta(days=1) if week else as_of
     day = store.walk_state_day(min(latest, as_of), window.old_last_day)
-    states = _usable_states(store, state, cfg, cal, day, follow_flags) if day else {}
+    states = _usable_states(store, state, cfg, cal, day) if day else {}
     restarted = set(state.students) - set(states)
     marks = {}
     if states:
@@ -55,6 +56,8 @@ def load_resumed(store: Store, cfg, cal, as_of: dt.date, week: str | None = None
         marks.update((k, ms) for k, ms in loaded.items() if k not in states)
     data.marks = window.marks(marks)
     data.walk_states = states
+    if follow_flags and states:
+        data.review_marks = window.marks(_marks_after_flags(store, cal, states, day))
     if presence and states:
         data.presence_until = day
         data.weekly_presence = _weeks_before(store, state, cal, window, day, as_of)
@@ -88,7 +91,19 @@ def _weeks_before(store: Store, state: SchoolState, cal, window, day: dt.date, a
     return out
 
 
-def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date, follow_flags: bool) -> dict:
+def _marks_after_flags(store: Store, cal, states: dict, day: dt.date) -> dict:
+    """key → the marks up to `day` of the days the 预警回顾 follows after each first flag (§22.2) a saved
+    state carries: one day range of the (day, key) primary key per flag, not the student's year."""
+    found: dict[str, dict] = {}
+    for key, ws in states.items():
+        for _, first in first_flags(ws, cal.first_school_day, day):
+            last = min(follow_window(first, cal), day)
+            for ms in store.marks(last, since=first, keys=[key]).values():
+                found.setdefault(key, {}).update((m.day, m) for m in ms)
+    return {key: [by_day[d] for d in sorted(by_day)] for key, by_day in found.items()}
+
+
+def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date) -> dict:
     config = walk_state.config_print(cfg.policy, cal)
     out = {}
     for key, printed, text in store.walk_states(day):
@@ -96,7 +111,7 @@ def _usable_states(store: Store, state: SchoolState, cfg, cal, day: dt.date, fol
         if s is None or printed != walk_state.student_print(config, s, day):
             continue
         ws = walk_state.from_text(day, text)
-        if ws is not None and not (follow_flags and walk_state.has_flags(ws, REVIEWED_STEP)):
+        if ws is not None:
             out[key] = ws
     return out
 

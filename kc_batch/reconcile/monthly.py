@@ -113,7 +113,7 @@ def compute_period(data: SchoolData, cfg: Config, cal: SchoolCalendar, label: st
     flows.sort(key=lambda t: (t[1].date, t[1].type, t[0].grade or 0, t[0].name))
     return MonthlyResult(label, start, cutoff, prev, rows, dropouts, suspects, cases, counts, flows,
                          _weekly_rates(atts, data, first_day), state, options_text(cfg), atts, per_student,
-                         review_warnings(state, atts, cfg.policy, first_day, cutoff))
+                         review_warnings(state, atts, cfg.policy, first_day, cutoff, data.review_marks))
 
 
 def grade_of(s: Student, cutoff: dt.date) -> int | None:

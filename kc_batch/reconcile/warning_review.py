@@ -67,20 +67,25 @@ def step_kind(index: int) -> str:
 
 
 def review_warnings(state: SchoolState, atts: dict[str, Attendance], policy: Policy, start: dt.date,
-                    as_of: dt.date) -> WarningReview:
+                    as_of: dt.date, earlier_marks: dict | None = None) -> WarningReview:
     """The review of the flags raised from `start` (学年初) to `as_of`; atts = rules.attendance.analyse
-    as of `as_of` with the same policy."""
+    as of `as_of` with the same policy. `earlier_marks`: key → marks of a walk that went on from a saved
+    state (app.resume), before its atts' marks, as far as the days after its flags need them."""
+    earlier_marks = earlier_marks or {}
     flags = []
     for key, a in atts.items():
         s = state.students[key]
-        for kind, day in _first_flags(a, start, as_of):
-            flags.append(_follow(s, a, kind, day, state.cal, as_of))
+        marks = earlier_marks.get(key, []) + a.marks
+        for kind, day in first_flags(a, start, as_of):
+            flags.append(_follow(s, marks, kind, day, state.cal, as_of))
     flags.sort(key=lambda f: (f.kind != step_kind(REVIEWED_STEP), f.date, f.student.grade or 0, f.student.name))
     kinds = [_summary(kind, [f for f in flags if f.kind == kind]) for kind in (step_kind(REVIEWED_STEP), SUSPECT)]
     return WarningReview(start, as_of, flags, kinds)
 
 
-def _first_flags(a: Attendance, start: dt.date, as_of: dt.date):
+def first_flags(a, start: dt.date, as_of: dt.date):
+    """(kind, day) of the first flag of each reviewed kind from start to as_of; `a` an Attendance or a
+    rules.walk_state.WalkState (both carry flags and suspect_spells)."""
     steps = [f.date for f in a.flags if f.index == REVIEWED_STEP and start <= f.date <= as_of]
     spells = [first for first, _ in a.suspect_spells if start <= first <= as_of]
     if steps:
@@ -89,10 +94,15 @@ def _first_flags(a: Attendance, start: dt.date, as_of: dt.date):
         yield SUSPECT, min(spells)
 
 
-def _follow(s: Student, a: Attendance, kind: str, day: dt.date, cal, as_of: dt.date) -> Flag:
-    end = cal.add_school_days(day, FOLLOW_DAYS)
+def follow_window(day: dt.date, cal) -> dt.date:
+    """The last day a flag raised on `day` is followed (FOLLOW_DAYS school days after it)."""
+    return cal.add_school_days(day, FOLLOW_DAYS)
+
+
+def _follow(s: Student, marks: list, kind: str, day: dt.date, cal, as_of: dt.date) -> Flag:
+    end = follow_window(day, cal)
     last = min(end, as_of)
-    happenings = [(m.day, BACK) for m in a.marks if day < m.day <= last and m.is_back]
+    happenings = [(m.day, BACK) for m in marks if day < m.day <= last and m.is_back]
     for e in s.applied_events(last):
         if e.date <= day:
             continue

@@ -56,12 +56,6 @@ def copy_case(c: Case) -> Case:
     return dataclasses.replace(c, log=list(c.log), history=list(c.history))
 
 
-def has_flags(ws: WalkState, step: int) -> bool:
-    """Whether the 预警回顾 (§22.2) follows this student: it reads their marks after their first flag of
-    ladder step `step` and after their first 疑似辍学 spell (other steps are not reviewed)."""
-    return bool(ws.suspect_spells) or any(f.index == step for f in ws.flags)
-
-
 # ---------------------------------------------------------------- what the walk read (fingerprints)
 
 def config_print(policy, cal) -> str:
