@@ -16,9 +16,9 @@ from pathlib import Path
 
 from kc_batch.store_guard import FolderLock, refuse_cut_store, store_error
 from kc_batch.model import CheckRow, DayMark, Event, InputError, Notice, RosterRow, Source, Visit
-from kc_batch.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version  # noqa: E402,F401
-from kc_batch.store_walk import WalkStates  # noqa: E402
-from kc_batch.store_backup import Backups  # noqa: E402
+from kc_batch.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version  # noqa: F401
+from kc_batch.store_walk import WalkStates
+from kc_batch.store_backup import Backups
 
 
 class Store(WalkStates, Backups):

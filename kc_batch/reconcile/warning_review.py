@@ -74,10 +74,10 @@ def review_warnings(state: SchoolState, atts: dict[str, Attendance], policy: Pol
     earlier_marks = earlier_marks or {}
     flags = []
     for key, a in atts.items():
-        s = state.students[key]
-        marks = earlier_marks.get(key, []) + a.marks
-        for kind, day in first_flags(a, start, as_of):
-            flags.append(_follow(s, marks, kind, day, state.cal, as_of))
+        firsts = list(first_flags(a, start, as_of))
+        if firsts:   # the marks joined only for the few students with a flag
+            marks = earlier_marks.get(key, []) + a.marks
+            flags += [_follow(state.students[key], marks, kind, day, state.cal, as_of) for kind, day in firsts]
     flags.sort(key=lambda f: (f.kind != step_kind(REVIEWED_STEP), f.date, f.student.grade or 0, f.student.name))
     kinds = [_summary(kind, [f for f in flags if f.kind == kind]) for kind in (step_kind(REVIEWED_STEP), SUSPECT)]
     return WarningReview(start, as_of, flags, kinds)

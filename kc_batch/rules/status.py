@@ -45,6 +45,10 @@ class Student:
     def reading_at(self, day: dt.date) -> bool:
         return self.status_at(day) == READING
 
+    def timeline(self) -> list[tuple[dt.date, str]]:
+        """(date, status from that date on) of every change, in date order (before the first: `initial`)."""
+        return list(zip(self._dates, self._statuses))
+
     def class_at(self, day: dt.date) -> tuple[int | None, str | None]:
         g, c = self.grade, self.class_no
         for d, mg, mc in self.moves:

@@ -66,7 +66,7 @@ def config_print(policy, cal) -> str:
 def student_print(config: str, s, day: dt.date) -> str:
     """What of one student the walk up to `day` read, besides the marks: the status timeline and the
     events (with their 回执, reasons and notes) up to that day."""
-    timeline = [(d.isoformat(), st) for d, st in zip(s._dates, s._statuses) if d <= day]
+    timeline = [(d.isoformat(), st) for d, st in s.timeline() if d <= day]
     events = [(e.date.isoformat(), e.type, e.applied, e.receipt_date and e.receipt_date.isoformat(), e.reason,
                e.responsible, e.note, e.other_school) for e in s.events if e.date <= day]
     return _digest((config, s.initial, timeline, events))
@@ -80,7 +80,7 @@ def week_prints(state, weeks, base) -> dict[str, str]:
     changes the prints from its own week on. One pass over the entries, in day order."""
     stream = []
     for key, s in state.students.items():
-        entries = [(None, s.initial), *zip(s._dates, s._statuses)]
+        entries = [(None, s.initial), *s.timeline()]
         first = next((d or dt.date.min for d, status in entries if status == READING), None)
         if first is None:
             continue   # never 在读: none of their marks is counted
